@@ -1,0 +1,12 @@
+from core import roles
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {}
+    return {
+        "nav_is_admin": roles.is_admin(user),
+        "nav_is_lead": roles.is_team_lead(user) or roles.is_admin(user),
+        "nav_unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+    }

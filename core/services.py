@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from core.models import AuditLog, Notification
+
+
+def audit_reveal_record(*, user, object_type: str, object_ids: Iterable, fields: Iterable[str], channel: str,
+                        now: datetime) -> int:
+    """Write one audit row per object whose personal fields were shown unmasked."""
+    field_list = ",".join(fields)
+    rows = [
+        AuditLog(at=now, user=user, action=AuditLog.Action.REVEAL, object_type=object_type,
+                 object_id=str(pk), fields=field_list, channel=channel)
+        for pk in object_ids
+    ]
+    AuditLog.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def audit_export_record(*, user, object_type: str, count: int, channel: str, now: datetime) -> None:
+    AuditLog.objects.create(at=now, user=user, action=AuditLog.Action.EXPORT, object_type=object_type,
+                            object_id=str(count), channel=channel)
+
+
+def notification_create(*, recipient, kind: str, title: str, body: str = "", url: str = "",
+                        now: datetime, email: bool = True) -> Notification:
+    """In-app notification; the e-mail copy is queued after the transaction commits."""
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, title=title, body=body, url=url, created_at=now
+    )
+    if email and recipient.email:
+        from core.tasks import notification_email_send
+
+        transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
+    return notification
+
+
+def notification_email_send(*, notification_id: int, now: datetime) -> bool:
+    """Send the e-mail copy once. Idempotent: the row is claimed with a conditional
+    UPDATE so two workers (or a redelivered task) never send it twice."""
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=now)
+    if not claimed:
+        return False
+    n = Notification.objects.select_related("recipient").get(pk=notification_id)
+    send_mail(n.title, f"{n.body}\n\n{n.url}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+    return True
+
+
+def notifications_mark_read(*, user, ids: Iterable[int] | None, now: datetime) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=now)

@@ -1,0 +1,325 @@
+"""REST API for customers, contacts, transactions, interactions, users and teams.
+Parse, call a service or selector, render."""
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.authtoken.models import Token
+from rest_framework.views import APIView
+
+from core import roles, throttle
+from core.api import CanEditCustomersOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin
+from crm import selectors, services
+from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
+from crm.models import Contact, Customer, Interaction, Team, Transaction, User
+
+
+class ScopedCustomerField(serializers.PrimaryKeyRelatedField):
+    """A customer id the caller may edit; anything else is 'does not exist'."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or not roles.can_edit_customers(request.user):
+            return Customer.objects.none()
+        return Customer.objects.for_user(request.user)
+
+
+class CustomerSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+    personal_fields = ("phone", "email", "id_number", "address")
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), source="tag_list", required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team",
+                  "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number", "address",
+                  "birthday", "notes", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        # (source, external_id) uniqueness is checked by the service and the database.
+        validators: list = []
+
+    def to_service_data(self) -> dict:
+        data = dict(self.validated_data)
+        if "tag_list" in data:
+            data["tags"] = data.pop("tag_list")
+        return data
+
+
+class BulkUpsertRowSerializer(CustomerSerializer):
+    class Meta(CustomerSerializer.Meta):
+        extra_kwargs = {"external_id": {"required": True, "allow_blank": False}}
+
+
+class ContactSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+    personal_fields = ("phone", "email")
+    customer = ScopedCustomerField()
+
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "title", "phone", "email", "is_primary"]
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    customer = ScopedCustomerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, coerce_to_string=True)
+
+    class Meta:
+        model = Transaction
+        fields = ["id", "source", "external_id", "customer", "kind", "amount", "occurred_on", "due_on", "paid_on",
+                  "notes"]
+        validators: list = []
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    customer = ScopedCustomerField()
+    staff = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+    next_action_owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False,
+                                                           allow_null=True)
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "customer", "occurred_at", "channel", "staff", "summary", "feedback", "next_action",
+                  "next_action_owner", "next_action_due", "is_objection", "objection_resolved_at"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, required=False, min_length=8, style={"input_type": "password"})
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "password", "first_name", "last_name", "email", "role", "team", "is_active"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+
+
+class CustomerViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
+    serializer_class = CustomerSerializer
+    permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
+    filterset_class = CustomerFilter
+    ordering_fields = ["id", "name", "created_at", "first_deal_date", "region", "industry"]
+    search_fields = ["name", "external_id"]
+    audit_object_type = "crm.customer"
+
+    def get_queryset(self):
+        return selectors.customer_list_for_user(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.customer_create(actor=self.request.user, data=serializer.to_service_data(),
+                                                       now=timezone.now())
+
+    def perform_update(self, serializer):
+        serializer.instance = services.customer_update(actor=self.request.user, customer=serializer.instance,
+                                                       data=serializer.to_service_data())
+
+    def perform_destroy(self, instance):
+        if not (roles.is_admin(self.request.user) or roles.is_team_lead(self.request.user)):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("Only a team lead or an admin may delete customers.")
+        services.customer_delete(actor=self.request.user, customer=instance)
+
+    @extend_schema(request=CustomerSerializer, responses={200: CustomerSerializer, 201: CustomerSerializer})
+    @action(detail=False, methods=["put"], url_path=r"external/(?P<external_id>[^/]+)")
+    def external(self, request, external_id: str):
+        """Idempotent upsert keyed on ``external_id`` (and optional ``source``)."""
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.to_service_data()
+        source = data.pop("source", request.query_params.get("source", ""))
+        data.pop("external_id", None)
+        customer, created = services.customer_upsert_by_external_id(
+            actor=request.user, source=source or "", external_id=external_id, data=data, now=timezone.now(),
+            scope=selectors.customer_list_for_user(user=request.user),
+        )
+        return Response(self.get_serializer(customer).data, status=201 if created else 200)
+
+    @extend_schema(
+        request=BulkUpsertRowSerializer(many=True),
+        responses={200: inline_serializer("BulkUpsertResult", {"results": serializers.ListField()})},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-upsert")
+    def bulk_upsert(self, request):
+        """All-or-nothing upsert of a list of customers keyed on ``external_id``.
+
+        Returns one result per row. If any row is invalid, nothing is written and
+        the response (400) says which rows failed and why."""
+        rows = request.data if isinstance(request.data, list) else request.data.get("rows")
+        if not isinstance(rows, list):
+            return Response({"non_field_errors": ["Send a JSON list of customers (or {\"rows\": [...]})."]},
+                            status=400)
+        if len(rows) > 1000:
+            return Response({"non_field_errors": ["At most 1000 rows per request."]}, status=400)
+        results: list[dict] = []
+        parsed: list[dict | None] = []
+        for index, row in enumerate(rows):
+            s = BulkUpsertRowSerializer(data=row, context=self.get_serializer_context(), partial=False)
+            if s.is_valid():
+                parsed.append(s.to_service_data())
+                results.append({"index": index, "external_id": row.get("external_id"), "status": "valid"})
+            else:
+                parsed.append(None)
+                results.append({"index": index, "external_id": row.get("external_id") if isinstance(row, dict)
+                                else None, "status": "error", "errors": s.errors})
+        if any(r["status"] == "error" for r in results):
+            for r in results:
+                if r["status"] == "valid":
+                    r["status"] = "not_written"
+            return Response({"written": False, "results": results}, status=400)
+        scope = selectors.customer_list_for_user(user=request.user)
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                for result, data in zip(results, parsed):
+                    source = data.pop("source", "") or ""
+                    external_id = data.pop("external_id")
+                    try:
+                        customer, created = services.customer_upsert_by_external_id(
+                            actor=request.user, source=source, external_id=external_id, data=data, now=now,
+                            scope=scope)
+                    except DjangoValidationError as exc:
+                        result.update(status="error", errors=exc.message_dict if hasattr(exc, "error_dict")
+                                      else {"non_field_errors": exc.messages})
+                        raise
+                    result.update(status="created" if created else "updated", id=customer.pk)
+        except DjangoValidationError:
+            for r in results:
+                if r["status"] != "error":
+                    r["status"] = "not_written"
+                    r.pop("id", None)
+            return Response({"written": False, "results": results}, status=400)
+        return Response({"written": True, "results": results}, status=200)
+
+
+class ContactViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
+    serializer_class = ContactSerializer
+    permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
+    filterset_class = ContactFilter
+    ordering_fields = ["id", "name"]
+    audit_object_type = "crm.contact"
+
+    def get_queryset(self):
+        return selectors.contact_list_for_user(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.contact_save(contact=Contact(), data=dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = services.contact_save(contact=serializer.instance, data=dict(serializer.validated_data))
+
+
+class TransactionViewSet(viewsets.ModelViewSet):
+    serializer_class = TransactionSerializer
+    permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
+    filterset_class = TransactionFilter
+    ordering_fields = ["id", "occurred_on", "amount"]
+
+    def get_queryset(self):
+        return selectors.transaction_list_for_user(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.transaction_save(txn=Transaction(), data=dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = services.transaction_save(txn=serializer.instance, data=dict(serializer.validated_data))
+
+
+class InteractionViewSet(viewsets.ModelViewSet):
+    serializer_class = InteractionSerializer
+    permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
+    filterset_class = InteractionFilter
+    ordering_fields = ["id", "occurred_at", "next_action_due"]
+
+    def get_queryset(self):
+        return selectors.interaction_list_for_user(user=self.request.user)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        customer = data.pop("customer")
+        serializer.instance = services.interaction_log(actor=self.request.user, customer=customer, data=data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.interaction_update(interaction=serializer.instance,
+                                                          data=dict(serializer.validated_data))
+
+
+class UserViewSet(viewsets.ModelViewSet):
+    serializer_class = UserSerializer
+    permission_classes = [IsAuthenticated, IsAdminRole]
+    filterset_fields = ["role", "team", "is_active"]
+    ordering_fields = ["id", "username"]
+    queryset = User.objects.select_related("team")
+
+    def get_permissions(self):
+        if self.action == "me":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        if not data.get("password"):
+            raise serializers.ValidationError({"password": ["This field is required."]})
+        serializer.instance = services.user_create(
+            username=data["username"], password=data["password"], role=data.get("role", roles.Role.ACCOUNT_MANAGER),
+            team=data.get("team"), email=data.get("email", ""), first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""))
+
+    def perform_update(self, serializer):
+        serializer.instance = services.user_update(user=serializer.instance, data=dict(serializer.validated_data))
+
+    @action(detail=False, methods=["get"])
+    def me(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class TeamViewSet(viewsets.ModelViewSet):
+    serializer_class = TeamSerializer
+    permission_classes = [IsAuthenticated, IsAdminRole]
+    queryset = Team.objects.all()
+    ordering_fields = ["id", "name"]
+
+
+class TokenView(APIView):
+    """``POST {"username","password"}`` → ``{"token"}``. Failed attempts are throttled."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
+                                                   "password": serializers.CharField()}),
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        username = str(request.data.get("username", "") or "")
+        password = str(request.data.get("password", "") or "")
+        errors = {}
+        if not username:
+            errors["username"] = ["This field is required."]
+        if not password:
+            errors["password"] = ["This field is required."]
+        if errors:
+            return Response(errors, status=400)
+        address = throttle.client_address(request)
+        if throttle.login_is_locked(username=username, address=address):
+            return Response({"detail": "Too many failed attempts. Try again later."}, status=429)
+        user = authenticate(request, username=username, password=password)
+        if user is None:
+            throttle.login_failed(username=username, address=address)
+            return Response({"non_field_errors": ["Unable to log in with the given username and password."]},
+                            status=400)
+        throttle.login_succeeded(username=username, address=address)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)

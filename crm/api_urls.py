@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from crm import api
+
+router = DefaultRouter()
+router.register("customers", api.CustomerViewSet, basename="customer")
+router.register("contacts", api.ContactViewSet, basename="contact")
+router.register("transactions", api.TransactionViewSet, basename="transaction")
+router.register("interactions", api.InteractionViewSet, basename="interaction")
+router.register("users", api.UserViewSet, basename="user")
+router.register("teams", api.TeamViewSet, basename="team")
+
+urlpatterns = [path("auth/token/", api.TokenView.as_view(), name="api-token"), *router.urls]

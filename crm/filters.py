@@ -1,0 +1,54 @@
+import django_filters
+from django.db.models import Q
+
+from crm.models import Contact, Customer, Interaction, Transaction
+
+
+class CustomerFilter(django_filters.FilterSet):
+    tags = django_filters.CharFilter(method="filter_tags", label="tag (comma-separated: all must match)")
+    q = django_filters.CharFilter(method="filter_q", label="search name / external_id")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    first_deal_after = django_filters.DateFilter(field_name="first_deal_date", lookup_expr="gte")
+    first_deal_before = django_filters.DateFilter(field_name="first_deal_date", lookup_expr="lte")
+    industry = django_filters.CharFilter(lookup_expr="iexact")
+    region = django_filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = Customer
+        fields = ["owner", "team", "industry", "region", "kind", "size", "source", "external_id"]
+
+    def filter_tags(self, queryset, name, value):
+        for tag in [t.strip() for t in value.split(",") if t.strip()]:
+            queryset = queryset.filter(tags__contains=f",{tag},")
+        return queryset
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(external_id__iexact=value))
+
+
+class ContactFilter(django_filters.FilterSet):
+    class Meta:
+        model = Contact
+        fields = ["customer", "is_primary"]
+
+
+class TransactionFilter(django_filters.FilterSet):
+    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+    team = django_filters.NumberFilter(field_name="customer__team")
+    owner = django_filters.NumberFilter(field_name="customer__owner")
+
+    class Meta:
+        model = Transaction
+        fields = ["customer", "kind", "source", "external_id"]
+
+
+class InteractionFilter(django_filters.FilterSet):
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    team = django_filters.NumberFilter(field_name="customer__team")
+
+    class Meta:
+        model = Interaction
+        fields = ["customer", "channel", "staff", "next_action_owner", "is_objection"]

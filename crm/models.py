@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core import roles
+from core.fields import EncryptedTextField
+from core.roles import Role
+
+PERSONAL_FIELDS = ("phone", "email", "id_number", "address")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ACCOUNT_MANAGER)
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="members")
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+class CustomerQuerySet(models.QuerySet):
+    def for_user(self, user) -> CustomerQuerySet:
+        """Customers the user may read. Admin and support: all (support masked);
+        team lead and account manager: their team's, plus any they own."""
+        if not user.is_authenticated:
+            return self.none()
+        if roles.is_admin(user) or roles.is_support(user):
+            return self
+        if user.team_id is None:
+            return self.filter(owner=user)
+        return self.filter(Q(team_id=user.team_id) | Q(owner=user))
+
+
+def tags_encode(tags) -> str:
+    """Tags are stored as ',a,b,' so 'has tag x' is a portable LIKE ',x,'."""
+    clean = []
+    for t in tags or []:
+        t = str(t).strip().replace(",", " ")
+        if t and t not in clean:
+            clean.append(t)
+    return f",{','.join(clean)}," if clean else ""
+
+
+def tags_decode(value: str) -> list[str]:
+    return [t for t in (value or "").split(",") if t]
+
+
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        PERSON = "person", _("Person")
+
+    class Size(models.TextChoices):
+        MICRO = "micro", _("Micro (<10)")
+        SMALL = "small", _("Small (10-99)")
+        MEDIUM = "medium", _("Medium (100-999)")
+        LARGE = "large", _("Large (1000+)")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        VISIT = "visit", _("Visit")
+        EMAIL = "email", _("E-mail")
+        WECHAT = "wechat", _("WeChat")
+        SMS = "sms", _("SMS")
+        OTHER = "other", _("Other")
+
+    source = models.CharField(_("source system"), max_length=50, blank=True, default="")
+    external_id = models.CharField(_("external ID"), max_length=100, blank=True, default="")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    size = models.CharField(_("size"), max_length=10, choices=Size.choices, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    owner = models.ForeignKey(User, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="owned_customers")
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="customers")
+    first_deal_date = models.DateField(_("first deal date"), null=True, blank=True)
+    preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices,
+                                         blank=True)
+    tags = models.CharField(_("tags"), max_length=500, blank=True, default="")
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    email = EncryptedTextField(_("e-mail"), blank=True, default="")
+    id_number = EncryptedTextField(_("ID number"), blank=True, default="")
+    address = EncryptedTextField(_("address"), blank=True, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], condition=~Q(external_id=""),
+                                    name="customer_external_id_unique_per_source"),
+        ]
+        indexes = [
+            models.Index(fields=["team", "id"]),
+            models.Index(fields=["owner", "id"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["region"]),
+            models.Index(fields=["industry"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tag_list(self) -> list[str]:
+        return tags_decode(self.tags)
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    email = EncryptedTextField(_("e-mail"), blank=True, default="")
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", _("Purchase")
+        REFUND = "refund", _("Refund")
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="transactions")
+    source = models.CharField(_("source system"), max_length=50, blank=True, default="")
+    external_id = models.CharField(_("external ID"), max_length=100, blank=True, default="")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PURCHASE)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    occurred_on = models.DateField(_("date"))
+    due_on = models.DateField(_("payment due"), null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], condition=~Q(external_id=""),
+                                    name="transaction_external_id_unique_per_source"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="transaction_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["customer", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.occurred_on})"
+
+
+class Interaction(models.Model):
+    """A follow-up record (回访记录), seed 001 template 4."""
+
+    Channel = Customer.Channel
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="interactions")
+    occurred_at = models.DateTimeField(_("when"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Customer.Channel.choices,
+                               default=Customer.Channel.PHONE)
+    staff = models.ForeignKey(User, verbose_name=_("staff"), null=True, on_delete=models.SET_NULL,
+                              related_name="interactions")
+    summary = models.TextField(_("summary"))
+    feedback = models.TextField(_("customer feedback"), blank=True)
+    next_action = models.CharField(_("next action"), max_length=300, blank=True)
+    next_action_owner = models.ForeignKey(User, verbose_name=_("next action owner"), null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="next_actions")
+    next_action_due = models.DateField(_("next action due"), null=True, blank=True)
+    is_objection = models.BooleanField(_("objection"), default=False)
+    objection_resolved_at = models.DateTimeField(_("objection resolved at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        indexes = [models.Index(fields=["customer", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.occurred_at:%Y-%m-%d} {self.channel}"

@@ -1,0 +1,81 @@
+"""Reads, always scoped to the user. A single object comes from ``*_get_for_user``,
+which raises 404 for anything the user may not see."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from core import roles
+from crm.models import Contact, Customer, Interaction, Team, Transaction, User
+
+
+def customer_list_for_user(*, user) -> QuerySet[Customer]:
+    return Customer.objects.for_user(user).select_related("owner", "team")
+
+
+def customer_get_for_user(*, user, pk) -> Customer:
+    return get_object_or_404(customer_list_for_user(user=user), pk=pk)
+
+
+def customer_editable_for_user(*, user, pk) -> Customer:
+    """A customer the user may change: in scope, and the role may edit (404 otherwise)."""
+    if not roles.can_edit_customers(user):
+        qs = Customer.objects.none()
+    else:
+        qs = customer_list_for_user(user=user)
+    return get_object_or_404(qs, pk=pk)
+
+
+def contact_list_for_user(*, user) -> QuerySet[Contact]:
+    return Contact.objects.filter(customer__in=Customer.objects.for_user(user)).select_related("customer")
+
+
+def transaction_list_for_user(*, user) -> QuerySet[Transaction]:
+    """Support works tickets, not money: no transactions."""
+    if roles.is_support(user):
+        return Transaction.objects.none()
+    return Transaction.objects.filter(customer__in=Customer.objects.for_user(user)).select_related("customer")
+
+
+def interaction_list_for_user(*, user) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(customer__in=Customer.objects.for_user(user)).select_related(
+        "customer", "staff", "next_action_owner"
+    )
+
+
+def customer_timeline(*, customer: Customer, limit: int = 200) -> list[dict]:
+    """Transactions and interactions of one customer, newest first, as one list.
+
+    Other apps (tickets, surveys) add their own entries through
+    ``TIMELINE_SOURCES``; each source returns dicts with ``at``, ``kind`` and ``obj``.
+    """
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    entries: list[dict] = []
+    for t in customer.transactions.all()[:limit]:
+        at = timezone.make_aware(datetime.combine(t.occurred_on, time(12, 0)))
+        entries.append({"at": at, "kind": "transaction", "obj": t})
+    for i in customer.interactions.select_related("staff", "next_action_owner")[:limit]:
+        entries.append({"at": i.occurred_at, "kind": "interaction", "obj": i})
+    for source in TIMELINE_SOURCES:
+        entries.extend(source(customer=customer, limit=limit))
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries[:limit]
+
+
+# Callables ``(customer=, limit=) -> list[dict]`` registered by other apps' AppConfig.ready().
+TIMELINE_SOURCES: list = []
+
+
+def assignable_users_for(*, user) -> QuerySet[User]:
+    """Users the caller may pick as an owner: admins any, others their team's."""
+    qs = User.objects.filter(is_active=True).exclude(role=roles.Role.SUPPORT)
+    if roles.is_admin(user):
+        return qs.order_by("username")
+    return qs.filter(team_id=user.team_id).order_by("username") if user.team_id else qs.filter(pk=user.pk)
+
+
+def team_list() -> QuerySet[Team]:
+    return Team.objects.all()

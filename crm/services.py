@@ -1,0 +1,164 @@
+"""Writes. Each runs in a transaction and validates the whole change first, so
+nothing is half-written."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core import roles
+from crm.models import Contact, Customer, Interaction, Team, Transaction, User, tags_encode
+
+CUSTOMER_FIELDS = (
+    "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team", "first_deal_date",
+    "preferred_channel", "tags", "phone", "email", "id_number", "address", "birthday", "notes",
+)
+
+
+def _check_owner_allowed(*, actor, owner: User | None, team: Team | None) -> None:
+    if roles.is_admin(actor):
+        return
+    errors = {}
+    if owner is not None and owner.pk != actor.pk and owner.team_id != actor.team_id:
+        errors["owner"] = [_("You can only assign customers to members of your team.")]
+    if team is not None and team.pk != actor.team_id:
+        errors["team"] = [_("You can only put customers in your own team.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(customer: Customer, data: dict[str, Any]) -> list[str]:
+    changed = []
+    for field, value in data.items():
+        if field not in CUSTOMER_FIELDS:
+            continue
+        if field == "tags":
+            value = tags_encode(value if isinstance(value, (list, tuple)) else str(value or "").split(","))
+        if value is None and field not in ("owner", "team", "first_deal_date", "birthday"):
+            value = ""
+        setattr(customer, field, value)
+        changed.append(field)
+    return changed
+
+
+@transaction.atomic
+def customer_create(*, actor, data: dict[str, Any], now: datetime) -> Customer:
+    """Owner defaults to the creator, team to the owner's team."""
+    customer = Customer(created_at=now)
+    _apply(customer, data)
+    if customer.owner_id is None and "owner" not in data:
+        customer.owner = actor if not roles.is_support(actor) else None
+    if customer.team_id is None and customer.owner is not None:
+        customer.team_id = customer.owner.team_id
+    _check_owner_allowed(actor=actor, owner=customer.owner, team=customer.team)
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Customer:
+    changed = _apply(customer, data)
+    if "owner" in changed and "team" not in data and customer.owner is not None:
+        customer.team_id = customer.owner.team_id
+        changed.append("team")
+    if "owner" in changed or "team" in changed:
+        _check_owner_allowed(actor=actor, owner=customer.owner, team=customer.team)
+    customer.full_clean()
+    customer.save(update_fields=[*set(changed), "updated_at"] if changed else ["updated_at"])
+    return customer
+
+
+def customer_delete(*, actor, customer: Customer) -> None:
+    customer.delete()
+
+
+@transaction.atomic
+def customer_upsert_by_external_id(*, actor, source: str, external_id: str, data: dict[str, Any],
+                                   now: datetime, scope) -> tuple[Customer, bool]:
+    """Idempotent create-or-update keyed on (source, external_id).
+
+    ``scope`` is the caller's readable customers: an existing row outside it is
+    reported as a conflict rather than silently overwritten or revealed."""
+    existing = Customer.objects.select_for_update().filter(source=source, external_id=external_id).first()
+    data = {**data, "source": source, "external_id": external_id}
+    if existing is None:
+        return customer_create(actor=actor, data=data, now=now), True
+    if not scope.filter(pk=existing.pk).exists():
+        raise ValidationError({"external_id": [_("This external ID belongs to a customer you cannot edit.")]})
+    return customer_update(actor=actor, customer=existing, data=data), False
+
+
+@transaction.atomic
+def contact_save(*, contact: Contact, data: dict[str, Any]) -> Contact:
+    for field, value in data.items():
+        setattr(contact, field, "" if value is None and field in ("phone", "email", "title") else value)
+    contact.full_clean()
+    contact.save()
+    if contact.is_primary:
+        Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk).update(
+            is_primary=False
+        )
+    return contact
+
+
+@transaction.atomic
+def transaction_save(*, txn: Transaction, data: dict[str, Any]) -> Transaction:
+    for field, value in data.items():
+        setattr(txn, field, value)
+    txn.full_clean()
+    txn.save()
+    return txn
+
+
+@transaction.atomic
+def interaction_log(*, actor, customer: Customer, data: dict[str, Any]) -> Interaction:
+    """Record a follow-up (回访). The logged-in user is the staff member unless given."""
+    interaction = Interaction(customer=customer, staff=data.pop("staff", None) or actor)
+    for field, value in data.items():
+        setattr(interaction, field, value)
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(*, interaction: Interaction, data: dict[str, Any]) -> Interaction:
+    for field, value in data.items():
+        setattr(interaction, field, value)
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, role: str, team: Team | None, email: str = "",
+                first_name: str = "", last_name: str = "") -> User:
+    user = User(username=username, role=role, team=team, email=email, first_name=first_name,
+                last_name=last_name, is_staff=(role == roles.Role.ADMIN), is_superuser=(role == roles.Role.ADMIN))
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict[str, Any]) -> User:
+    password = data.pop("password", None)
+    for field, value in data.items():
+        setattr(user, field, value)
+    if "role" in data:
+        user.is_staff = user.is_superuser = user.role == roles.Role.ADMIN
+    if password:
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def team_get_or_create(*, name: str) -> Team:
+    team, _created = Team.objects.get_or_create(name=name)
+    return team
