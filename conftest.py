@@ -95,3 +95,28 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def celery_worker_real(transactional_db):
+    """A real Celery worker (in a thread) consuming the configured broker:
+    Redis when REDIS_URL is set, else the filesystem transport."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery_app import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20, loglevel="WARNING"):
+        yield app
+
+
+def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.05):
+    """Poll until ``predicate()`` is true (waiting on a worker, not on a clock rule)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())

@@ -215,3 +215,41 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.occurred_at:%Y-%m-%d} {self.channel}"
+
+
+class FollowUp(models.Model):
+    """Something an owner must do for a customer by a deadline: the next action of
+    an interaction, a detractor call-back (surveys), a manual reminder. Logging an
+    interaction with the customer closes the owner's open follow-ups for it."""
+
+    class Source(models.TextChoices):
+        NEXT_ACTION = "next_action", _("Next action")
+        DETRACTOR = "detractor", _("Detractor call-back")
+        LOW_SATISFACTION = "low_satisfaction", _("Low satisfaction")
+        MANUAL = "manual", _("Manual")
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="followups")
+    owner = models.ForeignKey(User, verbose_name=_("owner"), null=True, on_delete=models.SET_NULL,
+                              related_name="followups")
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    reason = models.CharField(_("reason"), max_length=300)
+    due_at = models.DateTimeField(_("due"))
+    created_at = models.DateTimeField(_("created at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Generic pointer to what raised it (e.g. "surveys.response:42"); unique so a
+    # redelivered task cannot open the same follow-up twice.
+    origin = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["owner", "done_at", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["origin"], condition=~Q(origin=""), name="followup_origin_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reason

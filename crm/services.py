@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import roles
-from crm.models import Contact, Customer, Interaction, Team, Transaction, User, tags_encode
+from crm.models import Contact, Customer, FollowUp, Interaction, Team, Transaction, User, tags_encode
 
 CUSTOMER_FIELDS = (
     "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team", "first_deal_date",
@@ -122,7 +122,39 @@ def interaction_log(*, actor, customer: Customer, data: dict[str, Any]) -> Inter
         setattr(interaction, field, value)
     interaction.full_clean()
     interaction.save()
+    # Talking to the customer clears what was pending with them.
+    # A back-dated record does not clear what was raised after it.
+    FollowUp.objects.filter(customer=customer, done_at__isnull=True,
+                            created_at__lte=interaction.occurred_at).update(
+        done_at=interaction.occurred_at, done_by=interaction
+    )
+    if interaction.next_action and interaction.next_action_due:
+        followup_create(
+            customer=customer, owner=interaction.next_action_owner or interaction.staff,
+            source=FollowUp.Source.NEXT_ACTION, reason=interaction.next_action,
+            due_at=_day_end(interaction.next_action_due), now=interaction.occurred_at,
+            origin=f"crm.interaction:{interaction.pk}",
+        )
     return interaction
+
+
+def _day_end(day):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))
+
+
+def followup_create(*, customer: Customer, owner: User | None, source: str, reason: str, due_at: datetime,
+                    now: datetime, origin: str = "") -> FollowUp:
+    """Open a follow-up. Idempotent on ``origin``: a second call returns the first row."""
+    if origin:
+        existing = FollowUp.objects.filter(origin=origin).first()
+        if existing:
+            return existing
+    return FollowUp.objects.create(customer=customer, owner=owner or customer.owner, source=source,
+                                   reason=reason[:300], due_at=due_at, created_at=now, origin=origin)
 
 
 @transaction.atomic

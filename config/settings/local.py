@@ -12,3 +12,7 @@ FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or "dev-only-field
 
 for _sub in ("cache", "celery/queue", "celery/control"):
     (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
+
+# Serve static files straight from the apps and installed packages (no collectstatic needed).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -12,3 +12,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"
+
+# Each test run gets its own broker folder, so a real worker started by a test
+# never sees messages left by a development server.
+import os as _os  # noqa: E402
+
+from .local import CELERY_BROKER_URL, VAR_DIR  # noqa: E402
+
+if CELERY_BROKER_URL == "filesystem://":
+    _q = VAR_DIR / f"celery-test-{_os.getpid()}"
+    for _sub in ("queue", "control"):
+        (_q / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_q / "queue"),
+        "data_folder_out": str(_q / "queue"),
+        "control_folder": str(_q / "control"),
+    }

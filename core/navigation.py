@@ -1,0 +1,34 @@
+"""The main navigation. Apps add entries here (one line each); an entry whose
+URL name is not defined yet is skipped, so the shell never breaks."""
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from core import roles
+
+# (url name, label, who sees it: "all" | "staff" (not support) | "lead" (team lead/admin) | "support")
+NAV_ITEMS: list[tuple[str, object, str]] = [
+    ("customer-list", _("Customers"), "all"),
+    ("segmentation:follow-ups", _("My follow-ups"), "staff"),
+    ("segmentation:overview", _("Segments"), "staff"),
+    ("tickets:queue", _("Tickets"), "all"),
+    ("surveys:list", _("Surveys"), "all"),
+    ("reviews:dashboard", _("Dashboard"), "all"),
+    ("reviews:list", _("Reviews"), "lead"),
+]
+
+
+def nav_for(user) -> list[dict]:
+    items = []
+    for name, label, who in NAV_ITEMS:
+        if who == "staff" and roles.is_support(user):
+            continue
+        if who == "lead" and not (roles.is_team_lead(user) or roles.is_admin(user)):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"name": name, "url": url, "label": label})
+    return items

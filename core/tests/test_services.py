@@ -1,0 +1,47 @@
+import pytest
+from django.core import mail
+
+from conftest import wait_until
+from core import crypto, masking
+from core.models import Notification
+from core.services import notification_create, notification_email_send
+
+
+def test_phone_is_masked_as_138_stars_5678():
+    assert masking.mask("phone", "13812345678") == "138****5678"
+
+
+def test_short_values_are_fully_masked():
+    assert masking.mask("phone", "1234") == "****"
+    assert masking.mask("email", "nobody") == "****"
+
+
+def test_encryption_round_trips_and_is_not_deterministic(settings):
+    settings.FIELD_ENCRYPTION_KEY = "k1"
+    a, b = crypto.encrypt("13812345678"), crypto.encrypt("13812345678")
+    assert a != b and crypto.decrypt(a) == crypto.decrypt(b) == "13812345678"
+
+
+def test_rotated_key_still_decrypts_old_values(settings):
+    settings.FIELD_ENCRYPTION_KEY = "old"
+    token = crypto.encrypt("secret")
+    settings.FIELD_ENCRYPTION_KEY = "new,old"
+    assert crypto.decrypt(token) == "secret"
+    settings.FIELD_ENCRYPTION_KEY = "new"
+    with pytest.raises(ValueError):
+        crypto.decrypt(token)
+
+
+@pytest.mark.django_db
+def test_notification_email_is_sent_once_even_if_the_task_runs_twice(alice, now):
+    n = notification_create(recipient=alice, kind="test", title="Hello", now=now, email=False)
+    assert notification_email_send(notification_id=n.pk, now=now) is True
+    assert notification_email_send(notification_id=n.pk, now=now) is False
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.worker
+def test_notification_email_goes_out_through_a_real_worker(celery_worker_real, alice, now):
+    n = notification_create(recipient=alice, kind="test", title="Through the worker", now=now)
+    # The task is queued on commit; transactional_db commits at once.
+    assert wait_until(lambda: Notification.objects.get(pk=n.pk).emailed_at is not None)
