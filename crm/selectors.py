@@ -66,7 +66,13 @@ def customer_timeline(*, customer: Customer, limit: int = 200) -> list[dict]:
 
 
 # Callables ``(customer=, limit=) -> list[dict]`` registered by other apps' AppConfig.ready().
+# Each entry: {"at": aware datetime, "kind": str, "obj": object, "template": "app/_timeline_x.html"}.
 TIMELINE_SOURCES: list = []
+
+# Panels other apps add to the customer page (AppConfig.ready() appends):
+# callables ``(*, request, customer) -> dict | None`` returning
+# {"template": "app/_customer_panel.html", "context": {...}, "order": int}.
+CUSTOMER_PANELS: list = []
 
 
 def assignable_users_for(*, user) -> QuerySet[User]:
