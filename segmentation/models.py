@@ -1,0 +1,200 @@
+"""Segments of customers at an ``as_of`` date, their dated history, the settings
+(every threshold from DESIGN "Tiers", "RFM", "Maintenance cadence") and the
+recompute jobs. Rows are written only by ``segmentation.services``."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Tier(models.TextChoices):
+    CHURN_RISK = "churn_risk", _("Churn risk")
+    NEW = "new", _("New")
+    HIGH_VALUE = "high_value", _("High value")
+    POTENTIAL = "potential", _("Potential")
+
+
+class ValueTier(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class MembershipLevel(models.TextChoices):
+    BRONZE = "bronze", _("Bronze")
+    SILVER = "silver", _("Silver")
+    GOLD = "gold", _("Gold")
+    PLATINUM = "platinum", _("Platinum")
+
+
+class RfmSegment(models.TextChoices):
+    CHAMPIONS = "champions", _("Champions")
+    LOYAL = "loyal", _("Loyal")
+    POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalist")
+    NEW = "new", _("New customers")
+    PROMISING = "promising", _("Promising")
+    NEED_ATTENTION = "need_attention", _("Need attention")
+    ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
+    AT_RISK = "at_risk", _("At risk")
+    CANT_LOSE = "cant_lose", _("Can't lose them")
+    HIBERNATING = "hibernating", _("Hibernating")
+    LOST = "lost", _("Lost")
+    NO_PURCHASES = "no_purchases", _("No purchases")
+
+
+class CustomerSegment(models.Model):
+    """The latest computed segment of one customer (one row per customer)."""
+
+    customer = models.OneToOneField("crm.Customer", primary_key=True, on_delete=models.CASCADE,
+                                    related_name="segment", verbose_name=_("customer"))
+    as_of = models.DateField(_("as of"))
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
+    tier_reason = models.TextField(_("tier reason"), blank=True)
+    # RFM over the settings' window; r_days is None without purchases in it.
+    r_days = models.IntegerField(_("recency (days)"), null=True, blank=True)
+    f_count = models.IntegerField(_("frequency (purchases)"), default=0)
+    m_amount = models.DecimalField(_("monetary (CNY)"), max_digits=16, decimal_places=2, default=0)
+    r_score = models.PositiveSmallIntegerField(_("R score"), null=True, blank=True)
+    f_score = models.PositiveSmallIntegerField(_("F score"), null=True, blank=True)
+    m_score = models.PositiveSmallIntegerField(_("M score"), null=True, blank=True)
+    rfm_segment = models.CharField(_("RFM segment"), max_length=24, choices=RfmSegment.choices)
+    value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier.choices)
+    membership_level = models.CharField(_("membership level"), max_length=10, choices=MembershipLevel.choices)
+    membership_points = models.BigIntegerField(_("membership points"), default=0)
+    health_score = models.PositiveSmallIntegerField(_("health score"))
+    # Components of the health score (each 0-100), shown on the customer page.
+    health_components = models.JSONField(_("health components"), default=dict, blank=True)
+    last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
+    next_contact_due = models.DateField(_("next contact due"))
+    days_overdue = models.IntegerField(_("days overdue"), default=0)
+    # days_overdue × value weight: the follow-up queue's order (most urgent first).
+    queue_weight = models.FloatField(_("urgency"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("customer segment")
+        verbose_name_plural = _("customer segments")
+        indexes = [
+            models.Index(fields=["tier"]),
+            models.Index(fields=["value_tier"]),
+            models.Index(fields=["rfm_segment"]),
+            models.Index(fields=["next_contact_due"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.tier} ({self.as_of})"
+
+    @property
+    def rfm(self) -> dict:
+        return {"r": self.r_days, "f": self.f_count, "m": self.m_amount, "r_score": self.r_score,
+                "f_score": self.f_score, "m_score": self.m_score, "segment": self.rfm_segment}
+
+
+class SegmentHistory(models.Model):
+    """A customer's segment at each recompute date (idempotent per (customer, as_of))."""
+
+    customer = models.ForeignKey("crm.Customer", on_delete=models.CASCADE, related_name="segment_history",
+                                 verbose_name=_("customer"))
+    as_of = models.DateField(_("as of"))
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
+    value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier.choices)
+    health_score = models.PositiveSmallIntegerField(_("health score"))
+    rfm_segment = models.CharField(_("RFM segment"), max_length=24, choices=RfmSegment.choices)
+
+    class Meta:
+        ordering = ["-as_of", "customer_id"]
+        verbose_name = _("segment history")
+        verbose_name_plural = _("segment history")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "as_of"], name="segment_history_unique_customer_as_of"),
+        ]
+        indexes = [models.Index(fields=["as_of", "tier"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.as_of} {self.tier}"
+
+
+class SegmentSettings(models.Model):
+    """Singleton (pk=1): every segmentation threshold, editable by a team lead or
+    admin on the settings page. Defaults are DESIGN.md's."""
+
+    # Tiers
+    churn_inactivity_days = models.PositiveIntegerField(
+        _("churn risk: days without activity"), default=90,
+        help_text=_("No transaction, interaction or ticket for at least this many days makes a customer churn risk."))
+    churn_satisfaction_below = models.PositiveIntegerField(
+        _("churn risk: satisfaction below"), default=60,
+        help_text=_("Latest satisfaction (0-100) below this makes a customer churn risk."))
+    new_customer_days = models.PositiveIntegerField(
+        _("new: customer for fewer than (days)"), default=90,
+        help_text=_("Counted from the first deal, else from the creation date."))
+    high_value_top_percent = models.PositiveIntegerField(
+        _("high value: top % of spend"), default=20,
+        help_text=_("Customers whose spend in the RFM window is in this top share of customers with spend."))
+    high_value_age_days = models.PositiveIntegerField(
+        _("high value: customer for more than (days)"), default=365)
+    # RFM, value tier, membership
+    rfm_window_days = models.PositiveIntegerField(_("RFM window (days)"), default=365)
+    value_high_percent = models.PositiveIntegerField(_("value tier high: top % of spend"), default=20)
+    value_medium_percent = models.PositiveIntegerField(_("value tier medium: next % of spend"), default=30)
+    silver_points = models.PositiveIntegerField(_("silver from (points)"), default=10_000)
+    gold_points = models.PositiveIntegerField(_("gold from (points)"), default=50_000)
+    platinum_points = models.PositiveIntegerField(_("platinum from (points)"), default=200_000)
+    # Cadence (days between contacts)
+    new_daily_days = models.PositiveIntegerField(_("new: daily contact during the first (days)"), default=14)
+    new_interval_days = models.PositiveIntegerField(_("new: interval after that (days)"), default=7)
+    high_value_interval_days = models.PositiveIntegerField(
+        _("high value: interval (days)"), default=15, help_text=_("Twice a month = every 15 days."))
+    churn_risk_interval_days = models.PositiveIntegerField(
+        _("churn risk: interval (days)"), default=3, help_text=_("Twice a week = every 3 days."))
+    potential_interval_days = models.PositiveIntegerField(_("potential: interval (days)"), default=7)
+    # Queue weights by value tier
+    value_weight_high = models.FloatField(_("queue weight: high value tier"), default=3.0)
+    value_weight_medium = models.FloatField(_("queue weight: medium value tier"), default=2.0)
+    value_weight_low = models.FloatField(_("queue weight: low value tier"), default=1.0)
+    # Health score weights (normalised by their sum)
+    health_weight_recency = models.PositiveIntegerField(_("health weight: recency"), default=25)
+    health_weight_frequency_trend = models.PositiveIntegerField(_("health weight: frequency trend"), default=15)
+    health_weight_collection = models.PositiveIntegerField(_("health weight: payment collection"), default=20)
+    health_weight_satisfaction = models.PositiveIntegerField(_("health weight: satisfaction"), default=20)
+    health_weight_complaints = models.PositiveIntegerField(_("health weight: open complaints"), default=10)
+    health_weight_contact = models.PositiveIntegerField(_("health weight: contact regularity"), default=10)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("segment settings")
+        verbose_name_plural = _("segment settings")
+
+    def __str__(self) -> str:
+        return str(_("segment settings"))
+
+
+class RecomputeJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    # {"tier": {...}, "value_tier": {...}, "changed": n}
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("requested by"))
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("recompute job")
+        verbose_name_plural = _("recompute jobs")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.as_of} {self.status}"
