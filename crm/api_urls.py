@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from crm import api
+from crm import api, api_import
 
 router = DefaultRouter()
 router.register("customers", api.CustomerViewSet, basename="customer")
@@ -11,4 +11,8 @@ router.register("interactions", api.InteractionViewSet, basename="interaction")
 router.register("users", api.UserViewSet, basename="user")
 router.register("teams", api.TeamViewSet, basename="team")
 
-urlpatterns = [path("auth/token/", api.TokenView.as_view(), name="api-token"), *router.urls]
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("imports/<str:entity>/", api_import.ImportView.as_view(), name="api-import"),
+    *router.urls,
+]
