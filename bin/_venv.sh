@@ -13,4 +13,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -r requirements.txt
   echo "$want" > "$stamp"
 fi
+# Browser assets (Chart.js) from npm, never a CDN; optional: pages keep their table views without it.
+if [ ! -d node_modules/chart.js ] && [ -f package-lock.json ] && command -v npm >/dev/null 2>&1; then
+  npm ci --omit=dev --no-audit --no-fund --loglevel=error || echo "npm ci failed: charts will show as tables" >&2
+fi
 export PATH="$PWD/.venv/bin:$PATH"
