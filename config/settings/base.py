@@ -137,6 +137,12 @@ STORAGES = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
 
+# Surveys: no customer is asked twice within the fatigue window; links expire.
+SURVEY_FATIGUE_DAYS = int(os.environ.get("SURVEY_FATIGUE_DAYS", "30"))
+SURVEY_TOKEN_TTL_DAYS = int(os.environ.get("SURVEY_TOKEN_TTL_DAYS", "14"))
+# Absolute address put in front of the /s/<token>/ links in survey e-mails.
+SURVEY_LINK_BASE_URL = os.environ.get("SURVEY_LINK_BASE_URL", "http://localhost:8000")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
