@@ -63,8 +63,13 @@ class CustomerSegment(models.Model):
     membership_level = models.CharField(_("membership level"), max_length=10, choices=MembershipLevel.choices)
     membership_points = models.BigIntegerField(_("membership points"), default=0)
     health_score = models.PositiveSmallIntegerField(_("health score"))
-    # Components of the health score (each 0-100), shown on the customer page.
-    health_components = models.JSONField(_("health components"), default=dict, blank=True)
+    # Components of the health score (each 0-100; None = no data, left out of the blend).
+    health_recency = models.PositiveSmallIntegerField(_("recency"), null=True, blank=True)
+    health_frequency_trend = models.PositiveSmallIntegerField(_("frequency trend"), null=True, blank=True)
+    health_collection = models.PositiveSmallIntegerField(_("payment collection"), null=True, blank=True)
+    health_satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    health_complaints = models.PositiveSmallIntegerField(_("open complaints"), null=True, blank=True)
+    health_contact = models.PositiveSmallIntegerField(_("contact regularity"), null=True, blank=True)
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
     next_contact_due = models.DateField(_("next contact due"))
     days_overdue = models.IntegerField(_("days overdue"), default=0)
