@@ -1,0 +1,393 @@
+"""Segment scoring: pure functions on DataFrames (no database, no clock).
+
+``score_segments(inputs, as_of=, params=)`` turns one row of activity inputs per
+customer (see ``INPUT_COLUMNS``; built by ``selectors.segment_inputs``) into one
+row of results per customer. ``params`` is a ``SegmentSettings`` (an unsaved
+instance carries DESIGN.md's defaults). Every rule below is defined here once.
+
+Tier (first match wins; ``tier_reason`` keeps the codes of every condition met
+so the page can say why, rendered in the reader's language by ``reason_text``):
+
+1. ``churn_risk``: no activity (transaction, interaction, ticket, survey answer)
+   for ``churn_inactivity_days`` (90) days or more — day 89 is still active, day
+   90 is not; customers with no activity at all count from when they became a
+   customer — or latest satisfaction (the later of survey and ticket rating,
+   0-100) below ``churn_satisfaction_below`` (60), or an open objection (an
+   objection interaction not resolved by ``as_of``) or an open complaint ticket.
+2. ``new``: customer for fewer than ``new_customer_days`` (90) days, counted
+   from the first deal, else the first purchase, else creation.
+3. ``high_value``: net spend over the RFM window in the top
+   ``high_value_top_percent`` (20 %) of customers with spend (k = ceil(n × 20 %)
+   customers; ties at the edge all get in), or customer for more than
+   ``high_value_age_days`` (365) days.
+4. ``potential``: everyone else.
+
+RFM over the last ``rfm_window_days`` (365) days: R = days since the last
+purchase, F = purchases, M = net spend (purchases − refunds, at least 0).
+Customers without a purchase in the window get no scores and segment
+``no_purchases``. Scores 1-5 by quintile of rank among purchasers, ties ranked
+by order of customer id (``rank(method="first")``) so the five bins stay even:
+score = floor((rank − 1) × 5 / n) + 1; R ranks most recent highest. Segment
+from (R score, F score):
+
+    R \\ F   1               2                  3                  4          5
+    5       new             potential_loyalist potential_loyalist champions  champions
+    4       promising       potential_loyalist potential_loyalist loyal      loyal
+    3       about_to_sleep  about_to_sleep     need_attention     loyal      loyal
+    2       hibernating     hibernating        at_risk            at_risk    cant_lose
+    1       lost            hibernating        at_risk            at_risk    cant_lose
+
+Value tier: among customers with net spend in the window, the top
+``value_high_percent`` (20 %) are ``high``, the next ``value_medium_percent``
+(30 %) ``medium``; the rest, and customers without spend, ``low``.
+
+Membership: 1 point per CNY 1 of lifetime net spend up to ``as_of`` (purchases
+− refunds, rounded down, never negative); bronze below ``silver_points``
+(10,000), then silver, gold from ``gold_points`` (50,000), platinum from
+``platinum_points`` (200,000).
+
+Health score 0-100: the weighted mean of the components that have data (a
+component without data — no payment due, no satisfaction answer — is left out
+and the other weights rescale). Components, each 0-100:
+
+- recency: 100 × (1 − days without activity ÷ churn_inactivity_days), floored at 0;
+- frequency trend: purchases in the recent half of the RFM window ÷ purchases
+  in the earlier half, capped at 1 (steady or growing = 100; none in either = 0);
+- payment collection: ``core.formulas.collection_rate`` (paid on or before the
+  due date ÷ purchases due in the window) × 100;
+- satisfaction: the latest satisfaction (0-100);
+- open complaints: 100 − 50 per open complaint ticket or open objection, floored at 0;
+- contact regularity: interactions in the last 90 days ÷ contacts the tier's
+  cadence expects in that time (or since becoming a customer), capped at 1.
+
+Default weights 25 / 15 / 20 / 20 / 10 / 10, editable in the settings.
+
+Cadence (days between contacts): new — every day in the first
+``new_daily_days`` (14) days, then every ``new_interval_days`` (7); high_value
+twice a month = every 15 days; churn_risk twice a week = every 3 days;
+potential weekly = every 7 days. Next contact due = last interaction (else
+customer since) + interval; days overdue = as_of − due, at least 0. Queue
+weight = days overdue × value weight (high 3, medium 2, low 1).
+"""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from core import formulas
+
+CONTACT_LOOKBACK_DAYS = 90
+
+INPUT_COLUMNS = {
+    "customer_id": "int",
+    "customer_since": "date: first deal, else first purchase, else creation",
+    "last_tx_on": "date of the latest transaction (any kind) on or before as_of",
+    "last_purchase_on": "date of the latest purchase in the RFM window",
+    "purchases": "purchases in the RFM window",
+    "spend": "purchases − refunds in the RFM window (CNY)",
+    "purchases_recent": "purchases in the recent half of the window",
+    "purchases_prior": "purchases in the earlier half of the window",
+    "net_spend_lifetime": "purchases − refunds up to as_of (CNY)",
+    "due": "purchases with a due date in the window",
+    "paid_on_time": "of those, paid on or before the due date",
+    "last_interaction_on": "date of the latest interaction",
+    "interactions_recent": "interactions in the last CONTACT_LOOKBACK_DAYS days",
+    "open_objections": "objection interactions not resolved by as_of",
+    "last_ticket_on": "date of the latest ticket",
+    "open_complaints": "open complaint tickets",
+    "satisfaction": "latest satisfaction 0-100 (survey or ticket)",
+    "last_response_on": "date of the latest survey answer",
+}
+DATE_COLUMNS = ["customer_since", "last_tx_on", "last_purchase_on", "last_interaction_on", "last_ticket_on",
+                "last_response_on"]
+
+TIERS = ("churn_risk", "new", "high_value", "potential")
+
+# (R score, F score) -> segment; see the module docstring.
+RFM_SEGMENT_MAP: dict[tuple[int, int], str] = {}
+_RFM_ROWS = {
+    5: ["new", "potential_loyalist", "potential_loyalist", "champions", "champions"],
+    4: ["promising", "potential_loyalist", "potential_loyalist", "loyal", "loyal"],
+    3: ["about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"],
+    2: ["hibernating", "hibernating", "at_risk", "at_risk", "cant_lose"],
+    1: ["lost", "hibernating", "at_risk", "at_risk", "cant_lose"],
+}
+for _r, _row in _RFM_ROWS.items():
+    for _f, _segment in enumerate(_row, start=1):
+        RFM_SEGMENT_MAP[(_r, _f)] = _segment
+
+
+def _days_since(as_of: date, values: pd.Series) -> pd.Series:
+    """Whole days from each date to as_of (NaN where missing)."""
+    return (pd.Timestamp(as_of) - pd.to_datetime(values)).dt.days.astype("float64")
+
+
+def empty_inputs() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in INPUT_COLUMNS})
+    frame["customer_id"] = frame["customer_id"].astype("int64")
+    for c in DATE_COLUMNS:
+        frame[c] = pd.Series(dtype="datetime64[ns]")
+    return frame
+
+
+def combine_inputs(activity: pd.DataFrame, tickets: pd.DataFrame, surveys: pd.DataFrame) -> pd.DataFrame:
+    """Join ticket and survey rows (the contract shapes of tickets/surveys
+    selectors) onto the activity rows; satisfaction = the later of the two."""
+    df = activity.copy()
+    if len(tickets):
+        t = tickets.rename(columns={"latest_satisfaction_100": "ticket_sat", "latest_satisfaction_at": "ticket_sat_at"})
+        t["last_ticket_on"] = pd.to_datetime(t["last_ticket_at"], utc=True).dt.tz_localize(None).dt.normalize()
+        t = t[["customer_id", "last_ticket_on", "open_complaints", "ticket_sat", "ticket_sat_at"]]
+    else:
+        t = pd.DataFrame({"customer_id": pd.Series(dtype="int64"), "last_ticket_on": pd.Series(dtype="datetime64[ns]"),
+                          "open_complaints": pd.Series(dtype="float64"), "ticket_sat": pd.Series(dtype="float64"),
+                          "ticket_sat_at": pd.Series(dtype="datetime64[ns, UTC]")})
+    if len(surveys):
+        s = surveys.rename(columns={"satisfaction_100": "survey_sat", "answered_at": "survey_sat_at"})
+        s["last_response_on"] = pd.to_datetime(s["last_response_at"], utc=True).dt.tz_localize(None).dt.normalize()
+        s = s[["customer_id", "survey_sat", "survey_sat_at", "last_response_on"]]
+    else:
+        s = pd.DataFrame({"customer_id": pd.Series(dtype="int64"), "survey_sat": pd.Series(dtype="float64"),
+                          "survey_sat_at": pd.Series(dtype="datetime64[ns, UTC]"),
+                          "last_response_on": pd.Series(dtype="datetime64[ns]")})
+    for c in ("last_ticket_on", "open_complaints", "last_response_on", "satisfaction"):
+        if c in df.columns:
+            df = df.drop(columns=c)
+    df = df.merge(t, on="customer_id", how="left").merge(s, on="customer_id", how="left")
+    ticket_at = pd.to_datetime(df["ticket_sat_at"], utc=True)
+    survey_at = pd.to_datetime(df["survey_sat_at"], utc=True)
+    ticket_sat = pd.to_numeric(df["ticket_sat"], errors="coerce")
+    survey_sat = pd.to_numeric(df["survey_sat"], errors="coerce")
+    use_ticket = ticket_sat.notna() & (survey_sat.isna() | (ticket_at > survey_at))
+    df["satisfaction"] = np.where(use_ticket, ticket_sat, survey_sat)
+    df["open_complaints"] = pd.to_numeric(df["open_complaints"], errors="coerce").fillna(0).astype("int64")
+    return df.drop(columns=["ticket_sat", "ticket_sat_at", "survey_sat", "survey_sat_at"])
+
+
+def top_share(values: pd.Series, percent: float) -> pd.Series:
+    """True for the top ``percent`` % of the positive values: k = ceil(n × percent / 100)
+    customers, ties at the k-th value included (equal spend, equal treatment)."""
+    positive = values > 0
+    n = int(positive.sum())
+    k = math.ceil(n * percent / 100) if n else 0
+    if k == 0:
+        return pd.Series(False, index=values.index)
+    ranks = values.where(positive).rank(method="min", ascending=False)
+    return (ranks <= k).fillna(False).astype(bool)
+
+
+def quintile_scores(values: pd.Series) -> pd.Series:
+    """1-5 by quintile of rank, higher value = higher score; ties ranked by order
+    (rank(method="first")) so bins hold n/5 each. NaN values get no score."""
+    present = values.notna()
+    n = int(present.sum())
+    scores = pd.Series(np.nan, index=values.index)
+    if n == 0:
+        return scores
+    ranks = values[present].rank(method="first")
+    scores[present] = np.floor((ranks - 1) * 5 / n) + 1
+    return scores
+
+
+def rfm(df: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
+    """R, F, M values and scores and the named segment (see module docstring)."""
+    purchased = df["purchases"].fillna(0) > 0
+    r_days = _days_since(as_of, df["last_purchase_on"]).where(purchased)
+    f = df["purchases"].fillna(0).astype("int64")
+    m = df["spend"].fillna(0).clip(lower=0)
+    out = pd.DataFrame(index=df.index)
+    out["r_days"] = r_days
+    out["f_count"] = f
+    out["m_amount"] = m.round(2)
+    out["r_score"] = quintile_scores(-r_days)
+    out["f_score"] = quintile_scores(f.where(purchased))
+    out["m_score"] = quintile_scores(m.where(purchased))
+    key = out["r_score"].fillna(0).astype("int64") * 10 + out["f_score"].fillna(0).astype("int64")
+    lookup = {r * 10 + f_: seg for (r, f_), seg in RFM_SEGMENT_MAP.items()}
+    out["rfm_segment"] = key.map(lookup).fillna("no_purchases")
+    return out
+
+
+def value_tiers(spend: pd.Series, *, params) -> pd.Series:
+    high = top_share(spend.fillna(0), params.value_high_percent)
+    upper = top_share(spend.fillna(0), params.value_high_percent + params.value_medium_percent)
+    return pd.Series(np.where(high, "high", np.where(upper, "medium", "low")), index=spend.index)
+
+
+def membership(net_spend_lifetime: pd.Series, *, params) -> pd.DataFrame:
+    points = np.floor(net_spend_lifetime.fillna(0).clip(lower=0)).astype("int64")
+    level = np.select(
+        [points >= params.platinum_points, points >= params.gold_points, points >= params.silver_points],
+        ["platinum", "gold", "silver"], default="bronze")
+    return pd.DataFrame({"membership_points": points, "membership_level": level}, index=net_spend_lifetime.index)
+
+
+def cadence_interval_days(*, tier: str, age_days: int, params) -> int:
+    """Days between contacts for one customer (the scalar rule; ``cadence_intervals``
+    is the same rule on a column)."""
+    if tier == "new":
+        return 1 if age_days < params.new_daily_days else params.new_interval_days
+    return {"high_value": params.high_value_interval_days, "churn_risk": params.churn_risk_interval_days,
+            "potential": params.potential_interval_days}[tier]
+
+
+def cadence_intervals(tier: pd.Series, age_days: pd.Series, *, params) -> pd.Series:
+    return pd.Series(np.select(
+        [(tier == "new") & (age_days < params.new_daily_days), tier == "new", tier == "high_value",
+         tier == "churn_risk"],
+        [1, params.new_interval_days, params.high_value_interval_days, params.churn_risk_interval_days],
+        default=params.potential_interval_days), index=tier.index).astype("int64")
+
+
+def value_weight(value_tier: str, *, params) -> float:
+    return {"high": params.value_weight_high, "medium": params.value_weight_medium}.get(
+        value_tier, params.value_weight_low)
+
+
+def assign_tiers(df: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame:
+    """Tier (first match wins), reason codes, age and days without activity."""
+    age = _days_since(as_of, df["customer_since"]).fillna(0).clip(lower=0)
+    last_activity = pd.concat([pd.to_datetime(df[c]) for c in ("last_tx_on", "last_interaction_on",
+                                                                 "last_ticket_on", "last_response_on")],
+                              axis=1).max(axis=1)
+    inactive = _days_since(as_of, last_activity.fillna(pd.to_datetime(df["customer_since"]))).fillna(0).clip(lower=0)
+    satisfaction = pd.to_numeric(df["satisfaction"], errors="coerce")
+    objections = df["open_objections"].fillna(0).astype("int64")
+    complaints = df["open_complaints"].fillna(0).astype("int64")
+    spend = df["spend"].fillna(0)
+
+    c_inactive = inactive >= params.churn_inactivity_days
+    c_satisfaction = satisfaction < params.churn_satisfaction_below
+    c_objection = objections > 0
+    c_complaint = complaints > 0
+    churn = c_inactive | c_satisfaction | c_objection | c_complaint
+    new = ~churn & (age < params.new_customer_days)
+    hv_spend = top_share(spend, params.high_value_top_percent)
+    hv_age = age > params.high_value_age_days
+    high = ~churn & ~new & (hv_spend | hv_age)
+
+    tier = np.select([churn, new, high], ["churn_risk", "new", "high_value"], default="potential")
+    age_s = age.astype("int64").astype(str)
+    sat_s = satisfaction.round(0).fillna(0).astype("int64").astype(str)
+    parts = [
+        np.where(c_inactive, "inactive:" + inactive.astype("int64").astype(str), ""),
+        np.where(churn & c_satisfaction, "satisfaction:" + sat_s + f":{params.churn_satisfaction_below}", ""),
+        np.where(c_objection, "objection:" + objections.astype(str), ""),
+        np.where(c_complaint, "complaint:" + complaints.astype(str), ""),
+        np.where(new, "age:" + age_s, ""),
+        np.where(high & hv_spend, f"top_spend:{params.high_value_top_percent}", ""),
+        np.where(high & hv_age, "age:" + age_s, ""),
+        np.where(tier == "potential", "potential:" + age_s + f":{params.high_value_top_percent}", ""),
+    ]
+    reason = pd.Series(parts[0], index=df.index, dtype=object)
+    for part in parts[1:]:
+        reason = reason + ";" + pd.Series(part, index=df.index, dtype=object)
+    reason = reason.str.replace(";+", ";", regex=True).str.strip(";")
+    return pd.DataFrame({"tier": tier, "tier_reason": reason, "age_days": age.astype("int64"),
+                         "inactive_days": inactive.astype("int64")}, index=df.index)
+
+
+HEALTH_COMPONENTS = ("recency", "frequency_trend", "collection", "satisfaction", "complaints", "contact")
+
+
+def health(df: pd.DataFrame, *, tiers: pd.DataFrame, params) -> pd.DataFrame:
+    """The six components (0-100, NaN = no data) and their weighted blend."""
+    recency = (100 * (1 - tiers["inactive_days"] / params.churn_inactivity_days)).clip(lower=0, upper=100)
+    recent = df["purchases_recent"].fillna(0)
+    prior = df["purchases_prior"].fillna(0)
+    trend = np.where(prior > 0, 100 * np.minimum(1.0, recent / prior.where(prior > 0, 1)),
+                     np.where(recent > 0, 100.0, 0.0))
+    due = df["due"].fillna(0).astype("int64")
+    paid = df["paid_on_time"].fillna(0).astype("int64")
+    # One definition of the collection rate (core.formulas); None when nothing was due.
+    rates = [formulas.collection_rate(paid_on_time=p, due=d) if d else None for p, d in zip(paid.tolist(),
+                                                                                          due.tolist())]
+    collection = 100 * pd.Series(rates, index=df.index, dtype="float64")
+    satisfaction = pd.to_numeric(df["satisfaction"], errors="coerce").clip(lower=0, upper=100)
+    open_items = df["open_complaints"].fillna(0) + df["open_objections"].fillna(0)
+    complaints = (100 - 50 * open_items).clip(lower=0)
+    interval = cadence_intervals(tiers["tier"], tiers["age_days"], params=params)
+    window = np.minimum(CONTACT_LOOKBACK_DAYS, tiers["age_days"])
+    expected = np.maximum(1, np.floor(window / interval))
+    contact = 100 * np.minimum(1.0, df["interactions_recent"].fillna(0) / expected)
+    comps = pd.DataFrame({"recency": recency, "frequency_trend": trend, "collection": collection,
+                          "satisfaction": satisfaction, "complaints": complaints, "contact": contact},
+                         index=df.index).round(0)
+    weights = pd.Series({"recency": params.health_weight_recency,
+                         "frequency_trend": params.health_weight_frequency_trend,
+                         "collection": params.health_weight_collection,
+                         "satisfaction": params.health_weight_satisfaction,
+                         "complaints": params.health_weight_complaints,
+                         "contact": params.health_weight_contact}, dtype="float64")
+    present = comps.notna()
+    weight_sum = present.mul(weights, axis=1).sum(axis=1)
+    blended = comps.fillna(0).mul(weights, axis=1).sum(axis=1) / weight_sum.where(weight_sum > 0, 1)
+    comps["health_score"] = np.floor(blended + 0.5).clip(0, 100)
+    comps["interval_days"] = interval
+    return comps
+
+
+def score_segments(inputs: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame:
+    """One result row per input row (see the module docstring for every rule)."""
+    df = inputs.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    tiers = assign_tiers(df, as_of=as_of, params=params)
+    scores = rfm(df, as_of=as_of)
+    value = value_tiers(df["spend"], params=params)
+    member = membership(df["net_spend_lifetime"], params=params)
+    comps = health(df, tiers=tiers, params=params)
+
+    last_contact = pd.to_datetime(df["last_interaction_on"])
+    base = last_contact.fillna(pd.to_datetime(df["customer_since"])).fillna(pd.Timestamp(as_of))
+    next_due = base + pd.to_timedelta(comps["interval_days"], unit="D")
+    overdue = (pd.Timestamp(as_of) - next_due).dt.days.clip(lower=0)
+    weights = value.map({"high": params.value_weight_high, "medium": params.value_weight_medium,
+                         "low": params.value_weight_low})
+
+    out = pd.DataFrame({"customer_id": df["customer_id"].astype("int64")})
+    out["tier"] = tiers["tier"]
+    out["tier_reason"] = tiers["tier_reason"]
+    out = pd.concat([out, scores], axis=1)
+    out["value_tier"] = value
+    out["membership_level"] = member["membership_level"]
+    out["membership_points"] = member["membership_points"]
+    out["health_score"] = comps["health_score"].astype("int64")
+    for c in HEALTH_COMPONENTS:
+        out[f"health_{c}"] = comps[c]
+    out["last_contact_on"] = last_contact.dt.date
+    out["next_contact_due"] = next_due.dt.date
+    out["days_overdue"] = overdue.astype("int64")
+    out["queue_weight"] = overdue * weights
+    return out
+
+
+def reason_text(code: str) -> str:
+    """Render stored reason codes ("inactive:104;objection:1") in the active language."""
+    texts = []
+    for token in (code or "").split(";"):
+        if not token:
+            continue
+        name, *args = token.split(":")
+        if name == "inactive":
+            texts.append(_("no activity for %(days)s days") % {"days": args[0]})
+        elif name == "satisfaction":
+            texts.append(_("satisfaction %(value)s < %(threshold)s") % {"value": args[0], "threshold": args[1]})
+        elif name == "objection":
+            texts.append(_("open objection"))
+        elif name == "complaint":
+            texts.append(_("open complaint ticket") if args[0] == "1"
+                         else _("%(count)s open complaint tickets") % {"count": args[0]})
+        elif name == "age":
+            texts.append(_("customer for %(days)s days") % {"days": args[0]})
+        elif name == "top_spend":
+            texts.append(_("spend in top %(percent)s%%") % {"percent": args[0]})
+        elif name == "potential":
+            texts.append(_("customer for %(days)s days, spend below the top %(percent)s%%")
+                         % {"days": args[0], "percent": args[1]})
+        else:
+            texts.append(token)
+    # Translators: separator between reasons.
+    return _("; ").join(texts)
