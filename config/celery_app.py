@@ -13,3 +13,8 @@ app.autodiscover_tasks()
 # One place for every periodic schedule (STYLE.md rule 4). Apps add their
 # entries here, never in their own modules.
 app.conf.beat_schedule: dict[str, dict] = {}
+# surveys: find due invitations hourly (each created once, then sent); rebuild daily snapshots at night.
+app.conf.beat_schedule["surveys-dispatch"] = {"task": "surveys.tasks.survey_invitations_dispatch",
+                                              "schedule": crontab(minute=5)}
+app.conf.beat_schedule["surveys-snapshots"] = {"task": "surveys.tasks.survey_snapshots_rebuild",
+                                               "schedule": crontab(hour=1, minute=20)}
