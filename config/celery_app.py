@@ -18,3 +18,6 @@ app.conf.beat_schedule["surveys-dispatch"] = {"task": "surveys.tasks.survey_invi
                                               "schedule": crontab(minute=5)}
 app.conf.beat_schedule["surveys-snapshots"] = {"task": "surveys.tasks.survey_snapshots_rebuild",
                                                "schedule": crontab(hour=1, minute=20)}
+# segmentation: recompute every customer's tier, RFM, health and cadence nightly.
+app.conf.beat_schedule["segmentation-recompute-nightly"] = {"task": "segmentation.recompute_nightly",
+                                                            "schedule": crontab(hour=2, minute=30)}
