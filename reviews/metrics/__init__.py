@@ -1,0 +1,105 @@
+"""The one metrics catalogue (DESIGN "Metrics catalogue"): every KPI is defined
+here once — key, name, unit, direction, formula, numerator and denominator — and
+the dashboards, review reports, exports and API all call ``metric_compute``.
+
+Rates are percentages (0–100) so targets are typed as people say them ("5 %").
+A value of None means "no data": nothing to count in the period and scope, or
+the app that holds the data has not recorded any."""
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from reviews.metrics import crm_metrics as c
+from reviews.metrics import service_metrics as s
+from reviews.metrics.base import HIGHER, LOWER, NO_DATA, Metric, MetricValue, Period, Scope, month_period
+
+__all__ = ["CATALOGUE", "HIGHER", "LOWER", "NO_DATA", "Metric", "MetricValue", "Period", "Scope", "metric_get",
+           "metric_compute", "metric_describe", "month_period", "deviation"]
+
+_METRICS = [
+    Metric("nps", _("NPS"), "pts", HIGHER,
+           _("% promoters (9–10) − % detractors (0–6) of survey answers in the period, −100…100"),
+           _("promoters − detractors"), _("survey answers with an NPS score"), "surveys", s.nps),
+    Metric("avg_satisfaction", _("Average satisfaction"), "score", HIGHER,
+           _("Average overall survey rating (1–10) × 10, on the 0–100 scale"),
+           _("sum of satisfaction (0–100)"), _("survey answers with an overall rating"), "surveys",
+           s.avg_satisfaction),
+    Metric("churn_rate", _("Churn rate"), "%", LOWER,
+           _("Customers active at the period start (a transaction, interaction or ticket in the 90 days "
+             "before it) with no activity in the 90 days before the period end ÷ customers active at the start"),
+           _("customers who went quiet"), _("customers active at the period start"), "crm", c.churn_rate),
+    Metric("repurchase_rate", _("Repurchase rate"), "%", HIGHER,
+           _("Customers with ≥ 2 purchases in the period ÷ customers with ≥ 1 purchase in the period"),
+           _("customers with ≥ 2 purchases"), _("customers with ≥ 1 purchase"), "crm", c.repurchase_rate),
+    Metric("clv", _("Customer lifetime value"), "CNY", HIGHER,
+           _("Average net spend per purchasing customer in the period, annualised, × expected lifetime in years "
+             "(1 ÷ annual churn rate, at most 10 years)"),
+           _("net spend (purchases − refunds)"), _("customers with a purchase"), "crm", c.clv),
+    Metric("first_response_minutes", _("Average first response time"), "min", LOWER,
+           _("Average minutes from ticket creation to the first staff response, tickets created in the period"),
+           _("total minutes to first response"), _("tickets with a first response"), "tickets",
+           s.first_response_minutes),
+    Metric("resolution_hours", _("Average resolution time"), "h", LOWER,
+           _("Average hours from ticket creation to resolution, tickets resolved in the period"),
+           _("total hours to resolution"), _("tickets resolved"), "tickets", s.resolution_hours),
+    Metric("sla_compliance", _("SLA compliance"), "%", HIGHER,
+           _("Tickets created in the period without any SLA breach ÷ tickets created in the period"),
+           _("tickets without a breach"), _("tickets created"), "tickets", s.sla_compliance),
+    Metric("contact_frequency", _("Contact frequency"), "per_customer_month", HIGHER,
+           _("Interactions in the period ÷ (customers × months in the period)"),
+           _("interactions"), _("customer-months"), "crm", c.contact_frequency),
+    Metric("activation_30d", _("New customer 30-day activation rate"), "%", HIGHER,
+           _("Customers created in the period with a purchase within 30 days of creation ÷ customers created "
+             "in the period"),
+           _("activated new customers"), _("new customers"), "crm", c.activation_30d),
+    Metric("winback_rate", _("Win-back rate"), "%", HIGHER,
+           _("Customers in the churn-risk tier at the period start who made a purchase in the period ÷ "
+             "churn-risk customers at the start"),
+           _("churn-risk customers who bought again"), _("churn-risk customers at the start"), "segmentation",
+           c.winback_rate),
+    Metric("collection_rate", _("Payment collection rate"), "%", HIGHER,
+           _("Purchases due in the period paid on or before the due date ÷ purchases due in the period"),
+           _("paid on time"), _("purchases due"), "crm", c.collection),
+    Metric("repeat_complaint_rate", _("Repeat complaint rate"), "%", LOWER,
+           _("Complaint tickets created in the period flagged as repeat (same customer and category within "
+             "30 days) ÷ complaint tickets created in the period"),
+           _("repeat complaints"), _("complaints"), "tickets", s.repeat_complaint_rate),
+]
+
+CATALOGUE: dict[str, Metric] = {m.key: m for m in _METRICS}
+
+UNIT_LABELS = {"%": "%", "pts": _("pts"), "score": _("/100"), "min": _("min"), "h": _("h"), "CNY": _("CNY"),
+               "per_customer_month": _("per customer per month")}
+
+
+def metric_get(key: str) -> Metric:
+    """The metric with this key; KeyError for an unknown key."""
+    return CATALOGUE[key]
+
+
+def metric_compute(*, key: str, period: Period, scope: Scope) -> MetricValue:
+    return CATALOGUE[key].compute(period=period, scope=scope)
+
+
+def metric_describe(metric: Metric) -> dict:
+    """The catalogue entry as data (names in both languages)."""
+    names = {}
+    for lang in ("en", "zh-hans"):
+        with override(lang):
+            names[lang] = str(metric.name)
+    return {"key": metric.key, "name": str(metric.name), "names": names, "unit": metric.unit,
+            "unit_label": str(UNIT_LABELS.get(metric.unit, metric.unit)),
+            "direction": metric.direction, "formula": str(metric.formula), "numerator": str(metric.numerator),
+            "denominator": str(metric.denominator), "source": metric.source}
+
+
+def deviation(*, metric: Metric, actual: float | None, target: float | None) -> dict:
+    """Deviation of an actual from its target, read by the metric's direction:
+    ``deviation`` = actual − target, ``deviation_pct`` = deviation ÷ |target| × 100,
+    ``on_target`` = actual ≥ target (higher is better) or ≤ target (lower is better)."""
+    if actual is None or target is None:
+        return {"deviation": None, "deviation_pct": None, "on_target": None}
+    dev = round(actual - target, 2)
+    dev_pct = round(dev / abs(target) * 100.0, 1) if target else None
+    return {"deviation": dev, "deviation_pct": dev_pct, "on_target": metric.better(actual, target)}

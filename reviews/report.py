@@ -1,0 +1,65 @@
+"""The content of a review report as data — one builder used by the page, the
+API, the XLSX and the PDF export, so their numbers are the same."""
+from __future__ import annotations
+
+from reviews import selectors
+from reviews.metrics import CATALOGUE, UNIT_LABELS, deviation, metric_compute
+from reviews.models import Review, ReviewFinding
+from reviews.services.reports import review_period, review_scope
+
+
+def _change(metric, actual, previous) -> dict:
+    if actual is None or previous is None:
+        return {"change": None, "improved": None}
+    change = round(actual - previous, 2)
+    return {"change": change, "improved": None if change == 0 else metric.better(actual, previous)}
+
+
+def review_rows(*, review: Review) -> list[dict]:
+    rows = []
+    for r in review.metric_rows.all():
+        metric = CATALOGUE.get(r.metric)
+        if metric is None:
+            continue
+        rows.append({
+            "metric": r.metric, "name": str(metric.name), "unit": metric.unit,
+            "unit_label": str(UNIT_LABELS.get(metric.unit, metric.unit)), "direction": metric.direction,
+            "target": r.target, "actual": r.actual, "numerator": r.numerator, "denominator": r.denominator,
+            **deviation(metric=metric, actual=r.actual, target=r.target),
+            "previous": r.previous, **_change(metric, r.actual, r.previous), "analysis": r.analysis,
+        })
+    return rows
+
+
+def review_earlier_actions(*, review: Review, rows: list[dict] | None = None) -> list[dict]:
+    """Each action of an earlier report of the same scope, with its linked
+    metric's value then (baseline) and now (this report's actual) and the movement."""
+    actuals = {r["metric"]: r["actual"] for r in (rows if rows is not None else review_rows(review=review))}
+    out = []
+    for a in selectors.earlier_actions(review=review):
+        metric = CATALOGUE.get(a.metric)
+        now_value = None
+        if metric is not None:
+            if a.metric in actuals:
+                now_value = actuals[a.metric]
+            else:
+                now_value = metric_compute(key=a.metric, period=review_period(review), scope=review_scope(review)).value
+        out.append({"id": a.id, "title": a.title, "owner": a.owner.username, "deadline": a.deadline,
+                    "status": a.status, "status_label": str(a.get_status_display()), "metric": a.metric,
+                    "metric_name": str(metric.name) if metric else "", "review": a.review.title,
+                    "baseline": a.baseline, "current": now_value,
+                    **(_change(metric, now_value, a.baseline) if metric else {"change": None, "improved": None})})
+    return out
+
+
+def review_report(*, review: Review) -> dict:
+    rows = review_rows(review=review)
+    findings = list(review.findings.all())
+    return {
+        "review": review,
+        "rows": rows,
+        "strengths": [f for f in findings if f.kind == ReviewFinding.Kind.STRENGTH],
+        "problems": [f for f in findings if f.kind == ReviewFinding.Kind.PROBLEM],
+        "actions": list(review.actions.select_related("owner").all()),
+        "earlier_actions": review_earlier_actions(review=review, rows=rows),
+    }

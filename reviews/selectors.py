@@ -1,0 +1,131 @@
+"""Reads of the reviews app: reports and actions scoped to the user, and the reads
+of other apps' data the metrics catalogue needs (their models, read-only)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.apps import apps
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from core import roles
+from crm.models import Customer, FollowUp, Team, User
+from reviews.models import Review, ReviewAction
+
+
+# --- reports and actions -------------------------------------------------------
+
+def review_list_for_user(*, user) -> QuerySet[Review]:
+    return Review.objects.for_user(user).select_related("team", "created_by")
+
+
+def review_get_for_user(*, user, pk) -> Review:
+    """A report the user may read (404 otherwise, e.g. another team's)."""
+    return get_object_or_404(review_list_for_user(user=user), pk=pk)
+
+
+def review_editable_for_user(*, user, pk) -> Review:
+    """A report the user may change: admins any, team leads their team's (404 otherwise)."""
+    qs = review_list_for_user(user=user)
+    if not roles.is_admin(user):
+        qs = qs.filter(team_id=user.team_id) if roles.is_team_lead(user) else qs.none()
+    return get_object_or_404(qs, pk=pk)
+
+
+def can_write_reviews(user) -> bool:
+    return roles.is_admin(user) or (roles.is_team_lead(user) and user.team_id is not None)
+
+
+def review_action_list_for_user(*, user) -> QuerySet[ReviewAction]:
+    return ReviewAction.objects.for_user(user).select_related("owner", "review", "review__team")
+
+
+def review_action_get_for_user(*, user, pk) -> ReviewAction:
+    return get_object_or_404(review_action_list_for_user(user=user), pk=pk)
+
+
+def my_actions(*, user) -> QuerySet[ReviewAction]:
+    return ReviewAction.objects.filter(owner=user).select_related("review", "review__team").order_by(
+        "status", "deadline", "id")
+
+
+def action_owner_choices(*, user, team_id: int | None) -> QuerySet[User]:
+    """Who may own an action of a report of ``team_id``: its members (any active
+    non-support user for a company-wide report)."""
+    qs = User.objects.filter(is_active=True).exclude(role=roles.Role.SUPPORT).order_by("username")
+    return qs.filter(team_id=team_id) if team_id is not None else qs
+
+
+def review_previous(*, review: Review) -> Review | None:
+    """The latest earlier report of the same scope."""
+    return (Review.objects.filter(team_id=review.team_id, scope_kind=review.scope_kind, tier=review.tier,
+                                  period_end__lt=review.period_start)
+            .order_by("-period_end", "-id").first())
+
+
+def earlier_actions(*, review: Review) -> QuerySet[ReviewAction]:
+    """Actions raised by earlier reports of the same scope (shown with the movement of their metric)."""
+    return (ReviewAction.objects.filter(review__team_id=review.team_id, review__scope_kind=review.scope_kind,
+                                        review__tier=review.tier, review__period_end__lt=review.period_start)
+            .select_related("owner", "review").order_by("deadline", "id"))
+
+
+def team_list_for_user(*, user) -> QuerySet[Team]:
+    if roles.is_admin(user) or roles.is_support(user):
+        return Team.objects.all()
+    return Team.objects.filter(pk=user.team_id)
+
+
+# --- other apps' data, read-only ---------------------------------------------
+
+def _model(app_label: str, name: str):
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def ticket_queryset():
+    """Ticket.objects, or None while the tickets app has no Ticket model (no data)."""
+    model = _model("tickets", "Ticket")
+    return None if model is None else model.objects.all()
+
+
+def sla_breach_model():
+    return _model("tickets", "SlaBreach")
+
+
+def survey_response_queryset():
+    model = _model("surveys", "SurveyResponse")
+    return None if model is None else model.objects.all()
+
+
+def churn_risk_customers_at(*, day: dt.date, customers: QuerySet[Customer]) -> QuerySet[Customer] | None:
+    """Customers whose latest segment history on or before ``day`` has tier
+    churn_risk; None when segmentation keeps no history yet."""
+    history = _model("segmentation", "SegmentHistory")
+    if history is None or not history.objects.filter(as_of__lte=day).exists():
+        return None
+    tier_then = Subquery(history.objects.filter(customer=OuterRef("pk"), as_of__lte=day)
+                         .order_by("-as_of").values("tier")[:1])
+    return customers.annotate(tier_then=tier_then).filter(tier_then="churn_risk")
+
+
+def segment_model():
+    return _model("segmentation", "CustomerSegment")
+
+
+def overdue_followups_by_owner(*, customers_q: Q, now: dt.datetime) -> list[dict]:
+    """Open follow-ups past due, counted per owner (one grouped query)."""
+    rows = (FollowUp.objects.filter(customers_q, done_at__isnull=True, due_at__lt=now)
+            .values("owner_id", "owner__username").annotate(n=Count("id")).order_by("-n", "owner__username"))
+    return [{"owner_id": r["owner_id"], "owner": r["owner__username"] or "—", "count": r["n"]} for r in rows]
+
+
+def top_at_risk_customers(*, customers_q: Q, limit: int = 10) -> list:
+    """Churn-risk customers, the most valuable and least healthy first."""
+    segment = segment_model()
+    if segment is None:
+        return []
+    return list(segment.objects.filter(customers_q, tier="churn_risk").select_related("customer", "customer__owner")
+                .order_by("-m_amount", "health_score", "customer_id")[:limit])

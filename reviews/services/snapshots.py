@@ -1,0 +1,143 @@
+"""Pre-computed metric and dashboard snapshots, so dashboards stay fast at a
+million customers. Rebuilt daily by Celery; every write is an upsert on a unique
+key, so a rebuild is idempotent and may run twice."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, Count, IntegerField, Max, Value, When
+from django.utils import timezone
+
+from crm.models import Team
+from reviews import selectors
+from reviews.metrics import CATALOGUE, Period, Scope, metric_compute, month_period
+from reviews.models import DashboardSnapshot, MetricSnapshot
+
+SNAPSHOT_MONTHS = 12
+# Engagement band of a customer from its health score (0–100): the 3×3 grid's columns.
+ENGAGEMENT_BANDS = (("high", 70), ("medium", 40), ("low", 0))
+
+
+def month_periods(*, as_of: dt.date, months: int = SNAPSHOT_MONTHS) -> list[Period]:
+    """The last ``months`` calendar months up to and including as_of's month, oldest first."""
+    periods, day = [], as_of
+    for _ in range(months):
+        p = month_period(day)
+        periods.append(p)
+        day = p.start - dt.timedelta(days=1)
+    return periods[::-1]
+
+
+def snapshot_scopes() -> list[Scope]:
+    return [Scope(), *(Scope(team_id=pk) for pk in Team.objects.values_list("pk", flat=True))]
+
+
+def metric_snapshot_store(*, key: str, period: Period, scope: Scope, now: dt.datetime) -> MetricSnapshot:
+    value = metric_compute(key=key, period=period, scope=scope)
+    snap, _ = MetricSnapshot.objects.update_or_create(
+        metric=key, period_start=period.start, period_end=period.end, scope_key=scope.key,
+        defaults={"value": value.value, "numerator": value.numerator, "denominator": value.denominator,
+                  "computed_at": now})
+    return snap
+
+
+def metric_series(*, scope: Scope, keys: list[str], as_of: dt.date, now: dt.datetime,
+                  months: int = SNAPSHOT_MONTHS) -> dict[str, list[MetricSnapshot]]:
+    """Monthly snapshots of each metric for the scope, oldest first. A month with no
+    snapshot (or the current month's older than a day) is computed and stored."""
+    periods = month_periods(as_of=as_of, months=months)
+    have = {(s.metric, s.period_start): s for s in MetricSnapshot.objects.filter(
+        scope_key=scope.key, metric__in=keys, period_start__gte=periods[0].start, period_start__lte=periods[-1].start)}
+    current = periods[-1].start
+    out: dict[str, list[MetricSnapshot]] = {k: [] for k in keys}
+    for key in keys:
+        for p in periods:
+            snap = have.get((key, p.start))
+            if snap is None or snap.period_end != p.end or (
+                    p.start == current and snap.computed_at < now - dt.timedelta(days=1)):
+                snap = metric_snapshot_store(key=key, period=p, scope=scope, now=now)
+            out[key].append(snap)
+    return out
+
+
+def _tier_mix(*, scope: Scope, day: dt.date, today: dt.date) -> dict | None:
+    history = selectors._model("segmentation", "SegmentHistory")
+    segment = selectors.segment_model()
+    if history is None or segment is None:
+        return None
+    latest = history.objects.filter(as_of__lte=day).aggregate(d=Max("as_of"))["d"]
+    if day >= today or latest is None:
+        rows = segment.objects.filter(scope.customer_q("customer__")).values("tier").annotate(n=Count("pk"))
+    else:
+        rows = history.objects.filter(scope.customer_q("customer__"), as_of=latest).values("tier").annotate(
+            n=Count("pk"))
+    return {r["tier"]: r["n"] for r in rows.order_by()}
+
+
+def _value_engagement(*, scope: Scope) -> dict | None:
+    segment = selectors.segment_model()
+    if segment is None:
+        return None
+    band = Case(*[When(health_score__gte=low, then=Value(i)) for i, (_, low) in enumerate(ENGAGEMENT_BANDS)],
+                default=Value(len(ENGAGEMENT_BANDS) - 1), output_field=IntegerField())
+    rows = (segment.objects.filter(scope.customer_q("customer__")).annotate(band=band)
+            .values("value_tier", "band").annotate(n=Count("pk")).order_by())
+    return {f"{r['value_tier']}:{ENGAGEMENT_BANDS[r['band']][0]}": r["n"] for r in rows}
+
+
+def _ticket_categories(*, scope: Scope, period: Period) -> dict | None:
+    tickets = selectors.ticket_queryset()
+    if tickets is None:
+        return None
+    rows = (tickets.filter(scope.customer_q("customer__"), created_at__gte=period.start_at,
+                           created_at__lt=period.end_at).values("category").annotate(n=Count("id")).order_by())
+    return {r["category"]: r["n"] for r in rows}
+
+
+def _top_at_risk(*, scope: Scope) -> dict:
+    rows = selectors.top_at_risk_customers(customers_q=scope.customer_q("customer__"))
+    return {"rows": [{"id": s.customer_id, "name": s.customer.name,
+                      "owner": s.customer.owner.username if s.customer.owner else "",
+                      "health_score": s.health_score, "m_amount": float(s.m_amount),
+                      "reason": s.tier_reason[:200]} for s in rows]}
+
+
+def dashboard_snapshots_store(*, scope: Scope, as_of: dt.date, now: dt.datetime) -> int:
+    today = timezone.localtime(now).date()
+    written = 0
+
+    def put(kind: str, day: dt.date, data: dict | None):
+        nonlocal written
+        if data is None:
+            return
+        DashboardSnapshot.objects.update_or_create(kind=kind, as_of=day, scope_key=scope.key,
+                                                   defaults={"data": data, "computed_at": now})
+        written += 1
+
+    for p in month_periods(as_of=as_of):
+        day = min(p.end, as_of)
+        put(DashboardSnapshot.Kind.TIER_MIX, day, _tier_mix(scope=scope, day=day, today=today))
+    put(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, as_of, _value_engagement(scope=scope))
+    put(DashboardSnapshot.Kind.TICKET_CATEGORIES, as_of, _ticket_categories(scope=scope, period=month_period(as_of)))
+    put(DashboardSnapshot.Kind.TOP_AT_RISK, as_of, _top_at_risk(scope=scope))
+    return written
+
+
+def metric_snapshots_rebuild(*, as_of: dt.date, now: dt.datetime, months: int = SNAPSHOT_MONTHS,
+                             full: bool = False) -> int:
+    """Daily: for all customers and each team, every catalogue metric for the last
+    ``months`` months (the current and previous month always, older ones when
+    missing or with ``full``), plus the dashboard distributions. Idempotent."""
+    written = 0
+    periods = month_periods(as_of=as_of, months=months)
+    recent = {p.start for p in periods[-2:]}
+    for scope in snapshot_scopes():
+        have = set(MetricSnapshot.objects.filter(scope_key=scope.key, period_start__gte=periods[0].start)
+                   .values_list("metric", "period_start", "period_end"))
+        for p in periods:
+            for key in CATALOGUE:
+                if full or p.start in recent or (key, p.start, p.end) not in have:
+                    metric_snapshot_store(key=key, period=p, scope=scope, now=now)
+                    written += 1
+        written += dashboard_snapshots_store(scope=scope, as_of=as_of, now=now)
+    return written
