@@ -21,6 +21,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("surveys/", include("surveys.urls")),
     path("reviews/", include("reviews.urls")),
+    path("s/", include("surveys.public_urls")),  # public survey answer pages (no login)
     path("", include("core.urls")),
     path("", include("crm.urls")),
 ]
