@@ -21,3 +21,11 @@ app.conf.beat_schedule["surveys-snapshots"] = {"task": "surveys.tasks.survey_sna
 # segmentation: recompute every customer's tier, RFM, health and cadence nightly.
 app.conf.beat_schedule["segmentation-recompute-nightly"] = {"task": "segmentation.recompute_nightly",
                                                             "schedule": crontab(hour=2, minute=30)}
+# reviews: metric and dashboard snapshots nightly (after the segment recompute); the
+# monthly review drafts on the 1st (once per team and month); action reminders daily.
+app.conf.beat_schedule["reviews-metric-snapshots"] = {"task": "reviews.metric_snapshots_rebuild",
+                                                      "schedule": crontab(hour=4, minute=10)}
+app.conf.beat_schedule["reviews-monthly-drafts"] = {"task": "reviews.monthly_drafts_create",
+                                                    "schedule": crontab(day_of_month=1, hour=6, minute=0)}
+app.conf.beat_schedule["reviews-action-reminders"] = {"task": "reviews.action_reminders_send",
+                                                      "schedule": crontab(hour=8, minute=30)}
