@@ -5,5 +5,12 @@ from crm import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("customers/", views.customer_list, name="customer-list"),
+    path("customers/new/", views.customer_create, name="customer-create"),
+    path("customers/export.csv", views.customer_export_csv, name="customer-export-csv"),
+    path("customers/export.xlsx", views.customer_export_xlsx, name="customer-export-xlsx"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
+    path("customers/<int:pk>/edit/", views.customer_edit, name="customer-edit"),
+    path("customers/<int:pk>/contacts/new/", views.contact_create, name="contact-create"),
+    path("customers/<int:pk>/transactions/new/", views.transaction_create, name="transaction-create"),
+    path("customers/<int:pk>/interactions/new/", views.interaction_create, name="interaction-create"),
 ]

@@ -1,7 +1,40 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+"""Browser pages of the customer app. Parse, call a selector or service, render."""
+from __future__ import annotations
 
-from crm import selectors
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core import roles
+from core.masking import mask
+from core.services import audit_export_record, audit_reveal_record
+from crm import exports, selectors, services
+from crm.forms import (
+    SORTS,
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    InteractionForm,
+    TransactionForm,
+    apply_service_error,
+    has_segments,
+)
+from crm.models import PERSONAL_FIELDS, Contact, Customer, Transaction
+
+PAGE_SIZE = 25
+SORTABLE = ("name", "created", "first_deal")
+# The list never shows these; deferring them also skips their decryption.
+LIST_DEFERRED = (*PERSONAL_FIELDS, "notes", "birthday")
 
 
 @login_required
@@ -9,13 +42,247 @@ def home(request):
     return redirect("customer-list")
 
 
+def _filtered_customers(request) -> tuple[CustomerFilterForm, object]:
+    form = CustomerFilterForm(request.GET, user=request.user)
+    queryset = selectors.customer_list_for_user(user=request.user)
+    if has_segments():
+        queryset = queryset.select_related("segment")
+    return form, form.filter(queryset)
+
+
+@require_GET
 @login_required
 def customer_list(request):
-    customers = selectors.customer_list_for_user(user=request.user)[:50]
-    return render(request, "crm/customer_list.html", {"customers": customers})
+    form, queryset = _filtered_customers(request)
+    # Paginator counts with one COUNT(*) (no ordering, no joins) and fetches one page.
+    page = Paginator(queryset.defer(*LIST_DEFERRED), PAGE_SIZE).get_page(request.GET.get("page"))
+    current = form.sort_key
+    sort_links = {}
+    for column in SORTABLE:
+        ascending_first = column == "name"
+        if current.lstrip("-") == column:
+            target = column if current.startswith("-") else f"-{column}"
+            direction = "desc" if current.startswith("-") else "asc"
+        else:
+            target = column if ascending_first else f"-{column}"
+            direction = ""
+        assert target in SORTS
+        sort_links[column] = {"sort": target, "direction": direction}
+    return render(request, "crm/customer_list.html", {
+        "form": form,
+        "page": page,
+        "sort_links": sort_links,
+        "with_segments": has_segments(),
+        "can_edit": roles.can_edit_customers(request.user),
+        "export_query": request.GET.urlencode(),
+    })
 
 
+def _personal_rows(*, customer: Customer, reveal: bool) -> list[dict]:
+    rows = []
+    for field in PERSONAL_FIELDS:
+        value = getattr(customer, field) or ""
+        rows.append({
+            "name": field,
+            "label": Customer._meta.get_field(field).verbose_name,
+            "value": value if reveal else (mask(field, value) or ""),
+            "masked": bool(value) and not reveal,
+        })
+    return rows
+
+
+def _timeline(*, request, customer: Customer) -> list[dict]:
+    entries = selectors.customer_timeline(customer=customer)
+    if roles.is_support(request.user):
+        # Support works tickets, not money (see selectors.transaction_list_for_user).
+        entries = [e for e in entries if e["kind"] != "transaction"]
+    return entries
+
+
+def _panels(*, request, customer: Customer) -> list[str]:
+    """Other apps' panels, each rendered with its own context (plus the customer)."""
+    panels = []
+    for panel_for in selectors.CUSTOMER_PANELS:
+        panel = panel_for(request=request, customer=customer)
+        if panel:
+            panels.append(panel)
+    panels.sort(key=lambda p: p.get("order", 100))
+    return [
+        mark_safe(render_to_string(p["template"], {**p.get("context", {}), "customer": customer}, request=request))
+        for p in panels
+    ]
+
+
+@require_GET
 @login_required
 def customer_detail(request, pk: int):
     customer = selectors.customer_get_for_user(user=request.user, pk=pk)
-    return render(request, "crm/customer_detail.html", {"customer": customer})
+    reveal = roles.can_see_personal_data(request.user)
+    contacts = list(customer.contacts.all())
+    now = timezone.now()
+    if reveal:
+        if any(getattr(customer, f) for f in PERSONAL_FIELDS):
+            audit_reveal_record(user=request.user, object_type="crm.customer", object_ids=[customer.pk],
+                                fields=PERSONAL_FIELDS, channel="web", now=now)
+        shown = [c.pk for c in contacts if c.phone or c.email]
+        if shown:
+            audit_reveal_record(user=request.user, object_type="crm.contact", object_ids=shown,
+                                fields=("phone", "email"), channel="web", now=now)
+    else:
+        for contact in contacts:
+            contact.phone = mask("phone", contact.phone)
+            contact.email = mask("email", contact.email)
+    return render(request, "crm/customer_detail.html", {
+        "customer": customer,
+        "personal": _personal_rows(customer=customer, reveal=reveal),
+        "reveal": reveal,
+        "contacts": contacts,
+        "timeline": _timeline(request=request, customer=customer),
+        "panels": _panels(request=request, customer=customer),
+        "segment": getattr(customer, "segment", None) if has_segments() else None,
+        "can_edit": roles.can_edit_customers(request.user),
+        "can_see_money": not roles.is_support(request.user),
+        "today": timezone.localdate(now),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def customer_create(request):
+    if not roles.can_edit_customers(request.user):
+        raise PermissionDenied
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(actor=request.user, data=form.to_service_data(only_changed=False),
+                                                now=timezone.now())
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("Customer created."))
+            return redirect("customer-detail", customer.pk)
+    return render(request, "crm/customer_form.html", {"form": form, "customer": None})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def customer_edit(request, pk: int):
+    customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = CustomerForm(request.POST, user=request.user, customer=customer)
+        if form.is_valid():
+            try:
+                services.customer_update(actor=request.user, customer=customer,
+                                         data=form.to_service_data(only_changed=True))
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("customer-detail", customer.pk)
+            # The service may have set attributes before refusing; show what is stored.
+            customer.refresh_from_db()
+    else:
+        form = CustomerForm(user=request.user, customer=customer)
+        if any(getattr(customer, f) for f in PERSONAL_FIELDS):
+            audit_reveal_record(user=request.user, object_type="crm.customer", object_ids=[customer.pk],
+                                fields=PERSONAL_FIELDS, channel="web", now=timezone.now())
+    return render(request, "crm/customer_form.html", {"form": form, "customer": customer})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_create(request, pk: int):
+    customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_save(contact=Contact(customer=customer), data=form.to_service_data())
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("Contact added."))
+            return redirect("customer-detail", customer.pk)
+    return render(request, "crm/child_form.html", {
+        "form": form, "customer": customer, "title": _("Add contact"),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def transaction_create(request, pk: int):
+    customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
+    form = TransactionForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transaction_save(txn=Transaction(customer=customer), data=form.to_service_data())
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("Transaction added."))
+            return redirect("customer-detail", customer.pk)
+    return render(request, "crm/child_form.html", {
+        "form": form, "customer": customer, "title": _("Add transaction"),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def interaction_create(request, pk: int):
+    """Log a follow-up. With HTMX the form opens inside the customer page and a
+    save swaps the timeline in place; without JS it is an ordinary page and POST."""
+    customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = InteractionForm(request.POST, user=request.user, customer=customer)
+        if form.is_valid():
+            try:
+                services.interaction_log(actor=request.user, customer=customer, data=form.to_service_data())
+            except ValidationError as error:
+                apply_service_error(form, error)
+            else:
+                if request.htmx:
+                    return render(request, "crm/_interaction_saved.html", {
+                        "customer": customer,
+                        "timeline": _timeline(request=request, customer=customer),
+                        "today": timezone.localdate(),
+                    })
+                messages.success(request, _("Follow-up logged."))
+                return redirect("customer-detail", customer.pk)
+    else:
+        form = InteractionForm(user=request.user, customer=customer)
+    template = "crm/_interaction_form.html" if request.htmx else "crm/interaction_form_page.html"
+    return render(request, template, {"form": form, "customer": customer, "inline": bool(request.htmx)})
+
+
+def _export_queryset(request):
+    _form, queryset = _filtered_customers(request)
+    return queryset
+
+
+@require_GET
+@login_required
+def customer_export_csv(request):
+    queryset = _export_queryset(request)
+    now = timezone.now()
+    audit_export_record(user=request.user, object_type="crm.customer", count=queryset.count(), channel="export",
+                        now=now)
+    rows = exports.export_rows(user=request.user, queryset=queryset, with_segments=has_segments(), now=now)
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="customers-{timezone.localdate():%Y%m%d}.csv"'
+    return response
+
+
+@require_GET
+@login_required
+def customer_export_xlsx(request):
+    queryset = _export_queryset(request)
+    now = timezone.now()
+    audit_export_record(user=request.user, object_type="crm.customer", count=queryset.count(), channel="export",
+                        now=now)
+    rows = exports.export_rows(user=request.user, queryset=queryset, with_segments=has_segments(), now=now)
+    # The write-only workbook streams its rows to disk; the response streams the file.
+    file = tempfile.TemporaryFile()
+    exports.xlsx_write(rows, file)
+    file.seek(0)
+    return FileResponse(file, as_attachment=True, filename=f"customers-{timezone.localdate():%Y%m%d}.xlsx",
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+

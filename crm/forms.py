@@ -1,0 +1,271 @@
+"""Browser forms. They parse and validate input; writes go through crm.services."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.forms.models import fields_for_model
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from core import roles
+from crm import selectors
+from crm.models import Contact, Customer, Interaction, Team, Transaction, User
+
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "first_deal": ("first_deal_date", "id"),
+    "-first_deal": ("-first_deal_date", "-id"),
+}
+DEFAULT_SORT = "-created"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        full = obj.get_full_name()
+        return f"{full} ({obj.username})" if full else obj.username
+
+
+def apply_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the fields it names; the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def owner_filter_choices(*, user):
+    """Owners a user may filter by: everyone for admin and support (they read all
+    customers), otherwise the people of their own team."""
+    if roles.is_admin(user) or roles.is_support(user):
+        return User.objects.filter(is_active=True).exclude(role=roles.Role.SUPPORT).order_by("username")
+    return selectors.assignable_users_for(user=user)
+
+
+def has_segments() -> bool:
+    """True once the segmentation app provides ``Customer.segment``."""
+    try:
+        Customer._meta.get_field("segment")
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+class CustomerFilterForm(forms.Form):
+    """The filters of the customer list (GET). Invalid values are ignored, not fatal."""
+
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("Name or external ID"), "type": "search"}))
+    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False,
+                            empty_label=_("All owners"))
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False,
+                                  empty_label=_("All teams"))
+    industry = forms.CharField(label=_("Industry"), required=False)
+    region = forms.CharField(label=_("Region"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("All kinds")), *Customer.Kind.choices])
+    tag = forms.CharField(label=_("Tag"), required=False)
+    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[])
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_filter_choices(user=user)
+        if roles.is_admin(user) or roles.is_support(user):
+            self.fields["team"].queryset = selectors.team_list()
+        else:
+            del self.fields["team"]
+        tier_choices = _tier_choices()
+        if tier_choices:
+            self.fields["tier"].choices = [("", _("All tiers")), *tier_choices]
+        else:
+            del self.fields["tier"]
+
+    def filter(self, queryset):
+        self.is_valid()
+        data = self.cleaned_data  # only the fields that validated
+        if q := (data.get("q") or "").strip():
+            from django.db.models import Q
+
+            queryset = queryset.filter(Q(name__icontains=q) | Q(external_id__iexact=q))
+        if data.get("owner"):
+            queryset = queryset.filter(owner=data["owner"])
+        if data.get("team"):
+            queryset = queryset.filter(team=data["team"])
+        for field in ("industry", "region"):
+            if value := (data.get(field) or "").strip():
+                queryset = queryset.filter(**{f"{field}__iexact": value})
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
+        if tag := (data.get("tag") or "").strip():
+            queryset = queryset.filter(tags__contains=f",{tag},")
+        if data.get("tier"):
+            queryset = queryset.filter(segment__tier=data["tier"])
+        return queryset.order_by(*SORTS[self.sort_key])
+
+    @property
+    def sort_key(self) -> str:
+        value = self.cleaned_data.get("sort") if self.is_valid() or hasattr(self, "cleaned_data") else None
+        return value if value in SORTS else DEFAULT_SORT
+
+
+def _tier_choices():
+    if not has_segments():
+        return []
+    field = Customer._meta.get_field("segment").related_model._meta.get_field("tier")
+    return list(field.choices or [])
+
+
+CUSTOMER_FORM_FIELDS = [
+    "name", "kind", "external_id", "industry", "size", "region", "owner", "team", "first_deal_date",
+    "preferred_channel", "phone", "email", "id_number", "address", "birthday", "notes",
+]
+
+
+class CustomerForm(forms.Form):
+    """Create / edit a customer. ``team`` only for admins (others: it follows the owner)."""
+
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=500,
+                           help_text=_("Separate tags with commas, e.g. VIP, key account"))
+
+    def __init__(self, *args, user, customer: Customer | None = None, **kwargs):
+        if customer is not None and "initial" not in kwargs:
+            kwargs["initial"] = customer_initial(customer)
+        super().__init__(*args, **kwargs)
+        generated = fields_for_model(Customer, fields=CUSTOMER_FORM_FIELDS, widgets={
+            "first_deal_date": DateInput, "birthday": DateInput,
+            "notes": forms.Textarea(attrs={"rows": 3}), "address": forms.TextInput,
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
+        }, field_classes={"owner": UserChoiceField})
+        generated["email"] = forms.EmailField(label=capfirst(Customer._meta.get_field("email").verbose_name),
+                                              required=False, max_length=254)
+        tags = self.fields.pop("tags")
+        self.fields.update(generated)
+        self.fields["tags"] = tags
+        owners = selectors.assignable_users_for(user=user)
+        if customer is not None and customer.owner_id:
+            owners = (owners | User.objects.filter(pk=customer.owner_id)).distinct().order_by("username")
+        self.fields["owner"].queryset = owners
+        if roles.is_admin(user):
+            self.fields["team"].queryset = selectors.team_list()
+        else:
+            del self.fields["team"]
+        self.order_fields(["name", "kind", "external_id", "owner", "team", "industry", "size", "region",
+                           "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number",
+                           "address", "birthday", "notes"])
+
+    FIELDSETS = [
+        (_("Basics"), ["name", "kind", "external_id", "owner", "team", "industry", "size", "region",
+                       "first_deal_date", "preferred_channel", "tags"]),
+        (_("Personal data"), ["phone", "email", "id_number", "address", "birthday"]),
+        (_("Notes"), ["notes"]),
+    ]
+
+    def fieldsets(self) -> list[tuple[str, list]]:
+        return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in self.FIELDSETS]
+
+    def clean_tags(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["tags"].replace("，", ",").split(",") if t.strip()]
+
+    def to_service_data(self, *, only_changed: bool) -> dict:
+        names = self.changed_data if only_changed else list(self.fields)
+        return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+
+
+def customer_initial(customer: Customer) -> dict:
+    initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS if name not in ("owner", "team")}
+    initial["owner"] = customer.owner_id
+    initial["team"] = customer.team_id
+    initial["tags"] = ", ".join(customer.tag_list)
+    return initial
+
+
+class ContactForm(forms.ModelForm):
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "phone", "email", "is_primary"]
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
+
+    def _post_clean(self):
+        """Model validation is the service's job (crm.services.contact_save)."""
+
+    def to_service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class TransactionForm(forms.ModelForm):
+    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=14, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = Transaction
+        fields = ["kind", "amount", "occurred_on", "due_on", "paid_on", "notes"]
+        widgets = {"occurred_on": DateInput, "due_on": DateInput, "paid_on": DateInput}
+
+    def _post_clean(self):
+        """Model validation is the service's job (crm.services.transaction_save)."""
+
+    def to_service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class InteractionForm(forms.ModelForm):
+    """A follow-up record (回访记录). Channel defaults to the customer's preferred
+    channel and the time to now, so logging one is: open, type, save."""
+
+    next_action_owner = UserChoiceField(label=_("Next action owner"), queryset=User.objects.none(),
+                                        required=False)
+
+    class Meta:
+        model = Interaction
+        fields = ["occurred_at", "channel", "summary", "feedback", "next_action", "next_action_owner",
+                  "next_action_due", "is_objection"]
+        widgets = {
+            "occurred_at": DateTimeInput,
+            "next_action_due": DateInput,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "feedback": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, customer: Customer, now=None, **kwargs):
+        if "initial" not in kwargs:
+            kwargs["initial"] = {
+                "channel": customer.preferred_channel or Customer.Channel.PHONE,
+                "occurred_at": timezone.localtime(now or timezone.now()).replace(second=0, microsecond=0),
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["next_action_owner"].queryset = selectors.assignable_users_for(user=user)
+        self.fields["next_action_owner"].empty_label = _("Me")
+        self.fields["summary"].widget.attrs["placeholder"] = _("What was discussed?")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("next_action_due") and not cleaned.get("next_action"):
+            self.add_error("next_action", _("Say what the next action is, or clear its due date."))
+        return cleaned
+
+    def _post_clean(self):
+        """Model validation is the service's job (crm.services.interaction_log)."""
+
+    def to_service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
