@@ -15,7 +15,8 @@ so the page can say why, rendered in the reader's language by ``reason_text``):
    0-100) below ``churn_satisfaction_below`` (60), or an open objection (an
    objection interaction not resolved by ``as_of``) or an open complaint ticket.
 2. ``new``: customer for fewer than ``new_customer_days`` (90) days, counted
-   from the first deal, else the first purchase, else creation.
+   from the first deal date, else creation (or an earlier first purchase:
+   imported history).
 3. ``high_value``: net spend over the RFM window in the top
    ``high_value_top_percent`` (20 %) of customers with spend (k = ceil(n × 20 %)
    customers; ties at the edge all get in), or customer for more than
@@ -84,7 +85,7 @@ CONTACT_LOOKBACK_DAYS = 90
 
 INPUT_COLUMNS = {
     "customer_id": "int",
-    "customer_since": "date: first deal, else first purchase, else creation",
+    "customer_since": "date: first deal, else the earlier of creation and first purchase",
     "last_tx_on": "date of the latest transaction (any kind) on or before as_of",
     "last_purchase_on": "date of the latest purchase in the RFM window",
     "purchases": "purchases in the RFM window",

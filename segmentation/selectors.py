@@ -1,0 +1,322 @@
+"""Reads of the segmentation app: the activity inputs of a recompute (SQL,
+GROUP BY customer), the settings singleton, and the caller-scoped summary,
+follow-up queue, trend, transitions and jobs."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta
+
+import pandas as pd
+from django.conf import settings as django_settings
+from django.db import connection
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from core import roles
+from crm.models import Customer, FollowUp, Interaction
+from segmentation import analytics
+from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory, SegmentSettings
+
+# ---------------------------------------------------------------- settings
+
+
+def segment_settings_get() -> SegmentSettings:
+    """The settings singleton (defaults until a lead saves the page)."""
+    obj = SegmentSettings.objects.filter(pk=1).first()
+    return obj if obj is not None else SegmentSettings(pk=1)
+
+
+def can_manage_segments(user) -> bool:
+    """Team leads and admins change segment rules and start recomputes."""
+    return roles.is_team_lead(user) or roles.is_admin(user)
+
+
+# ---------------------------------------------------------------- recompute inputs
+
+def day_start(day: date) -> datetime:
+    """Start of a local calendar day, aware."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+_INPUTS_SQL = """
+SELECT c.id AS customer_id, c.first_deal_date, c.created_at,
+       t.last_tx_on, t.first_purchase_on, t.last_purchase_on, t.purchases, t.spend, t.purchases_recent,
+       t.purchases_prior, t.net_spend_lifetime, t.due, t.paid_on_time,
+       i.last_interaction_at, i.interactions_recent, i.open_objections
+FROM crm_customer c
+LEFT JOIN (
+    SELECT customer_id,
+           MAX(occurred_on) AS last_tx_on,
+           MIN(CASE WHEN kind = 'purchase' THEN occurred_on END) AS first_purchase_on,
+           MAX(CASE WHEN kind = 'purchase' AND occurred_on > %(window_start)s THEN occurred_on END) AS last_purchase_on,
+           SUM(CASE WHEN kind = 'purchase' AND occurred_on > %(window_start)s THEN 1 ELSE 0 END) AS purchases,
+           CAST(SUM(CASE WHEN occurred_on > %(window_start)s
+                         THEN (CASE WHEN kind = 'purchase' THEN amount ELSE -amount END) ELSE 0 END)
+                AS DOUBLE PRECISION) AS spend,
+           SUM(CASE WHEN kind = 'purchase' AND occurred_on > %(half_start)s THEN 1 ELSE 0 END) AS purchases_recent,
+           SUM(CASE WHEN kind = 'purchase' AND occurred_on > %(window_start)s AND occurred_on <= %(half_start)s
+                    THEN 1 ELSE 0 END) AS purchases_prior,
+           CAST(SUM(CASE WHEN kind = 'purchase' THEN amount ELSE -amount END) AS DOUBLE PRECISION)
+                AS net_spend_lifetime,
+           SUM(CASE WHEN kind = 'purchase' AND due_on > %(window_start)s AND due_on <= %(as_of)s
+                    THEN 1 ELSE 0 END) AS due,
+           SUM(CASE WHEN kind = 'purchase' AND due_on > %(window_start)s AND due_on <= %(as_of)s
+                         AND paid_on IS NOT NULL AND paid_on <= due_on AND paid_on <= %(as_of)s
+                    THEN 1 ELSE 0 END) AS paid_on_time
+    FROM crm_transaction
+    WHERE occurred_on <= %(as_of)s AND customer_id >= %(lo)s AND customer_id < %(hi)s
+    GROUP BY customer_id
+) t ON t.customer_id = c.id
+LEFT JOIN (
+    SELECT customer_id,
+           MAX(occurred_at) AS last_interaction_at,
+           SUM(CASE WHEN occurred_at >= %(contact_start)s THEN 1 ELSE 0 END) AS interactions_recent,
+           SUM(CASE WHEN is_objection AND (objection_resolved_at IS NULL OR objection_resolved_at >= %(as_of_end)s)
+                    THEN 1 ELSE 0 END) AS open_objections
+    FROM crm_interaction
+    WHERE occurred_at < %(as_of_end)s AND customer_id >= %(lo)s AND customer_id < %(hi)s
+    GROUP BY customer_id
+) i ON i.customer_id = c.id
+WHERE c.id >= %(lo)s AND c.id < %(hi)s AND (c.created_at < %(as_of_end)s OR c.first_deal_date <= %(as_of)s)
+ORDER BY c.id
+"""
+
+_INT_COLUMNS = ["purchases", "purchases_recent", "purchases_prior", "due", "paid_on_time", "interactions_recent",
+                "open_objections"]
+
+
+def customer_id_bounds() -> tuple[int, int]:
+    """(lowest id, highest id + 1) of all customers; (0, 0) without customers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MIN(id), MAX(id) FROM crm_customer")
+        lo, hi = cursor.fetchone()
+    return (0, 0) if lo is None else (int(lo), int(hi) + 1)
+
+
+def segment_inputs(*, as_of: date, params: SegmentSettings, lo: int, hi: int) -> pd.DataFrame:
+    """One row per customer with id in [lo, hi) that existed at ``as_of``: the
+    transaction and interaction aggregates of ``analytics.INPUT_COLUMNS`` (one SQL
+    statement, GROUP BY customer), without the ticket and survey columns."""
+    window = params.rfm_window_days
+    as_of_end = day_start(as_of + timedelta(days=1))
+    sql_params = {
+        "as_of": as_of, "window_start": as_of - timedelta(days=window),
+        "half_start": as_of - timedelta(days=window // 2), "as_of_end": as_of_end,
+        "contact_start": as_of_end - timedelta(days=analytics.CONTACT_LOOKBACK_DAYS), "lo": lo, "hi": hi,
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows as CSV: far cheaper than building a tuple per row.
+            raw_cursor = cursor.cursor
+            query = raw_cursor.mogrify(_INPUTS_SQL, sql_params).decode()
+            buf = io.StringIO()
+            raw_cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
+            buf.seek(0)
+            raw = pd.read_csv(buf)
+        else:
+            cursor.execute(_INPUTS_SQL, sql_params)
+            columns = [c[0] for c in cursor.description]
+            raw = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+    return _shape_inputs(raw)
+
+
+def _local_dates(values: pd.Series) -> pd.Series:
+    """Aware timestamps (UTC in the database) to local calendar days."""
+    stamps = pd.to_datetime(values, utc=True, format="mixed")
+    return stamps.dt.tz_convert(django_settings.TIME_ZONE).dt.tz_localize(None).dt.normalize()
+
+
+def _shape_inputs(raw: pd.DataFrame) -> pd.DataFrame:
+    if raw.empty:
+        return analytics.empty_inputs()
+    df = pd.DataFrame({"customer_id": raw["customer_id"].astype("int64")})
+    created_on = _local_dates(raw["created_at"])
+    first_deal = pd.to_datetime(raw["first_deal_date"])
+    first_purchase = pd.to_datetime(raw["first_purchase_on"])
+    # First deal; without one, creation — or an earlier first purchase (imported history).
+    df["customer_since"] = first_deal.fillna(pd.concat([first_purchase, created_on], axis=1).min(axis=1))
+    df["last_tx_on"] = pd.to_datetime(raw["last_tx_on"])
+    df["last_purchase_on"] = pd.to_datetime(raw["last_purchase_on"])
+    for c in _INT_COLUMNS:
+        df[c] = pd.to_numeric(raw[c]).fillna(0).astype("int64")
+    df["spend"] = pd.to_numeric(raw["spend"]).fillna(0.0).astype("float64")
+    df["net_spend_lifetime"] = pd.to_numeric(raw["net_spend_lifetime"]).fillna(0.0).astype("float64")
+    df["last_interaction_on"] = _local_dates(raw["last_interaction_at"])
+    df["last_ticket_on"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    df["open_complaints"] = 0
+    df["satisfaction"] = float("nan")
+    df["last_response_on"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    return df
+
+
+def ticket_rows(*, as_of: date) -> pd.DataFrame:
+    """tickets.selectors.ticket_activity_by_customer as a frame (its documented row shape)."""
+    from tickets.selectors import ticket_activity_by_customer
+
+    rows = list(ticket_activity_by_customer(as_of=as_of))
+    return pd.DataFrame(rows, columns=["customer_id", "last_ticket_at", "open_complaints",
+                                       "latest_satisfaction_100", "latest_satisfaction_at"])
+
+
+def survey_rows(*, as_of: date) -> pd.DataFrame:
+    """surveys.selectors.latest_satisfaction_by_customer as a frame (its documented row shape)."""
+    from surveys.selectors import latest_satisfaction_by_customer
+
+    rows = list(latest_satisfaction_by_customer(as_of=as_of))
+    return pd.DataFrame(rows, columns=["customer_id", "satisfaction_100", "answered_at", "last_response_at"])
+
+
+# ---------------------------------------------------------------- caller-scoped reads
+
+def segment_list_for_user(*, user) -> QuerySet[CustomerSegment]:
+    return CustomerSegment.objects.filter(customer__in=Customer.objects.for_user(user))
+
+
+def segment_summary_for_user(*, user) -> dict:
+    """Counts per tier, value tier and RFM segment over the caller's customers."""
+    qs = segment_list_for_user(user=user)
+
+    def counts(field: str) -> dict[str, int]:
+        return {row[field]: row["n"] for row in qs.order_by().values(field).annotate(n=Count("pk"))}
+
+    return {
+        "as_of": qs.aggregate(m=Max("as_of"))["m"],
+        "customers": Customer.objects.for_user(user).count(),
+        "segmented": qs.count(),
+        "tier": counts("tier"),
+        "value_tier": counts("value_tier"),
+        "rfm_segment": counts("rfm_segment"),
+        "membership_level": counts("membership_level"),
+    }
+
+
+def queue_scope_for_user(*, user) -> QuerySet[Customer]:
+    """Whose customers make the caller's queue: an admin's is everyone's, a team
+    lead's their team's (and their own), anyone else's the customers they own."""
+    if roles.is_admin(user):
+        return Customer.objects.all()
+    if roles.is_team_lead(user) and user.team_id:
+        return Customer.objects.for_user(user)
+    return Customer.objects.filter(owner=user)
+
+
+QUEUE_LIMIT = 500
+
+
+def followup_queue_for_user(*, user, today: date, params: SegmentSettings | None = None,
+                            limit: int = QUEUE_LIMIT) -> list[dict]:
+    """The caller's due and overdue work on ``today``, most urgent first.
+
+    Two kinds of item: ``cadence`` (a customer whose tier's contact interval has
+    run out; an interaction logged since the last recompute moves the due date
+    on at once) and ``followup`` (an open crm.FollowUp: a next action, a
+    detractor call-back...). Urgency = days overdue × value weight. A fixed
+    number of queries whatever the length."""
+    params = params or segment_settings_get()
+    last_interaction = Interaction.objects.filter(customer_id=OuterRef("customer_id")).order_by(
+        "-occurred_at").values("occurred_at")[:1]
+    segments = (CustomerSegment.objects.filter(customer__in=queue_scope_for_user(user=user),
+                                               next_contact_due__lte=today)
+                .select_related("customer", "customer__owner")
+                .annotate(latest_interaction_at=Subquery(last_interaction))
+                .order_by("-queue_weight", "next_contact_due")[: limit * 2])
+    items: list[dict] = []
+    for seg in segments:
+        due = seg.next_contact_due
+        last_contact = seg.last_contact_on
+        if seg.latest_interaction_at is not None:
+            latest_day = timezone.localdate(seg.latest_interaction_at)
+            if last_contact is None or latest_day > last_contact:
+                interval = analytics.cadence_interval_days(tier=seg.tier, age_days=_age_days(seg, today),
+                                                           params=params)
+                due = latest_day + timedelta(days=interval)
+                last_contact = latest_day
+        if due > today:
+            continue
+        overdue = (today - due).days
+        weight = analytics.value_weight(seg.value_tier, params=params)
+        items.append({"kind": "cadence", "customer": seg.customer, "segment": seg, "followup": None,
+                      "due": due, "days_overdue": overdue, "urgency": overdue * weight, "value_weight": weight,
+                      "last_contact_on": last_contact, "reason_code": seg.tier_reason, "tier": seg.tier})
+    followups = (FollowUp.objects.filter(done_at__isnull=True, due_at__lt=day_start(today + timedelta(days=1)))
+                 .select_related("customer", "customer__owner", "customer__segment"))
+    if roles.is_team_lead(user) and user.team_id:
+        followups = followups.filter(customer__in=Customer.objects.for_user(user))
+    elif not roles.is_admin(user):
+        followups = followups.filter(owner=user, customer__in=Customer.objects.for_user(user))
+    for fu in followups.order_by("due_at")[:limit]:
+        seg = getattr(fu.customer, "segment", None) if _has_segment(fu.customer) else None
+        overdue = max(0, (today - timezone.localdate(fu.due_at)).days)
+        weight = analytics.value_weight(seg.value_tier if seg else "low", params=params)
+        items.append({"kind": "followup", "customer": fu.customer, "segment": seg, "followup": fu,
+                      "due": timezone.localdate(fu.due_at), "days_overdue": overdue, "urgency": overdue * weight,
+                      "value_weight": weight, "last_contact_on": None, "reason_code": "",
+                      "tier": seg.tier if seg else ""})
+    items.sort(key=lambda it: (-it["urgency"], -it["value_weight"], it["due"], it["customer"].pk))
+    return items[:limit]
+
+
+def _has_segment(customer: Customer) -> bool:
+    try:
+        customer.segment
+    except CustomerSegment.DoesNotExist:
+        return False
+    return True
+
+
+def _age_days(seg: CustomerSegment, today: date) -> int:
+    """Days as a customer on ``today`` (only the 'new' cadence depends on it)."""
+    customer = seg.customer
+    since = customer.first_deal_date or timezone.localdate(customer.created_at)
+    return (today - since).days
+
+
+def tier_trend(*, user, limit: int = 12) -> list[dict]:
+    """Tier counts at each recorded as_of (oldest first) over the caller's customers."""
+    scope = Customer.objects.for_user(user)
+    dates = list(SegmentHistory.objects.filter(customer__in=scope).order_by("-as_of").values_list(
+        "as_of", flat=True).distinct()[:limit])
+    rows = (SegmentHistory.objects.filter(customer__in=scope, as_of__in=dates).order_by()
+            .values("as_of", "tier").annotate(n=Count("pk")))
+    by_date: dict[date, dict[str, int]] = {d: {} for d in sorted(dates)}
+    for r in rows:
+        by_date[r["as_of"]][r["tier"]] = r["n"]
+    return [{"as_of": d, "counts": c, "total": sum(c.values())} for d, c in by_date.items()]
+
+
+def tier_transitions(*, user, start: date | None = None, end: date | None = None) -> dict:
+    """Who changed tier between two recorded dates (default: the two latest):
+    {"start", "end", "moves": {(from, to): n}, "rows": [(customer, from, to)]}."""
+    scope = Customer.objects.for_user(user)
+    dates = list(SegmentHistory.objects.filter(customer__in=scope).order_by("-as_of").values_list(
+        "as_of", flat=True).distinct()[:2])
+    if end is None:
+        end = dates[0] if dates else None
+    if start is None:
+        start = dates[1] if len(dates) > 1 else None
+    if start is None or end is None:
+        return {"start": start, "end": end, "moves": {}, "rows": []}
+    before = SegmentHistory.objects.filter(customer_id=OuterRef("customer_id"), as_of=start).values("tier")[:1]
+    changed = (SegmentHistory.objects.filter(customer__in=scope, as_of=end)
+               .annotate(previous=Subquery(before)).exclude(previous__isnull=True)
+               .exclude(previous=F("tier")).select_related("customer").order_by("previous", "tier",
+                                                                                       "customer_id"))
+    moves: dict[tuple[str, str], int] = {}
+    rows = []
+    for h in changed[:1000]:
+        moves[(h.previous, h.tier)] = moves.get((h.previous, h.tier), 0) + 1
+        rows.append({"customer": h.customer, "from": h.previous, "to": h.tier})
+    return {"start": start, "end": end, "moves": moves, "rows": rows}
+
+
+def job_get_for_user(*, user, pk) -> RecomputeJob:
+    """A recompute job: its requester, a team lead or an admin may read it (404 otherwise)."""
+    qs = RecomputeJob.objects.all()
+    if not can_manage_segments(user):
+        qs = qs.filter(requested_by=user)
+    return get_object_or_404(qs, pk=pk)
+
+
+def latest_jobs(*, limit: int = 5) -> QuerySet[RecomputeJob]:
+    return RecomputeJob.objects.select_related("requested_by").order_by("-id")[:limit]

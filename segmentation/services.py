@@ -1,0 +1,235 @@
+"""Writes of the segmentation app: the set-wise recompute, recompute requests,
+the settings page and the one-click contact from the follow-up queue."""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from crm import selectors as crm_selectors
+from crm import services as crm_services
+from crm.models import Customer, Interaction
+from segmentation import analytics, selectors
+from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory, SegmentSettings
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key: one recompute writes at a time.
+RECOMPUTE_LOCK_KEY = 7_301_001
+CHUNK_IDS = 250_000  # customer ids per aggregation query (bounds the rows in flight)
+WRITE_ROWS = 100_000  # rows per COPY / bulk batch
+
+SEGMENT_COLUMNS = [
+    "customer_id", "as_of", "tier", "tier_reason", "r_days", "f_count", "m_amount", "r_score", "f_score", "m_score",
+    "rfm_segment", "value_tier", "membership_level", "membership_points", "health_score", "health_recency",
+    "health_frequency_trend", "health_collection", "health_satisfaction", "health_complaints", "health_contact",
+    "last_contact_on", "next_contact_due", "days_overdue", "queue_weight", "computed_at",
+]
+HISTORY_COLUMNS = ["customer_id", "as_of", "tier", "value_tier", "health_score", "rfm_segment"]
+_NULLABLE_INTS = ["r_days", "r_score", "f_score", "m_score", "health_recency", "health_frequency_trend",
+                  "health_collection", "health_satisfaction", "health_complaints", "health_contact"]
+
+
+# ---------------------------------------------------------------- recompute
+
+def recompute_request(*, actor, as_of: date, now: datetime) -> RecomputeJob:
+    """Queue a recompute for ``as_of`` (team lead or admin). The task starts after commit."""
+    if not selectors.can_manage_segments(actor):
+        raise PermissionDenied("Only a team lead or an admin may recompute segments.")
+    from segmentation.tasks import segments_recompute_task
+
+    job = RecomputeJob.objects.create(as_of=as_of, created_at=now, requested_by=actor)
+    transaction.on_commit(lambda: segments_recompute_task.delay(job.pk))
+    return job
+
+
+def segments_recompute(*, as_of: date, job_id: int | None = None, now: datetime | None = None,
+                       chunk_ids: int = CHUNK_IDS) -> RecomputeJob:
+    """Recompute every customer's segment at ``as_of`` as one set.
+
+    Aggregates in SQL (GROUP BY customer, by customer-id ranges), scores in
+    pandas (``analytics.score_segments``), writes in bulk inside one transaction
+    so readers see the old result or the new one. Idempotent: the same as_of
+    twice gives the same rows and one history row per customer. A job id is
+    claimed with a conditional UPDATE, so a redelivered task returns early;
+    concurrent recomputes are serialised by an advisory lock (PostgreSQL) or the
+    database write lock (SQLite). The current table only moves forward: an
+    older as_of (a replay) writes history only. On failure the job is marked
+    failed and the previous result stays intact."""
+    now = now or timezone.now()
+    if job_id is not None:
+        claimed = RecomputeJob.objects.filter(pk=job_id, status=RecomputeJob.Status.QUEUED).update(
+            status=RecomputeJob.Status.RUNNING, started_at=timezone.now())
+        job = RecomputeJob.objects.get(pk=job_id)
+        if not claimed:
+            log.info("recompute job %s already %s; nothing to do", job_id, job.status)
+            return job
+        as_of = job.as_of
+    else:
+        job = RecomputeJob.objects.create(as_of=as_of, status=RecomputeJob.Status.RUNNING, created_at=now,
+                                          started_at=timezone.now())
+    try:
+        result = segments_score(as_of=as_of, chunk_ids=chunk_ids)
+        with transaction.atomic():
+            counts = _write(result, as_of=as_of, now=now)
+            RecomputeJob.objects.filter(pk=job.pk).update(
+                status=RecomputeJob.Status.DONE, customers=len(result), counts=counts, finished_at=timezone.now(),
+                error="")
+    except Exception as exc:
+        RecomputeJob.objects.filter(pk=job.pk).update(status=RecomputeJob.Status.FAILED, error=repr(exc)[:2000],
+                                                      finished_at=timezone.now())
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def segments_score(*, as_of: date, chunk_ids: int = CHUNK_IDS) -> pd.DataFrame:
+    """Inputs from SQL by id range, joined with tickets and surveys, scored."""
+    params = selectors.segment_settings_get()
+    lo, hi = selectors.customer_id_bounds()
+    frames = [selectors.segment_inputs(as_of=as_of, params=params, lo=start, hi=min(start + chunk_ids, hi))
+              for start in range(lo, hi, chunk_ids)]
+    inputs = pd.concat(frames, ignore_index=True) if frames else analytics.empty_inputs()
+    inputs = analytics.combine_inputs(inputs, selectors.ticket_rows(as_of=as_of), selectors.survey_rows(as_of=as_of))
+    return analytics.score_segments(inputs, as_of=as_of, params=params)
+
+
+def _write(result: pd.DataFrame, *, as_of: date, now: datetime) -> dict:
+    """Caller holds a transaction. Returns the job counts."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
+    current_as_of = CustomerSegment.objects.aggregate(m=Max("as_of"))["m"]
+    replace_current = current_as_of is None or as_of >= current_as_of
+    frame = _prepare(result, as_of=as_of, now=now)
+    if connection.vendor == "postgresql":
+        changed = _write_postgresql(frame, replace_current=replace_current)
+    else:
+        changed = _write_orm(frame, replace_current=replace_current)
+    return {
+        "tier": {k: int(v) for k, v in result["tier"].value_counts().items()},
+        "value_tier": {k: int(v) for k, v in result["value_tier"].value_counts().items()},
+        "tier_changed": changed,
+        "current_replaced": replace_current,
+    }
+
+
+def _prepare(result: pd.DataFrame, *, as_of: date, now: datetime) -> pd.DataFrame:
+    frame = result.copy()
+    frame["as_of"] = as_of
+    frame["computed_at"] = now
+    for c in _NULLABLE_INTS:
+        frame[c] = frame[c].round().astype("Int64")
+    return frame[SEGMENT_COLUMNS]
+
+
+def _write_history(frame: pd.DataFrame) -> None:
+    """History rows for the frame's as_of (upsert: a second run leaves one row)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO segmentation_segmenthistory ({', '.join(HISTORY_COLUMNS)}) "
+                f"SELECT {', '.join(HISTORY_COLUMNS)} FROM segment_stage "
+                "ON CONFLICT (customer_id, as_of) DO UPDATE SET tier = EXCLUDED.tier, "
+                "value_tier = EXCLUDED.value_tier, health_score = EXCLUDED.health_score, "
+                "rfm_segment = EXCLUDED.rfm_segment")
+        return
+    rows = frame[HISTORY_COLUMNS].to_dict("records")
+    for start in range(0, len(rows), 1000):
+        SegmentHistory.objects.bulk_create(
+            [SegmentHistory(**r) for r in rows[start:start + 1000]], update_conflicts=True,
+            unique_fields=["customer", "as_of"], update_fields=["tier", "value_tier", "health_score", "rfm_segment"])
+
+
+def _write_postgresql(frame: pd.DataFrame, *, replace_current: bool) -> int:
+    """COPY into a temporary stage, then one upsert per table (same transaction)."""
+    columns = ", ".join(SEGMENT_COLUMNS)
+    with connection.cursor() as cursor:
+        # (A surrounding transaction, as in tests, may still hold an earlier stage.)
+        cursor.execute("DROP TABLE IF EXISTS segment_stage")
+        cursor.execute("CREATE TEMP TABLE segment_stage (LIKE segmentation_customersegment) ON COMMIT DROP")
+        raw = cursor.cursor
+        for start in range(0, len(frame), WRITE_ROWS):
+            buf = io.StringIO()
+            frame.iloc[start:start + WRITE_ROWS].to_csv(buf, index=False, header=False, na_rep="",
+                                                         quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
+            buf.seek(0)
+            raw.copy_expert(f"COPY segment_stage ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL "
+                            "(tier_reason))", buf)
+        cursor.execute("SELECT count(*) FROM segment_stage s JOIN segmentation_customersegment c "
+                       "ON c.customer_id = s.customer_id WHERE c.tier <> s.tier")
+        changed = cursor.fetchone()[0]
+        if replace_current:
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in SEGMENT_COLUMNS if c != "customer_id")
+            cursor.execute(f"INSERT INTO segmentation_customersegment ({columns}) SELECT {columns} FROM "
+                           f"segment_stage ON CONFLICT (customer_id) DO UPDATE SET {updates}")
+    _write_history(frame)
+    return int(changed)
+
+
+def _write_orm(frame: pd.DataFrame, *, replace_current: bool) -> int:
+    previous = dict(CustomerSegment.objects.values_list("customer_id", "tier"))
+    changed = sum(1 for cid, tier in zip(frame["customer_id"].tolist(), frame["tier"].tolist())
+                  if cid in previous and previous[cid] != tier)
+    if replace_current:
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        update_fields = [c for c in SEGMENT_COLUMNS if c != "customer_id"]
+        for start in range(0, len(records), 1000):
+            CustomerSegment.objects.bulk_create(
+                [CustomerSegment(**r) for r in records[start:start + 1000]], update_conflicts=True,
+                unique_fields=["customer"], update_fields=update_fields)
+    _write_history(frame)
+    return changed
+
+
+# ---------------------------------------------------------------- settings
+
+def segment_settings_update(*, actor, data: dict, now: datetime) -> SegmentSettings:
+    """Save the thresholds (team lead or admin); validated as a whole."""
+    if not selectors.can_manage_segments(actor):
+        raise PermissionDenied("Only a team lead or an admin may change segment settings.")
+    with transaction.atomic():
+        obj, _created = SegmentSettings.objects.select_for_update().get_or_create(pk=1)
+        for field, value in data.items():
+            setattr(obj, field, value)
+        obj.updated_at = now
+        obj.updated_by = actor
+        obj.full_clean()
+        obj.save()
+    return obj
+
+
+# ---------------------------------------------------------------- one-click contact
+
+def queue_contact_log(*, actor, customer_id: int, channel: str, summary: str, now: datetime) -> Interaction:
+    """Log the interaction that clears a queue item: it closes the customer's open
+    follow-ups (crm.services.interaction_log) and moves the cadence due date on."""
+    customer = crm_selectors.customer_editable_for_user(user=actor, pk=customer_id)
+    with transaction.atomic():
+        interaction = crm_services.interaction_log(actor=actor, customer=customer, data={
+            "occurred_at": now, "channel": channel, "summary": summary})
+        segment_contact_logged(customer=customer, day=timezone.localdate(now))
+    return interaction
+
+
+def segment_contact_logged(*, customer: Customer, day: date) -> None:
+    """Move one customer's next contact due after a contact on ``day`` (the tier
+    stays until the next recompute)."""
+    seg = CustomerSegment.objects.select_for_update().filter(customer=customer).first()
+    if seg is None or (seg.last_contact_on and seg.last_contact_on >= day):
+        return
+    params = selectors.segment_settings_get()
+    since = customer.first_deal_date or timezone.localdate(customer.created_at)
+    interval = analytics.cadence_interval_days(tier=seg.tier, age_days=(day - since).days, params=params)
+    seg.last_contact_on = day
+    seg.next_contact_due = day + timedelta(days=interval)
+    seg.days_overdue = 0
+    seg.queue_weight = 0
+    seg.save(update_fields=["last_contact_on", "next_contact_due", "days_overdue", "queue_weight"])
