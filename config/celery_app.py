@@ -29,3 +29,9 @@ app.conf.beat_schedule["reviews-monthly-drafts"] = {"task": "reviews.monthly_dra
                                                     "schedule": crontab(day_of_month=1, hour=6, minute=0)}
 app.conf.beat_schedule["reviews-action-reminders"] = {"task": "reviews.action_reminders_send",
                                                       "schedule": crontab(hour=8, minute=30)}
+# tickets: the SLA breach scan every minute (records each breach once, escalates);
+# the weekly summary and complaint trend alerts for the last week each Monday.
+app.conf.beat_schedule["tickets-sla-breach-scan"] = {"task": "tickets.sla_breach_scan",
+                                                     "schedule": crontab(), "options": {"expires": 55}}
+app.conf.beat_schedule["tickets-weekly-report"] = {"task": "tickets.weekly_ticket_report",
+                                                   "schedule": crontab(day_of_week=1, hour=3, minute=0)}
