@@ -1,0 +1,151 @@
+"""Invitations: created once per (customer, trigger key), sent once by e-mail with
+a single-use token of which only the hash is stored."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from crm.models import Customer
+from surveys import triggers
+from surveys.models import Campaign, Survey, SurveyInvitation, Trigger
+
+
+class TokenProblem(Exception):
+    """The link cannot be used: ``reason`` is "invalid", "used" or "expired"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitations_create(*, specs: list[dict], survey: Survey, now: datetime, campaign: Campaign | None = None) -> int:
+    """Insert one invitation per spec; a (customer, trigger key) that exists already
+    is skipped by the unique constraint, so a re-run or a concurrent run creates
+    nothing twice. Returns how many specs were offered (after in-run de-duplication)."""
+    seen: set[int] = set()
+    rows = []
+    for spec in specs:
+        if spec["customer_id"] in seen:  # one survey per customer per run
+            continue
+        seen.add(spec["customer_id"])
+        rows.append(SurveyInvitation(survey=survey, created_at=now, campaign=campaign, **spec))
+    SurveyInvitation.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
+def invitations_create_due(*, now: datetime) -> int:
+    """Create the invitations every automatic trigger has due at ``now`` (default
+    template). A cache lock keeps two overlapping beats from racing on the
+    fatigue check (the unique key already stops the same trigger twice)."""
+    from surveys.selectors import default_survey
+
+    survey = default_survey()
+    if survey is None:
+        return 0
+    if not cache.add("surveys:create-due", "1", timeout=600):
+        return 0
+    try:
+        specs: list[dict] = []
+        for finder in triggers.FINDERS:
+            specs.extend(finder(now=now))
+        with transaction.atomic():
+            return invitations_create(specs=specs, survey=survey, now=now)
+    finally:
+        cache.delete("surveys:create-due")
+
+
+def _recipient(customer: Customer) -> str:
+    if customer.email:
+        return customer.email
+    contact = customer.contacts.exclude(email="").order_by("-is_primary", "id").first()
+    return contact.email if contact else ""
+
+
+def answer_url(token: str) -> str:
+    return settings.SURVEY_LINK_BASE_URL.rstrip("/") + reverse("survey-answer", args=[token])
+
+
+def invitation_send(*, invitation_id: int, now: datetime) -> bool:
+    """Send one invitation. Idempotent: the row is claimed with a conditional UPDATE
+    (unsent → sent, with the token hash) so a redelivered task never sends twice.
+    A customer without an e-mail address gets ``send_error`` and no token."""
+    invitation = SurveyInvitation.objects.select_related("customer", "survey").filter(pk=invitation_id).first()
+    if invitation is None or invitation.sent_at or invitation.send_error:
+        return False
+    to = _recipient(invitation.customer)
+    if not to:
+        SurveyInvitation.objects.filter(pk=invitation_id, sent_at__isnull=True).update(
+            send_error="no e-mail address")
+        return False
+    token = secrets.token_urlsafe(32)
+    claimed = SurveyInvitation.objects.filter(pk=invitation_id, sent_at__isnull=True, send_error="").update(
+        sent_at=now, token_hash=token_hash(token), expires_at=now + timedelta(days=settings.SURVEY_TOKEN_TTL_DAYS))
+    if not claimed:
+        return False
+    survey = invitation.survey
+    url = answer_url(token)
+    subject = f"{survey.name_zh} / {survey.name_en}".strip(" /")
+    body = (f"{invitation.customer.name}:\n\n"
+            f"{survey.intro_zh}\n{survey.intro_en}\n\n"
+            f"请点击链接填写 / Please answer here:\n{url}\n\n"
+            f"链接 {settings.SURVEY_TOKEN_TTL_DAYS} 天内有效,仅可使用一次。"
+            f" / The link works once and expires in {settings.SURVEY_TOKEN_TTL_DAYS} days.")
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception as exc:  # the mail server refused: record it, the link was never delivered
+        SurveyInvitation.objects.filter(pk=invitation_id).update(send_error=str(exc)[:200], token_hash=None)
+        return False
+    return True
+
+
+def invitations_send_pending(*, now: datetime, limit: int = 500) -> list[int]:
+    """Ids of invitations created but not yet sent (the dispatcher queues one task each)."""
+    return list(SurveyInvitation.objects.filter(sent_at__isnull=True, send_error="",
+                                                created_at__gt=now - timedelta(days=triggers.CATCH_UP_DAYS))
+                .order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+CAMPAIGN_FILTERS = ("tier", "owner", "region", "tag")
+
+
+@transaction.atomic
+def campaign_launch(*, actor, survey: Survey, name: str, filters: dict[str, Any], now: datetime) -> Campaign:
+    """Invite the caller's customers matching ``filters`` (tier, owner, region, tag),
+    minus opted-out and fatigued ones; sending follows on commit."""
+    from core import roles
+    from surveys.tasks import survey_invitation_send
+
+    if not (roles.is_admin(actor) or roles.is_team_lead(actor)):
+        raise ValidationError({"non_field_errors": [_("Only team leads and admins launch campaigns.")]})
+    if not name.strip():
+        raise ValidationError({"name": [_("This field is required.")]})
+    filters = {k: v for k, v in filters.items() if k in CAMPAIGN_FILTERS and v not in (None, "")}
+    campaign = Campaign.objects.create(survey=survey, name=name.strip(), filters=filters, created_by=actor,
+                                       created_at=now)
+    scope = triggers.campaign_customers(customers=Customer.objects.for_user(actor), filters=filters)
+    matching = scope.count()
+    key = f"{Trigger.CAMPAIGN.value}:{campaign.pk}"
+    ids = list(triggers.eligible(scope, now=now).values_list("pk", flat=True))
+    invitations_create(specs=[{"customer_id": pk, "trigger": Trigger.CAMPAIGN, "trigger_key": key,
+                               "ticket_id": None, "ticket_category": ""} for pk in ids],
+                       survey=survey, now=now, campaign=campaign)
+    campaign.invited = len(ids)
+    campaign.skipped = matching - len(ids)
+    campaign.save(update_fields=["invited", "skipped"])
+    new_ids = list(campaign.invitations.values_list("pk", flat=True))
+    transaction.on_commit(lambda: [survey_invitation_send.delay(pk) for pk in new_ids])
+    return campaign
