@@ -19,6 +19,7 @@ from core.api import CanEditCustomersOrReadOnly, IsAdminRole, PersonalDataAuditV
 from crm import selectors, services
 from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
+from segmentation.api import RfmSerializer
 
 
 class ScopedCustomerField(serializers.PrimaryKeyRelatedField):
@@ -36,12 +37,22 @@ class CustomerSerializer(PersonalDataSerializerMixin, serializers.ModelSerialize
     tags = serializers.ListField(child=serializers.CharField(max_length=50), source="tag_list", required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    # Read-only, from segmentation's latest recompute (null until the first one).
+    tier = serializers.CharField(source="segment.tier", read_only=True)
+    tier_reason = serializers.CharField(source="segment.tier_reason_text", read_only=True)
+    rfm = RfmSerializer(source="segment", read_only=True)
+    value_tier = serializers.CharField(source="segment.value_tier", read_only=True)
+    membership_level = serializers.CharField(source="segment.membership_level", read_only=True)
+    health_score = serializers.IntegerField(source="segment.health_score", read_only=True)
+    next_contact_due = serializers.DateField(source="segment.next_contact_due", read_only=True)
+    days_overdue = serializers.IntegerField(source="segment.days_overdue", read_only=True)
 
     class Meta:
         model = Customer
         fields = ["id", "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team",
                   "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number", "address",
-                  "birthday", "notes", "created_at"]
+                  "birthday", "notes", "created_at", "tier", "tier_reason", "rfm", "value_tier", "membership_level",
+                  "health_score", "next_contact_due", "days_overdue"]
         read_only_fields = ["id", "created_at"]
         # (source, external_id) uniqueness is checked by the service and the database.
         validators: list = []

@@ -13,10 +13,23 @@ class CustomerFilter(django_filters.FilterSet):
     first_deal_before = django_filters.DateFilter(field_name="first_deal_date", lookup_expr="lte")
     industry = django_filters.CharFilter(lookup_expr="iexact")
     region = django_filters.CharFilter(lookup_expr="iexact")
+    # Segmentation (latest recompute).
+    tier = django_filters.CharFilter(field_name="segment__tier")
+    value_tier = django_filters.CharFilter(field_name="segment__value_tier")
+    rfm_segment = django_filters.CharFilter(field_name="segment__rfm_segment")
+    membership_level = django_filters.CharFilter(field_name="segment__membership_level")
+    health_min = django_filters.NumberFilter(field_name="segment__health_score", lookup_expr="gte")
+    health_max = django_filters.NumberFilter(field_name="segment__health_score", lookup_expr="lte")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue for contact")
 
     class Meta:
         model = Customer
         fields = ["owner", "team", "industry", "region", "kind", "size", "source", "external_id"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(segment__days_overdue__gt=0) if value else queryset.filter(segment__days_overdue=0)
 
     def filter_tags(self, queryset, name, value):
         for tag in [t.strip() for t in value.split(",") if t.strip()]:

@@ -10,7 +10,7 @@ from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 
 
 def customer_list_for_user(*, user) -> QuerySet[Customer]:
-    return Customer.objects.for_user(user).select_related("owner", "team")
+    return Customer.objects.for_user(user).select_related("owner", "team", "segment")
 
 
 def customer_get_for_user(*, user, pk) -> Customer:

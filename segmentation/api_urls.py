@@ -1,4 +1,10 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
-router = SimpleRouter()
-urlpatterns = router.urls
+from segmentation import api
+
+urlpatterns = [
+    path("segments/recompute/", api.RecomputeView.as_view(), name="segments-recompute"),
+    path("segments/summary/", api.SummaryView.as_view(), name="segments-summary"),
+    path("jobs/<int:pk>/", api.JobView.as_view(), name="segments-job"),
+    path("follow-ups/", api.FollowUpQueueView.as_view(), name="followup-queue"),
+]

@@ -91,6 +91,19 @@ class CustomerSegment(models.Model):
         return f"{self.customer_id} {self.tier} ({self.as_of})"
 
     @property
+    def tier_reason_text(self) -> str:
+        """The stored reason codes in the active language."""
+        from segmentation.analytics import reason_text
+
+        return reason_text(self.tier_reason)
+
+    @property
+    def health_components(self) -> list[tuple[str, object, int | None]]:
+        """(key, label, value 0-100 or None) for each component of the health score."""
+        return [(f.name.removeprefix("health_"), f.verbose_name, getattr(self, f.name))
+                for f in self._meta.fields if f.name.startswith("health_") and f.name != "health_score"]
+
+    @property
     def rfm(self) -> dict:
         return {"r": self.r_days, "f": self.f_count, "m": self.m_amount, "r_score": self.r_score,
                 "f_score": self.f_score, "m_score": self.m_score, "segment": self.rfm_segment}
@@ -175,6 +188,30 @@ class SegmentSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("segment settings"))
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.value_high_percent + self.value_medium_percent > 100:
+            errors["value_medium_percent"] = _("High and medium together cannot exceed 100 %.")
+        if not (self.silver_points < self.gold_points < self.platinum_points):
+            errors["gold_points"] = _("Points must rise: silver < gold < platinum.")
+        for name in ("high_value_top_percent", "value_high_percent"):
+            if not 0 < getattr(self, name) <= 100:
+                errors[name] = _("Enter a percentage between 1 and 100.")
+        for name in ("rfm_window_days", "churn_inactivity_days", "new_interval_days", "high_value_interval_days",
+                     "churn_risk_interval_days", "potential_interval_days"):
+            if getattr(self, name) < 1:
+                errors[name] = _("Enter at least 1 day.")
+        if self.churn_satisfaction_below > 100:
+            errors["churn_satisfaction_below"] = _("Satisfaction is on a 0-100 scale.")
+        weights = [self.health_weight_recency, self.health_weight_frequency_trend, self.health_weight_collection,
+                   self.health_weight_satisfaction, self.health_weight_complaints, self.health_weight_contact]
+        if sum(weights) == 0:
+            errors["health_weight_recency"] = _("At least one health weight must be above 0.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class RecomputeJob(models.Model):

@@ -225,11 +225,10 @@ def followup_queue_for_user(*, user, today: date, params: SegmentSettings | None
     for seg in segments:
         due = seg.next_contact_due
         last_contact = seg.last_contact_on
+        interval = analytics.cadence_interval_days(tier=seg.tier, age_days=_age_days(seg, today), params=params)
         if seg.latest_interaction_at is not None:
             latest_day = timezone.localdate(seg.latest_interaction_at)
             if last_contact is None or latest_day > last_contact:
-                interval = analytics.cadence_interval_days(tier=seg.tier, age_days=_age_days(seg, today),
-                                                           params=params)
                 due = latest_day + timedelta(days=interval)
                 last_contact = latest_day
         if due > today:
@@ -238,7 +237,8 @@ def followup_queue_for_user(*, user, today: date, params: SegmentSettings | None
         weight = analytics.value_weight(seg.value_tier, params=params)
         items.append({"kind": "cadence", "customer": seg.customer, "segment": seg, "followup": None,
                       "due": due, "days_overdue": overdue, "urgency": overdue * weight, "value_weight": weight,
-                      "last_contact_on": last_contact, "reason_code": seg.tier_reason, "tier": seg.tier})
+                      "last_contact_on": last_contact, "tier": seg.tier,
+                      "reason": _cadence_reason(seg=seg, interval=interval, last_contact=last_contact, today=today)})
     followups = (FollowUp.objects.filter(done_at__isnull=True, due_at__lt=day_start(today + timedelta(days=1)))
                  .select_related("customer", "customer__owner", "customer__segment"))
     if roles.is_team_lead(user) and user.team_id:
@@ -251,10 +251,22 @@ def followup_queue_for_user(*, user, today: date, params: SegmentSettings | None
         weight = analytics.value_weight(seg.value_tier if seg else "low", params=params)
         items.append({"kind": "followup", "customer": fu.customer, "segment": seg, "followup": fu,
                       "due": timezone.localdate(fu.due_at), "days_overdue": overdue, "urgency": overdue * weight,
-                      "value_weight": weight, "last_contact_on": None, "reason_code": "",
-                      "tier": seg.tier if seg else ""})
+                      "value_weight": weight, "last_contact_on": None, "tier": seg.tier if seg else "",
+                      "reason": f"{fu.get_source_display()}: {fu.reason}"})
     items.sort(key=lambda it: (-it["urgency"], -it["value_weight"], it["due"], it["customer"].pk))
     return items[:limit]
+
+
+def _cadence_reason(*, seg: CustomerSegment, interval: int, last_contact: date | None, today: date) -> str:
+    from django.utils.translation import gettext as _
+
+    if last_contact is None:
+        contact = _("never contacted")
+    else:
+        contact = _("last contact %(days)s days ago") % {"days": (today - last_contact).days}
+    return _("%(tier)s: contact every %(interval)s days, %(contact)s (%(why)s)") % {
+        "tier": seg.get_tier_display(), "interval": interval, "contact": contact,
+        "why": analytics.reason_text(seg.tier_reason)}
 
 
 def _has_segment(customer: Customer) -> bool:
