@@ -1,4 +1,15 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from reviews import api
+
 router = SimpleRouter()
-urlpatterns = router.urls
+router.register("reviews", api.ReviewViewSet, basename="review")
+router.register("review-actions", api.ReviewActionViewSet, basename="review-action")
+
+# surveys' explicit metrics/nps/ is included earlier in config/urls.py and wins.
+urlpatterns = [
+    path("metrics/", api.MetricCatalogueView.as_view(), name="api-metric-catalogue"),
+    path("metrics/<slug:key>/", api.MetricValueView.as_view(), name="api-metric-value"),
+    *router.urls,
+]

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reviews import views
 
 app_name = "reviews"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.review_list, name="list"),
+    path("new/", views.review_create, name="create"),
+    path("<int:pk>/", views.review_detail, name="detail"),
+    path("<int:pk>/rows/", views.review_rows_save, name="rows-save"),
+    path("<int:pk>/refresh/", views.review_refresh, name="refresh"),
+    path("<int:pk>/findings/", views.review_finding_add, name="finding-add"),
+    path("<int:pk>/findings/<int:finding_id>/delete/", views.review_finding_delete, name="finding-delete"),
+    path("<int:pk>/actions/", views.review_action_add, name="action-add"),
+    path("<int:pk>/export/<str:fmt>/", views.review_export, name="export"),
+    path("actions/mine/", views.my_actions, name="my-actions"),
+    path("actions/<int:pk>/status/", views.action_status, name="action-status"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/grid/", views.grid_cell, name="grid-cell"),
+]

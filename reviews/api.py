@@ -1,0 +1,246 @@
+"""REST API of the reviews app: the metrics catalogue and values, review reports,
+their actions and exports. Parse, call a selector or service, render."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crm.models import Team, User
+from reviews import exports, selectors, services
+from reviews.metrics import CATALOGUE, Period, metric_compute, metric_describe, month_period
+from reviews.models import Review, ReviewAction, ReviewFinding
+from reviews.report import review_earlier_actions, review_rows
+from reviews.scoping import metric_scope_for_user
+
+
+class MetricCatalogueView(APIView):
+    """Every metric of the catalogue: key, names, unit, direction, formula, numerator, denominator."""
+
+    def get(self, request):
+        return Response({"results": [metric_describe(m) for m in CATALOGUE.values()]})
+
+
+class MetricQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    team = serializers.CharField(required=False, allow_blank=True)
+    owner = serializers.CharField(required=False, allow_blank=True)
+    tier = serializers.ChoiceField(required=False, allow_blank=True,
+                                   choices=["", "churn_risk", "new", "high_value", "potential"])
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["The period must end on or after its start."]})
+        return attrs
+
+
+class MetricValueView(APIView):
+    """``?start=&end=`` (default: this month so far) plus scope filters ``team``, ``owner``, ``tier``."""
+
+    def get(self, request, key: str):
+        metric = CATALOGUE.get(key)
+        if metric is None:
+            raise Http404
+        q = MetricQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        start = q.validated_data.get("start") or month_period(today).start
+        end = q.validated_data.get("end") or max(today, start)
+        scope = metric_scope_for_user(user=request.user, team=q.validated_data.get("team"),
+                                      owner=q.validated_data.get("owner"), tier=q.validated_data.get("tier"))
+        value = metric_compute(key=key, period=Period(start, end), scope=scope)
+        return Response({**metric_describe(metric), **value.as_dict(), "period": Period(start, end).as_dict(),
+                         "scope": scope.as_dict()})
+
+
+class TargetSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=list(CATALOGUE))
+    target = serializers.FloatField(required=False, allow_null=True)
+    analysis = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewFinding
+        fields = ["id", "title", "detail", "cause"]
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    review = serializers.PrimaryKeyRelatedField(queryset=Review.objects.none())
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    metric = serializers.ChoiceField(choices=["", *CATALOGUE], required=False, allow_blank=True)
+
+    class Meta:
+        model = ReviewAction
+        fields = ["id", "review", "title", "owner", "deadline", "status", "metric", "baseline", "created_at",
+                  "completed_at"]
+        read_only_fields = ["id", "baseline", "created_at", "completed_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["review"].queryset = selectors.review_list_for_user(user=request.user)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    scope = serializers.ChoiceField(source="scope_kind", choices=Review.ScopeKind.choices)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    targets = TargetSerializer(many=True, write_only=True, required=False)
+    strengths = FindingSerializer(many=True, required=False)
+    problems = FindingSerializer(many=True, required=False)
+    rows = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+    earlier_actions = serializers.SerializerMethodField()
+    exports = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = ["id", "title", "period_start", "period_end", "scope", "team", "tier", "status", "summary",
+                  "created_by", "created_at", "actuals_computed_at", "targets", "rows", "strengths", "problems",
+                  "actions", "earlier_actions", "exports"]
+        read_only_fields = ["id", "created_by", "created_at", "actuals_computed_at"]
+
+    def _rows(self, obj):
+        cache = self.context.setdefault("_rows", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = review_rows(review=obj)
+        return cache[obj.pk]
+
+    def get_rows(self, obj):
+        keys = ["metric", "name", "unit", "direction", "target", "actual", "numerator", "denominator", "deviation",
+                "deviation_pct", "on_target", "previous", "change", "improved", "analysis"]
+        return [{k: r[k] for k in keys} for r in self._rows(obj)]
+
+    def get_actions(self, obj):
+        return ActionSerializer(obj.actions.all(), many=True, context=self.context).data
+
+    def get_earlier_actions(self, obj):
+        return [{**a, "deadline": a["deadline"].isoformat()} for a in review_earlier_actions(review=obj,
+                                                                                            rows=self._rows(obj))]
+
+    def get_exports(self, obj):
+        request = self.context.get("request")
+        links = {}
+        for fmt in ("xlsx", "pdf"):
+            for lang in ("zh-hans", "en"):
+                url = reverse("reviews:export", kwargs={"pk": obj.pk, "fmt": fmt}) + f"?lang={lang}"
+                links[f"{fmt}_{lang}"] = request.build_absolute_uri(url) if request else url
+        return links
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        findings = list(obj.findings.all())
+        data["strengths"] = FindingSerializer([f for f in findings if f.kind == "strength"], many=True).data
+        data["problems"] = FindingSerializer([f for f in findings if f.kind == "problem"], many=True).data
+        return data
+
+
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReviewSerializer
+    filterset_fields = ["team", "status", "scope_kind"]
+    ordering_fields = ["id", "period_end"]
+
+    def get_queryset(self):
+        return selectors.review_list_for_user(user=self.request.user).prefetch_related(
+            "metric_rows", "findings", "actions__owner")
+
+    def _findings(self, review, data):
+        for kind in ("strength", "problem"):
+            items = data.get(kind + "s")
+            if items is None:
+                continue
+            review.findings.filter(kind=kind).delete()
+            for item in items:
+                services.review_finding_add(review=review, kind=kind, title=item.get("title", ""),
+                                            detail=item.get("detail", ""), cause=item.get("cause", ""))
+
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        with transaction.atomic():
+            review = services.review_create(
+                user=request.user, title=d["title"], period_start=d["period_start"], period_end=d["period_end"],
+                scope_kind=d["scope_kind"], team=d.get("team"), tier=d.get("tier", ""),
+                targets=d.get("targets"), summary=d.get("summary", ""), now=timezone.now())
+            self._findings(review, d)
+        return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data, status=201)
+
+    def update(self, request, *args, **kwargs):
+        review = selectors.review_editable_for_user(user=request.user, pk=kwargs["pk"])
+        s = self.get_serializer(review, data=request.data, partial=True)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        with transaction.atomic():
+            services.review_update(review=review, title=d.get("title"), summary=d.get("summary"),
+                                   status=d.get("status"))
+            if "targets" in d:
+                services.review_metrics_set(review=review, rows=d["targets"], now=timezone.now(), replace=True)
+            self._findings(review, d)
+        return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def refresh(self, request, pk=None):
+        """Recompute the actuals from the live data."""
+        review = selectors.review_editable_for_user(user=request.user, pk=pk)
+        services.review_actuals_refresh(review=review, now=timezone.now())
+        return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
+
+    @action(detail=True, methods=["get"], url_path=r"export/(?P<fmt>xlsx|pdf)")
+    def export(self, request, pk=None, fmt=None):
+        review = selectors.review_get_for_user(user=request.user, pk=pk)
+        return export_response(review=review, fmt=fmt, language=request.query_params.get("lang", "zh-hans"))
+
+
+def export_response(*, review, fmt: str, language: str) -> HttpResponse:
+    language = "en" if language == "en" else "zh-hans"
+    if fmt == "xlsx":
+        body = exports.review_xlsx(review=review, language=language)
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = exports.review_pdf(review=review, language=language)
+        ctype = "application/pdf"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="review-{review.pk}-{language}.{fmt}"'
+    return response
+
+
+class ReviewActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                          mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Actions of the reports the user may read, plus their own. Leads/admins create;
+    the owner or the lead moves the status."""
+
+    serializer_class = ActionSerializer
+    filterset_fields = ["status", "owner", "review", "metric"]
+    ordering_fields = ["id", "deadline"]
+
+    def get_queryset(self):
+        return selectors.review_action_list_for_user(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        review = selectors.review_editable_for_user(user=request.user, pk=d["review"].pk)
+        a = services.review_action_create(review=review, title=d["title"], owner=d["owner"],
+                                          deadline=d["deadline"], metric=d.get("metric", ""), now=timezone.now())
+        return Response(self.get_serializer(a).data, status=201)
+
+    def update(self, request, *args, **kwargs):
+        a = selectors.review_action_get_for_user(user=request.user, pk=kwargs["pk"])
+        status = request.data.get("status")
+        if status is None:
+            raise DjangoValidationError({"status": ["This field is required."]})
+        services.review_action_status_set(action=a, user=request.user, status=status, now=timezone.now())
+        return Response(self.get_serializer(a).data)
+
+

@@ -1,0 +1,126 @@
+"""What the dashboards show, read from the snapshots (computed and stored when a
+snapshot is missing) plus two small live reads (overdue follow-ups, nothing else)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import roles
+from reviews import selectors
+from reviews.labels import tier_choices
+from reviews.metrics import CATALOGUE, UNIT_LABELS, Scope
+from reviews.models import DashboardSnapshot
+from reviews.services import snapshots
+
+TREND_METRICS = ["nps", "avg_satisfaction", "sla_compliance", "churn_rate", "repurchase_rate"]
+KPI_METRICS = ["nps", "avg_satisfaction", "churn_rate", "repurchase_rate", "sla_compliance", "first_response_minutes",
+               "collection_rate", "contact_frequency"]
+VALUE_TIERS = ("high", "medium", "low")
+
+
+def dashboard_scope(*, user, team_id: int | None) -> tuple[Scope, bool]:
+    """(scope, personal): admins and support see all or a chosen team, team leads
+    their team, account managers their own customers (a personal dashboard)."""
+    if roles.is_admin(user) or roles.is_support(user):
+        return Scope(team_id=team_id), False
+    if roles.is_team_lead(user) and user.team_id:
+        return Scope(team_id=user.team_id), False
+    return Scope(owner_id=user.pk), True
+
+
+def _snapshot(kind: str, scope: Scope, as_of: dt.date, now: dt.datetime) -> dict | None:
+    """Latest stored distribution on or before as_of; owner scopes (small) and
+    missing snapshots are computed now (team/all ones are stored)."""
+    if scope.owner_id is None:
+        snap = (DashboardSnapshot.objects.filter(kind=kind, scope_key=scope.key, as_of__lte=as_of)
+                .order_by("-as_of").first())
+        if snap is None:
+            snapshots.dashboard_snapshots_store(scope=scope, as_of=as_of, now=now)
+            snap = (DashboardSnapshot.objects.filter(kind=kind, scope_key=scope.key, as_of__lte=as_of)
+                    .order_by("-as_of").first())
+        return snap.data if snap else None
+    if kind == DashboardSnapshot.Kind.VALUE_ENGAGEMENT:
+        return snapshots._value_engagement(scope=scope)
+    if kind == DashboardSnapshot.Kind.TICKET_CATEGORIES:
+        from reviews.metrics import month_period
+
+        return snapshots._ticket_categories(scope=scope, period=month_period(as_of))
+    if kind == DashboardSnapshot.Kind.TOP_AT_RISK:
+        return snapshots._top_at_risk(scope=scope)
+    return None
+
+
+def _tier_trend(scope: Scope, as_of: dt.date, now: dt.datetime) -> list[tuple[dt.date, dict]]:
+    periods = snapshots.month_periods(as_of=as_of)
+    if scope.owner_id is not None:
+        today = timezone.localtime(now).date()
+        return [(p.start, snapshots._tier_mix(scope=scope, day=min(p.end, as_of), today=today) or {})
+                for p in periods]
+    rows = {s.as_of: s.data for s in DashboardSnapshot.objects.filter(
+        kind=DashboardSnapshot.Kind.TIER_MIX, scope_key=scope.key, as_of__gte=periods[0].start, as_of__lte=as_of)}
+    if not rows:
+        snapshots.dashboard_snapshots_store(scope=scope, as_of=as_of, now=now)
+        rows = {s.as_of: s.data for s in DashboardSnapshot.objects.filter(
+            kind=DashboardSnapshot.Kind.TIER_MIX, scope_key=scope.key, as_of__gte=periods[0].start,
+            as_of__lte=as_of)}
+    out = []
+    for p in periods:
+        days = [d for d in rows if p.start <= d <= p.end]
+        out.append((p.start, rows[max(days)] if days else {}))
+    return out
+
+
+def _chart(chart_id: str, title: str, kind: str, labels: list[str], datasets: list[dict], unit: str = "") -> dict:
+    return {"id": chart_id, "title": title, "type": kind, "unit": unit,
+            "data": {"labels": labels, "datasets": datasets},
+            "table": {"header": [_("Label"), *[d["label"] for d in datasets]],
+                      "rows": [[label, *[d["data"][i] for d in datasets]] for i, label in enumerate(labels)]}}
+
+
+def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
+    scope, personal = dashboard_scope(user=user, team_id=team_id)
+    as_of = timezone.localtime(now).date()
+    series = snapshots.metric_series(scope=scope, keys=sorted(set(TREND_METRICS + KPI_METRICS)), as_of=as_of,
+                                     now=now)
+    months = [s.period_start.strftime("%Y-%m") for s in series["nps"]]
+    kpis = []
+    for key in KPI_METRICS:
+        m, current = CATALOGUE[key], series[key][-1]
+        kpis.append({"key": key, "name": m.name, "value": current.value,
+                     "unit": UNIT_LABELS.get(m.unit, m.unit), "previous": series[key][-2].value})
+    charts = []
+    tiers = tier_choices()
+    trend = _tier_trend(scope, as_of, now)
+    charts.append(_chart("tier-trend", _("Tier mix by month"), "bar", [d.strftime("%Y-%m") for d, _x in trend],
+                         [{"label": str(label), "data": [mix.get(t, 0) for _d, mix in trend]} for t, label in tiers],
+                         ))
+    charts.append(_chart("nps-trend", _("NPS and satisfaction"), "line", months, [
+        {"label": str(CATALOGUE[k].name), "data": [s.value for s in series[k]]} for k in ("nps", "avg_satisfaction")]))
+    charts.append(_chart("churn-trend", _("Churn and repurchase (%)"), "line", months, [
+        {"label": str(CATALOGUE[k].name), "data": [s.value for s in series[k]]}
+        for k in ("churn_rate", "repurchase_rate")]))
+    charts.append(_chart("sla-trend", _("SLA compliance (%)"), "line", months, [
+        {"label": str(CATALOGUE["sla_compliance"].name), "data": [s.value for s in series["sla_compliance"]]}]))
+    categories = _snapshot(DashboardSnapshot.Kind.TICKET_CATEGORIES, scope, as_of, now) or {}
+    try:
+        from tickets.models import Category
+
+        cat_labels = dict(Category.choices)
+    except ImportError:
+        cat_labels = {}
+    cat_keys = sorted(categories, key=lambda k: -categories[k])
+    charts.append(_chart("ticket-categories", _("Tickets by category this month"), "bar",
+                         [str(cat_labels.get(k, k)) for k in cat_keys],
+                         [{"label": _("Tickets"), "data": [categories[k] for k in cat_keys]}]))
+    grid_data = _snapshot(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, scope, as_of, now)
+    bands = [b for b, _low in snapshots.ENGAGEMENT_BANDS]
+    grid = None
+    if grid_data is not None:
+        grid = [{"value": v, "cells": [{"engagement": e, "count": grid_data.get(f"{v}:{e}", 0)} for e in bands]}
+                for v in VALUE_TIERS]
+    overdue = selectors.overdue_followups_by_owner(customers_q=scope.customer_q("customer__"), now=now)
+    at_risk = (_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of, now) or {}).get("rows", [])
+    return {"scope": scope, "personal": personal, "as_of": as_of, "kpis": kpis, "charts": charts, "grid": grid,
+            "bands": bands, "overdue": overdue, "at_risk": at_risk}

@@ -1,0 +1,165 @@
+"""XLSX and PDF of a review report, in zh-Hans or English, built from
+``reviews.report.review_report`` so the numbers are the page's."""
+from __future__ import annotations
+
+import io
+
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from reviews.report import review_report
+
+PDF_FONT = "STSong-Light"  # reportlab's built-in CID font: Chinese without a font file
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
+    return str(value)
+
+
+def _on_target(value) -> str:
+    return "—" if value is None else (_("On target") if value else _("Off target"))
+
+
+def _headers() -> list[str]:
+    return [_("Metric"), _("Unit"), _("Direction"), _("Target"), _("Actual"), _("Deviation"), _("Deviation %"),
+            _("On target"), _("Previous period"), _("Change"), _("Analysis")]
+
+
+def _direction(d: str) -> str:
+    return _("Higher is better") if d == "higher" else _("Lower is better")
+
+
+def review_xlsx(*, review, language: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    with override(language):
+        data = review_report(review=review)
+        wb = Workbook()
+        ws = wb.active
+        ws.title = _("Core metrics")[:31]
+        bold = Font(bold=True)
+        ws.append([review.title])
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.append([_("Period"), f"{review.period_start.isoformat()} – {review.period_end.isoformat()}"])
+        ws.append([_("Scope"), _scope_label(review)])
+        ws.append([])
+        ws.append(_headers())
+        for cell in ws[5]:
+            cell.font = bold
+        for r in data["rows"]:
+            ws.append([r["name"], r["unit_label"], _direction(r["direction"]), r["target"], r["actual"],
+                       r["deviation"], r["deviation_pct"], _on_target(r["on_target"]), r["previous"], r["change"],
+                       r["analysis"]])
+        for col, width in zip("ABCDEFGHIJK", (30, 12, 16, 10, 10, 10, 12, 12, 14, 10, 50)):
+            ws.column_dimensions[col].width = width
+
+        ws2 = wb.create_sheet(_("Findings")[:31])
+        ws2.append([_("Kind"), _("Title"), _("What happened"), _("Cause")])
+        for f in data["strengths"] + data["problems"]:
+            ws2.append([str(f.get_kind_display()), f.title, f.detail, f.cause])
+
+        ws3 = wb.create_sheet(_("Actions")[:31])
+        ws3.append([_("Improvement action"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
+                    _("Baseline")])
+        for a in data["actions"]:
+            ws3.append([a.title, a.owner.username, a.deadline, str(a.get_status_display()), _metric_name(a.metric),
+                        a.baseline])
+        if data["earlier_actions"]:
+            ws3.append([])
+            ws3.append([_("Earlier actions"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
+                        _("Baseline"), _("Now"), _("Change")])
+            for a in data["earlier_actions"]:
+                ws3.append([a["title"], a["owner"], a["deadline"], a["status_label"], a["metric_name"], a["baseline"],
+                            a["current"], a["change"]])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+
+def _metric_name(key: str) -> str:
+    from reviews.metrics import CATALOGUE
+
+    return str(CATALOGUE[key].name) if key in CATALOGUE else ""
+
+
+def _scope_label(review) -> str:
+    parts = [str(review.get_scope_kind_display())]
+    if review.team_id:
+        parts.append(review.team.name)
+    if review.tier:
+        from reviews.labels import tier_label
+
+        parts.append(str(tier_label(review.tier)))
+    return " · ".join(parts)
+
+
+def review_pdf(*, review, language: str) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=9, leading=12, wordWrap="CJK")
+    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4)
+
+    def p(text) -> Paragraph:
+        from xml.sax.saxutils import escape
+
+        return Paragraph(escape(str(text if text is not None else "")).replace("\n", "<br/>"), body)
+
+    def table(rows, widths):
+        t = Table([[p(c) for c in row] for row in rows], colWidths=widths, repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return t
+
+    with override(language):
+        data = review_report(review=review)
+        story = [Paragraph(review.title, h1),
+                 p(f"{_('Period')}: {review.period_start.isoformat()} – {review.period_end.isoformat()}    "
+                   f"{_('Scope')}: {_scope_label(review)}")]
+        if review.summary:
+            story += [Spacer(1, 4), p(review.summary)]
+        story.append(Paragraph(_("Core metrics"), h2))
+        rows = [_headers()]
+        for r in data["rows"]:
+            rows.append([r["name"], r["unit_label"], _direction(r["direction"]), _fmt(r["target"]), _fmt(r["actual"]),
+                         _fmt(r["deviation"]), _fmt(r["deviation_pct"]), _on_target(r["on_target"]),
+                         _fmt(r["previous"]), _fmt(r["change"]), r["analysis"]])
+        story.append(table(rows, [x * mm for x in (38, 16, 22, 16, 16, 16, 16, 16, 18, 16, 80)]))
+        for title, items in ((_("Strengths"), data["strengths"]), (_("Problems"), data["problems"])):
+            story.append(Paragraph(title, h2))
+            if items:
+                story.append(table([[_("Title"), _("What happened"), _("Cause")]] +
+                                   [[f.title, f.detail, f.cause] for f in items], [70 * mm, 100 * mm, 100 * mm]))
+            else:
+                story.append(p("—"))
+        story.append(Paragraph(_("Improvement actions"), h2))
+        story.append(table([[_("Improvement action"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
+                             _("Baseline")]] +
+                           [[a.title, a.owner.username, a.deadline.isoformat(), a.get_status_display(),
+                             _metric_name(a.metric), _fmt(a.baseline)] for a in data["actions"]],
+                           [100 * mm, 30 * mm, 30 * mm, 30 * mm, 50 * mm, 30 * mm]))
+        if data["earlier_actions"]:
+            story.append(Paragraph(_("Earlier actions"), h2))
+            story.append(table([[_("Improvement action"), _("Owner"), _("Status"), _("Linked metric"), _("Baseline"),
+                                 _("Now"), _("Change")]] +
+                               [[a["title"], a["owner"], a["status_label"], a["metric_name"], _fmt(a["baseline"]),
+                                 _fmt(a["current"]), _fmt(a["change"])] for a in data["earlier_actions"]],
+                               [90 * mm, 30 * mm, 30 * mm, 50 * mm, 25 * mm, 25 * mm, 25 * mm]))
+        out = io.BytesIO()
+        SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm, topMargin=10 * mm,
+                          bottomMargin=10 * mm, title=review.title).build(story)
+        return out.getvalue()

@@ -1,0 +1,102 @@
+"""Browser forms of the reviews app."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Team
+from reviews.labels import tier_choices
+from reviews.metrics import CATALOGUE
+from reviews.models import Review, ReviewAction, ReviewFinding
+from reviews.services import DEFAULT_METRICS
+
+DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ReviewCreateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    period_start = forms.DateField(label=_("Period start"), widget=DateInput)
+    period_end = forms.DateField(label=_("Period end"), widget=DateInput)
+    scope_kind = forms.ChoiceField(label=_("Scope"), choices=Review.ScopeKind.choices)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    summary = forms.CharField(label=_("Purpose and participants"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, is_admin: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = [("", "—"), *tier_choices()]
+        if not is_admin:
+            del self.fields["team"]
+            self.fields["scope_kind"].choices = [c for c in Review.ScopeKind.choices if c[0] != "all"]
+        self.metric_fields = []
+        for key, metric in CATALOGUE.items():
+            self.fields[f"use_{key}"] = forms.BooleanField(label=metric.name, required=False,
+                                                           initial=key in DEFAULT_METRICS)
+            self.fields[f"target_{key}"] = forms.FloatField(label=_("Target"), required=False)
+            self.metric_fields.append((metric, f"use_{key}", f"target_{key}"))
+
+    def clean(self):
+        d = super().clean()
+        if d.get("period_start") and d.get("period_end") and d["period_end"] < d["period_start"]:
+            self.add_error("period_end", _("The period must end on or after its start."))
+        return d
+
+    def metric_rows(self):
+        return [{"metric": m, "use": self[u], "target": self[t]} for m, u, t in self.metric_fields]
+
+    def targets(self) -> list[dict]:
+        d = self.cleaned_data
+        return [{"metric": key, "target": d.get(f"target_{key}")} for key in CATALOGUE if d.get(f"use_{key}")]
+
+
+class ReviewRowsForm(forms.Form):
+    """Targets and analysis of the report's rows, plus a metric to add."""
+
+    add_metric = forms.ChoiceField(label=_("Add a metric"), required=False)
+
+    def __init__(self, *args, review: Review, **kwargs):
+        super().__init__(*args, **kwargs)
+        present = []
+        self.row_fields = []
+        for row in review.metric_rows.all():
+            present.append(row.metric)
+            self.fields[f"target_{row.metric}"] = forms.FloatField(
+                label=_("Target"), required=False, initial=row.target)
+            self.fields[f"analysis_{row.metric}"] = forms.CharField(
+                label=_("Analysis"), required=False, initial=row.analysis, widget=forms.Textarea(attrs={"rows": 2}))
+            self.row_fields.append(row.metric)
+        self.fields["add_metric"].choices = [("", "—"), *[(k, m.name) for k, m in CATALOGUE.items()
+                                                            if k not in present]]
+
+    def rows(self) -> list[dict]:
+        d = self.cleaned_data
+        rows = [{"metric": k, "target": d.get(f"target_{k}"), "analysis": d.get(f"analysis_{k}", "")}
+                for k in self.row_fields]
+        if d.get("add_metric"):
+            rows.append({"metric": d["add_metric"], "target": None, "analysis": ""})
+        return rows
+
+
+class FindingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ReviewFinding.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    detail = forms.CharField(label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    cause = forms.CharField(label=_("Cause"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(label=_("Improvement action"), max_length=300)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
+    metric = forms.ChoiceField(label=_("Linked metric"), required=False)
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["metric"].choices = [("", "—"), *[(k, m.name) for k, m in CATALOGUE.items()]]
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ReviewAction.Status.choices)

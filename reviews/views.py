@@ -1,0 +1,225 @@
+"""Browser pages of the reviews app: dashboards, review reports, my actions.
+Parse, call a selector or service, render."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core import roles
+from crm.models import Customer
+from reviews import selectors, services
+from reviews.api import export_response
+from reviews.dashboard import VALUE_TIERS, dashboard_context, dashboard_scope
+from reviews.forms import ActionForm, ActionStatusForm, FindingForm, ReviewCreateForm, ReviewRowsForm
+from reviews.report import review_report
+from reviews.services.snapshots import ENGAGEMENT_BANDS
+
+
+def _form_errors(form, exc: ValidationError):
+    for field, errs in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errs)
+
+
+def _team_param(request) -> int | None:
+    try:
+        return int(request.GET["team"]) if request.GET.get("team") else None
+    except ValueError:
+        raise Http404 from None
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    context = dashboard_context(user=request.user, team_id=_team_param(request), now=timezone.now())
+    context["teams"] = selectors.team_list_for_user(user=request.user) if (
+        roles.is_admin(request.user) or roles.is_support(request.user)) else None
+    context["team_param"] = request.GET.get("team", "")
+    return render(request, "reviews/dashboard.html", context)
+
+
+@require_GET
+@login_required
+def grid_cell(request):
+    """The customers of one cell of the value × engagement grid, in the dashboard's scope."""
+    value, engagement = request.GET.get("value"), request.GET.get("engagement")
+    bands = dict(ENGAGEMENT_BANDS)
+    if value not in VALUE_TIERS or engagement not in bands or selectors.segment_model() is None:
+        raise Http404
+    scope, _personal = dashboard_scope(user=request.user, team_id=_team_param(request))
+    names = [b for b, _low in ENGAGEMENT_BANDS]
+    upper = {b: bands[names[i - 1]] for i, b in enumerate(names) if i > 0}
+    qs = (Customer.objects.for_user(request.user).filter(scope.customer_q(), segment__value_tier=value,
+                                                         segment__health_score__gte=bands[engagement])
+          .select_related("owner", "segment").order_by("-segment__m_amount", "id"))
+    if engagement in upper:
+        qs = qs.filter(segment__health_score__lt=upper[engagement])
+    page = Paginator(qs.only("id", "name", "owner__username", "segment__health_score", "segment__m_amount",
+                             "segment__tier", "segment__value_tier"), 25).get_page(request.GET.get("page"))
+    return render(request, "reviews/grid_cell.html", {"page": page, "value": value, "engagement": engagement,
+                                                      "team_param": request.GET.get("team", "")})
+
+
+@require_GET
+@login_required
+def review_list(request):
+    reviews = selectors.review_list_for_user(user=request.user)
+    page = Paginator(reviews, 25).get_page(request.GET.get("page"))
+    return render(request, "reviews/review_list.html", {
+        "page": page, "can_write": selectors.can_write_reviews(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review_create(request):
+    if not selectors.can_write_reviews(request.user):
+        raise Http404
+    is_admin = roles.is_admin(request.user)
+    form = ReviewCreateForm(request.POST or None, is_admin=is_admin)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            review = services.review_create(
+                user=request.user, title=d["title"], period_start=d["period_start"], period_end=d["period_end"],
+                scope_kind=d["scope_kind"], team=d.get("team"), tier=d.get("tier") or "", targets=form.targets(),
+                summary=d.get("summary", ""), now=timezone.now())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Review report created; actuals computed from the data."))
+            return redirect("reviews:detail", pk=review.pk)
+    return render(request, "reviews/review_form.html", {"form": form})
+
+
+def _detail_context(request, review, **forms):
+    can_edit = selectors.can_write_reviews(request.user) and (
+        roles.is_admin(request.user) or review.team_id == request.user.team_id)
+    owners = selectors.action_owner_choices(user=request.user, team_id=review.team_id)
+    return {
+        **review_report(review=review), "can_edit": can_edit,
+        "rows_form": forms.get("rows_form") or ReviewRowsForm(review=review),
+        "finding_form": forms.get("finding_form") or FindingForm(),
+        "action_form": forms.get("action_form") or ActionForm(owners=owners),
+        "language": get_language(),
+    }
+
+
+@require_GET
+@login_required
+def review_detail(request, pk: int):
+    review = selectors.review_get_for_user(user=request.user, pk=pk)
+    return render(request, "reviews/review_detail.html", _detail_context(request, review))
+
+
+@require_POST
+@login_required
+def review_rows_save(request, pk: int):
+    review = selectors.review_editable_for_user(user=request.user, pk=pk)
+    form = ReviewRowsForm(request.POST, review=review)
+    if form.is_valid():
+        try:
+            services.review_metrics_set(review=review, rows=form.rows(), now=timezone.now())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Targets and analysis saved."))
+            return redirect("reviews:detail", pk=review.pk)
+    return render(request, "reviews/review_detail.html", _detail_context(request, review, rows_form=form),
+                  status=400)
+
+
+@require_POST
+@login_required
+def review_refresh(request, pk: int):
+    review = selectors.review_editable_for_user(user=request.user, pk=pk)
+    services.review_actuals_refresh(review=review, now=timezone.now())
+    messages.success(request, _("Actuals recomputed from the data."))
+    return redirect("reviews:detail", pk=review.pk)
+
+
+@require_POST
+@login_required
+def review_finding_add(request, pk: int):
+    review = selectors.review_editable_for_user(user=request.user, pk=pk)
+    form = FindingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_finding_add(review=review, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("reviews:detail", pk=review.pk)
+    return render(request, "reviews/review_detail.html", _detail_context(request, review, finding_form=form),
+                  status=400)
+
+
+@require_POST
+@login_required
+def review_finding_delete(request, pk: int, finding_id: int):
+    review = selectors.review_editable_for_user(user=request.user, pk=pk)
+    services.review_finding_delete(review=review, finding_id=finding_id)
+    return redirect("reviews:detail", pk=review.pk)
+
+
+@require_POST
+@login_required
+def review_action_add(request, pk: int):
+    review = selectors.review_editable_for_user(user=request.user, pk=pk)
+    form = ActionForm(request.POST, owners=selectors.action_owner_choices(user=request.user, team_id=review.team_id))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.review_action_create(review=review, title=d["title"], owner=d["owner"], deadline=d["deadline"],
+                                          metric=d.get("metric") or "", now=timezone.now())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Action added; it appears in the owner's task list."))
+            return redirect("reviews:detail", pk=review.pk)
+    return render(request, "reviews/review_detail.html", _detail_context(request, review, action_form=form),
+                  status=400)
+
+
+@require_GET
+@login_required
+def review_export(request, pk: int, fmt: str):
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404
+    review = selectors.review_get_for_user(user=request.user, pk=pk)
+    return export_response(review=review, fmt=fmt, language=request.GET.get("lang") or get_language())
+
+
+@require_GET
+@login_required
+def my_actions(request):
+    actions = selectors.my_actions(user=request.user)
+    return render(request, "reviews/my_actions.html", {"actions": actions, "statuses": ActionStatusForm().fields[
+        "status"].choices, "today": timezone.localdate()})
+
+
+@require_POST
+@login_required
+def action_status(request, pk: int):
+    action = selectors.review_action_get_for_user(user=request.user, pk=pk)
+    form = ActionStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_action_status_set(action=action, user=request.user, status=form.cleaned_data["status"],
+                                              now=timezone.now())
+        except ValidationError as exc:
+            for errs in exc.message_dict.values():
+                for e in errs:
+                    messages.error(request, e)
+        else:
+            messages.success(request, _("Status updated."))
+    nxt = request.POST.get("next") or ""
+    if nxt.startswith("/") and not nxt.startswith("//"):
+        return redirect(nxt)
+    return redirect("reviews:my-actions")
