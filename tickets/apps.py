@@ -1,5 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TicketsConfig(AppConfig):
     name = "tickets"
+    verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        # Tickets on the customer timeline and a tickets panel (with a quick
+        # "New ticket" form) on the customer page.
+        from crm.selectors import CUSTOMER_PANELS, TIMELINE_SOURCES
+        from tickets.selectors import timeline_entries
+        from tickets.views import customer_panel
+
+        if timeline_entries not in TIMELINE_SOURCES:
+            TIMELINE_SOURCES.append(timeline_entries)
+        if customer_panel not in CUSTOMER_PANELS:
+            CUSTOMER_PANELS.append(customer_panel)

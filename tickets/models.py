@@ -179,7 +179,7 @@ class TicketQuerySet(models.QuerySet):
 
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True)
-    customer = models.ForeignKey("crm.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
+    customer = models.ForeignKey("crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="tickets")
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -231,6 +231,8 @@ class Ticket(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        # Held by integration users importing history (admins have every permission).
+        permissions = [("import_ticket_history", "Can create tickets with a historical creation time")]
         constraints = [
             models.CheckConstraint(condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
                                    name="ticket_satisfaction_1_to_5"),
@@ -336,6 +338,11 @@ class WeeklySummary(models.Model):
         ordering = ["-week_start"]
         verbose_name = _("weekly ticket summary")
         verbose_name_plural = _("weekly ticket summaries")
+
+    @property
+    def category_rows(self) -> list[tuple[str, int]]:
+        labels = dict(Category.choices)
+        return [(labels.get(k, k), n) for k, n in self.volume_by_category.items()]
 
 
 class TrendAlert(models.Model):

@@ -1,16 +1,217 @@
-"""Reads of the tickets app.
+"""Reads of the tickets app, scoped to the user.
 
 CONTRACT used by segmentation (keep the name and the row shape):
 ``ticket_activity_by_customer(as_of=...)`` returns one dict per customer that
 has any ticket created on or before ``as_of``:
 ``{"customer_id", "last_ticket_at", "open_complaints", "latest_satisfaction_100", "latest_satisfaction_at"}``
 where ``latest_satisfaction_100`` is the latest close satisfaction (1-5) × 20.
-Until the tickets app has models this returns no rows: there are no tickets.
+
+CONTRACT used by reviews (metrics): ``ticket_rows_for_metrics(start=, end=, customers=)``.
 """
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from core import roles
+from core.formulas import satisfaction_100_from_ticket
+from crm.models import Customer, User
+from tickets import sla
+from tickets.models import (OPEN_STATUSES, BusinessCalendar, Clock, Department, RoutingRule, SlaBreach, SlaEvent,
+                            SlaPolicy, Ticket, TicketMessage, TrendAlert, WeeklySummary)
+
+# --- scope -------------------------------------------------------------------------------------------------
 
 
-def ticket_activity_by_customer(*, as_of: date) -> list[dict]:
-    return []
+def ticket_scope_for_user(*, user) -> QuerySet[Ticket]:
+    """Tickets of the customers the user may read: admins and support all of them,
+    team leads and account managers their team's (and owned) customers'."""
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    if roles.is_admin(user) or roles.is_support(user):
+        return Ticket.objects.all()
+    return Ticket.objects.filter(customer__in=Customer.objects.for_user(user))
+
+
+def ticket_list_for_user(*, user) -> QuerySet[Ticket]:
+    """Everything a list (page or API) shows, preloaded: the customer, people,
+    department, the SLA event log and calendars (so SLA state costs no query per row)."""
+    return ticket_scope_for_user(user=user).select_related(
+        "customer", "department", "assignee", "sla_calendar"
+    ).prefetch_related(
+        Prefetch("sla_events", queryset=SlaEvent.objects.order_by("at", "id")),
+        "sla_calendar__hours", "sla_calendar__holidays",
+    )
+
+
+def ticket_get_for_user(*, user, pk) -> Ticket:
+    """One ticket the user may read; 404 for anything else (another team's customer)."""
+    return get_object_or_404(ticket_list_for_user(user=user), pk=pk)
+
+
+def ticket_messages(*, ticket: Ticket) -> QuerySet[TicketMessage]:
+    return ticket.messages.select_related("author").order_by("created_at", "id")
+
+
+def ticket_events(*, ticket: Ticket) -> list[SlaEvent]:
+    return list(ticket.sla_events.all())
+
+
+def can_import_history(user) -> bool:
+    """Admins, and integration users holding tickets.import_ticket_history, may
+    create tickets with a historical created_at."""
+    return bool(user.is_authenticated and (roles.is_admin(user) or user.has_perm("tickets.import_ticket_history")))
+
+
+# --- SLA state: the one place tickets become clock states ----------------------------------------------------
+
+
+def calendar_for(calendar: BusinessCalendar | None) -> sla.Calendar:
+    """A stored calendar as the pure module's Calendar (uses prefetched hours/holidays)."""
+    if calendar is None:
+        return sla.ALWAYS_OPEN
+    weekly: dict[int, list] = {d: [] for d in range(7)}
+    for h in calendar.hours.all():
+        weekly[h.weekday].append((h.start, h.end))
+    return sla.Calendar(tz=calendar.timezone, weekly={d: tuple(sorted(v)) for d, v in weekly.items()},
+                        holidays=frozenset(h.date for h in calendar.holidays.all()))
+
+
+def budgets_for(ticket: Ticket) -> sla.Budgets:
+    return sla.Budgets(first_response_minutes=ticket.sla_first_response_minutes,
+                       commitment_minutes=ticket.sla_commitment_minutes, update_minutes=ticket.sla_update_minutes)
+
+
+def as_sla_events(rows) -> list[sla.Event]:
+    return [sla.Event(r.clock, r.kind, r.at, r.target_at) for r in rows]
+
+
+def ticket_sla_state(*, ticket: Ticket, now: dt.datetime, events=None) -> sla.TicketSla:
+    """The ticket's clocks at ``now`` (always current: computed, never stored)."""
+    rows = ticket.sla_events.all() if events is None else events
+    return sla.evaluate(as_sla_events(rows), budgets=budgets_for(ticket), calendar=calendar_for(ticket.sla_calendar),
+                        now=now)
+
+
+def sla_policy_for(*, urgency: str, tier: str = "") -> SlaPolicy | None:
+    """The tier-specific policy of an urgency, else its any-tier one."""
+    policies = {p.tier: p for p in SlaPolicy.objects.filter(urgency=urgency, tier__in=[tier, ""])
+                .select_related("calendar")}
+    return policies.get(tier) or policies.get("")
+
+
+def customer_tier(*, customer: Customer) -> str:
+    """The customer's current tier from segmentation ('' when not computed yet)."""
+    from segmentation.models import CustomerSegment
+
+    return CustomerSegment.objects.filter(customer=customer).values_list("tier", flat=True).first() or ""
+
+
+def department_for_category(*, category: str) -> Department | None:
+    rule = RoutingRule.objects.select_related("department").filter(category=category).first()
+    return rule.department if rule else None
+
+
+# --- lists ---------------------------------------------------------------------------------------------------
+
+
+def ticket_queue_for_user(*, user, scope: str = "mine", department_id: int | None = None) -> QuerySet[Ticket]:
+    """Open tickets of a queue: "mine" (assigned to the user), "department"
+    (one department), "unassigned" or "all"; escalated first, then least time left."""
+    qs = ticket_list_for_user(user=user).filter(status__in=OPEN_STATUSES)
+    if scope == "mine":
+        qs = qs.filter(assignee=user)
+    elif scope == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    return qs
+
+
+def sla_breach_list_for_user(*, user) -> QuerySet[SlaBreach]:
+    return SlaBreach.objects.filter(ticket__in=ticket_scope_for_user(user=user)).select_related(
+        "ticket", "ticket__customer", "ticket__department", "ticket__assignee")
+
+
+def department_list() -> QuerySet[Department]:
+    return Department.objects.select_related("supervisor")
+
+
+def staff_for_assignment() -> QuerySet[User]:
+    return User.objects.filter(is_active=True).order_by("username")
+
+
+def weekly_summary_list(*, limit: int = 12) -> QuerySet[WeeklySummary]:
+    return WeeklySummary.objects.all()[:limit]
+
+
+def trend_alert_list(*, limit: int = 20) -> QuerySet[TrendAlert]:
+    return TrendAlert.objects.all()[:limit]
+
+
+# --- rows for other apps (no per-row queries) -------------------------------------------------------------
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def ticket_activity_by_customer(*, as_of: dt.date) -> list[dict]:
+    """One row per customer with a ticket created on or before ``as_of`` (see the
+    module docstring). Two set-based queries: one GROUP BY customer, and one window
+    query for each customer's latest close rating; merged in memory."""
+    end = _end_of_day(as_of)
+    groups = (Ticket.objects.filter(created_at__lt=end).values("customer_id")
+              .annotate(last_ticket_at=Max("created_at"),
+                        open_complaints=Count("id", filter=Q(is_complaint=True) & (
+                            Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))))
+              .order_by())
+    latest = (Ticket.objects.filter(created_at__lt=end, closed_at__lt=end, satisfaction__isnull=False)
+              .annotate(rn=Window(RowNumber(), partition_by=[F("customer_id")],
+                                  order_by=[F("closed_at").desc(), F("id").desc()]))
+              .filter(rn=1).values_list("customer_id", "satisfaction", "closed_at"))
+    satisfaction = {cid: (score, at) for cid, score, at in latest}
+    rows = []
+    for g in groups:
+        score, at = satisfaction.get(g["customer_id"], (None, None))
+        rows.append({"customer_id": g["customer_id"], "last_ticket_at": g["last_ticket_at"],
+                     "open_complaints": g["open_complaints"],
+                     "latest_satisfaction_100": satisfaction_100_from_ticket(score),
+                     "latest_satisfaction_at": at})
+    return rows
+
+
+def ticket_rows_for_metrics(*, start: dt.datetime, end: dt.datetime, customers: QuerySet[Customer]) -> list[dict]:
+    """Tickets created in [start, end) of the given customers, one dict each:
+    id, customer_id, created_at, first_response_at, resolved_at, closed_at,
+    category, urgency, is_complaint, is_repeat, satisfaction, department_id,
+    status, and a recorded-breach flag per clock (``<clock>_breached``, plus
+    ``any_breached``). Breaches are the recorded ones (SlaBreach), which the
+    services and the minute scan keep current."""
+    breach = {c.value: Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"), clock=c.value)) for c in Clock}
+    qs = (Ticket.objects.filter(created_at__gte=start, created_at__lt=end, customer__in=customers)
+          .annotate(**{f"{clock}_breached": e for clock, e in breach.items()})
+          .order_by("created_at", "id"))
+    fields = ["id", "customer_id", "created_at", "first_response_at", "resolved_at", "closed_at", "category",
+              "urgency", "is_complaint", "is_repeat", "satisfaction", "department_id", "status",
+              *[f"{c}_breached" for c in breach]]
+    rows = list(qs.values(*fields))
+    for r in rows:
+        r["any_breached"] = any(r[f"{c}_breached"] for c in breach)
+    return rows
+
+
+def timeline_entries(*, customer: Customer, limit: int = 200) -> list[dict]:
+    """The customer's tickets for crm's customer timeline."""
+    tickets = customer.tickets.select_related("assignee").order_by("-created_at")[:limit]
+    return [{"at": t.created_at, "kind": "ticket", "obj": t, "template": "tickets/_timeline_ticket.html"}
+            for t in tickets]
+
+
+def open_ticket_count(*, customer: Customer) -> int:
+    return customer.tickets.filter(status__in=OPEN_STATUSES).count()
+

@@ -235,13 +235,16 @@ def evaluate(events: Iterable[Event], *, budgets: Budgets, calendar: Calendar, n
     for clock in CLOCKS:
         mine = [e for e in evs if e.clock == clock]
         recorded = any(e.kind == BREACHED for e in mine)
-        starts = [e for e in mine if e.kind == STARTED]
+        starts = [i for i, e in enumerate(mine) if e.kind == STARTED]
         if not starts:
             clocks[clock] = ClockState(clock, "not_started", breached=recorded)
             continue
-        start = starts[-1]
+        start = mine[starts[-1]]
         started_at = _utc(start.at)
-        stop = next((e for e in mine if e.kind in (MET, STOPPED) and _utc(e.at) >= started_at), None)
+        # The stop of *this* cycle comes after its start in the log (a restart at the
+        # same instant as the previous cycle's stop must not inherit that stop).
+        after = mine[starts[-1] + 1:]
+        stop = next((e for e in after if e.kind in (MET, STOPPED)), None)
         stopped_at = _utc(stop.at) if stop else None
         # A pause still open when the clock stopped ends there.
         pauses = [(p, r if r is not None else stopped_at) for p, r in all_pauses] if stopped_at else all_pauses

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tickets import views
 
 app_name = "tickets"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.ticket_create, name="create"),
+    path("new/for/<int:customer_pk>/", views.ticket_quick_create, name="quick-create"),
+    path("weekly/", views.weekly, name="weekly"),
+    path("<int:pk>/", views.ticket_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", views.ticket_action, name="action"),
+]

@@ -182,3 +182,11 @@ def test_next_check_skips_recorded_breaches_and_next_due_keeps_them_for_the_queu
     assert s.next_check_at == T0 + 120 * MIN
     api = s.to_api()
     assert api["first_response_breached"] is True and api["commitment_breached"] is False
+
+
+def test_a_restart_at_the_same_instant_as_the_previous_stop_runs_a_new_cycle():
+    reply = T0 + timedelta(hours=2)
+    events = [*created(), Event(sla.UPDATE, sla.MET, reply), Event(sla.UPDATE, sla.STARTED, reply)]
+    up = state(events, reply + MIN)[sla.UPDATE]
+    assert up.state == "running" and up.stopped_at is None
+    assert up.due_at == reply + timedelta(hours=24)

@@ -1,0 +1,90 @@
+"""Browser forms of the tickets app (parse only; services decide)."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Customer, User
+from tickets.models import Category, Channel, Department, Urgency
+
+
+def apply_service_error(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError beside the fields it names; the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class TicketCreateForm(forms.Form):
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none(), widget=forms.HiddenInput)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    is_complaint = forms.BooleanField(label=_("This is a complaint"), required=False,
+                                      help_text=_("The Complaint category always is."))
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.for_user(user)
+
+
+class QuickTicketForm(forms.Form):
+    """The customer page's "New ticket" form: subject, category, urgency."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+
+
+class ReplyForm(VersionForm):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
+    public = forms.BooleanField(label=_("Public reply (the customer sees it)"), required=False, initial=True)
+
+
+class CommitForm(VersionForm):
+    committed_resolution_at = forms.DateTimeField(
+        label=_("Committed resolution time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+
+class ResolveForm(VersionForm):
+    resolution = forms.CharField(label=_("Resolution (sent to the customer)"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloseForm(VersionForm):
+    satisfaction = forms.TypedChoiceField(label=_("Satisfaction"), coerce=int, required=False, empty_value=None,
+                                          choices=[("", _("Not given")), *[(i, f"{i} ★") for i in range(5, 0, -1)]])
+    feedback = forms.CharField(label=_("Feedback"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(VersionForm):
+    reason = forms.CharField(label=_("Reason"), required=False)
+
+
+class AssignForm(VersionForm):
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.filter(is_active=True)
+                                      .order_by("username"), required=False, empty_label=_("Unassigned"))
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False)
+
+
+class QueueForm(forms.Form):
+    SCOPES = [("mine", _("Mine")), ("department", _("Department")), ("unassigned", _("Unassigned")),
+              ("all", _("All open"))]
+    SORTS = [("sla", _("SLA time left")), ("-created", _("Newest")), ("created", _("Oldest")),
+             ("urgency", _("Urgency"))]
+    scope = forms.ChoiceField(label=_("Queue"), choices=SCOPES, required=False)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False,
+                                        empty_label=_("All departments"))
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+    breached = forms.BooleanField(label=_("Breached only"), required=False)

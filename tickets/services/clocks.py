@@ -1,0 +1,119 @@
+"""SLA bookkeeping: recording breaches exactly once, escalating them, keeping the
+ticket's denormalised due times current, and the minute scan."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.services import notification_create
+from tickets import sla
+from tickets.models import OPEN_STATUSES, Clock, SlaBreach, SlaEvent, Ticket
+from tickets.selectors import ticket_sla_state
+
+SLA_FIELDS = ["sla_due_at", "sla_check_at", "escalation_level", "escalated_at"]
+# Escalation raises a ticket in every queue; capped so the queue order stays meaningful.
+MAX_ESCALATION = 4
+
+
+def breaches_insert_once(*, rows: list[tuple[int, str, dt.datetime]], now: dt.datetime) -> set[tuple[int, str]]:
+    """INSERT … ON CONFLICT (ticket, clock) DO NOTHING RETURNING: the (ticket_id, clock)
+    pairs actually inserted by *this* call. The unique constraint makes a second
+    scanner, a retry or a redelivered task a no-op; only inserted rows escalate."""
+    if not rows:
+        return set()
+    ops = connection.ops
+    table = connection.ops.quote_name(SlaBreach._meta.db_table)
+    values, params = [], []
+    for ticket_id, clock, due_at in rows:
+        values.append("(%s, %s, %s, %s)")
+        params += [ticket_id, clock, ops.adapt_datetimefield_value(due_at), ops.adapt_datetimefield_value(now)]
+    sql = (f"INSERT INTO {table} (ticket_id, clock, due_at, recorded_at) VALUES {', '.join(values)} "
+           f"ON CONFLICT (ticket_id, clock) DO NOTHING RETURNING ticket_id, clock")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(int(t), c) for t, c in cursor.fetchall()}
+
+
+def _store(ticket: Ticket, state: sla.TicketSla) -> None:
+    ticket.sla_due_at = state.next_due_at
+    ticket.sla_check_at = state.next_check_at if ticket.status in OPEN_STATUSES else None
+
+
+def _escalate(ticket: Ticket, clock: str, due_at: dt.datetime, now: dt.datetime) -> None:
+    ticket.escalation_level = min(MAX_ESCALATION, ticket.escalation_level + 1)
+    ticket.escalated_at = now
+    recipients = {}
+    if ticket.department_id and ticket.department.supervisor_id:
+        recipients[ticket.department.supervisor_id] = ticket.department.supervisor
+    if ticket.assignee_id:
+        recipients[ticket.assignee_id] = ticket.assignee
+    title = _("SLA breach on ticket %(number)s: %(clock)s") % {"number": ticket.number,
+                                                                "clock": Clock(clock).label}
+    body = _("%(subject)s — due %(due)s.") % {"subject": ticket.subject, "due": due_at.isoformat()}
+    url = reverse("tickets:detail", args=[ticket.pk])
+    for user in recipients.values():
+        notification_create(recipient=user, kind="sla_breach", title=title, body=body, url=url, now=now)
+
+
+def sla_settle_many(*, tickets: Iterable[Ticket], now: dt.datetime) -> tuple[dict[int, sla.TicketSla], set]:
+    """Record every clock overdue at ``now`` (once), escalate the new breaches and
+    refresh the tickets' sla_due_at/sla_check_at in memory (callers save SLA_FIELDS).
+
+    Precondition: the caller holds the tickets' row locks and their ``sla_events``
+    (and calendar) are prefetched or loadable."""
+    tickets = list(tickets)
+    states = {t.pk: ticket_sla_state(ticket=t, now=now) for t in tickets}
+    wanted = [(t.pk, c.clock, c.due_at) for t in tickets for c in states[t.pk].clocks.values() if c.overdue]
+    inserted = breaches_insert_once(rows=wanted, now=now)
+    new_events = []
+    by_pk = {t.pk: t for t in tickets}
+    for ticket_id, clock, due_at in wanted:
+        if (ticket_id, clock) not in inserted:
+            continue
+        ticket = by_pk[ticket_id]
+        event = SlaEvent(ticket=ticket, clock=clock, kind=SlaEvent.Kind.BREACHED, at=due_at,
+                         note=_("recorded at %(now)s") % {"now": now.isoformat()})
+        new_events.append(event)
+        _escalate(ticket, clock, due_at, now)
+    SlaEvent.objects.bulk_create(new_events)
+    touched = {e.ticket_id for e in new_events}
+    for ticket in tickets:
+        if ticket.pk in touched:
+            events = [*ticket.sla_events.all(), *(e for e in new_events if e.ticket_id == ticket.pk)]
+            states[ticket.pk] = ticket_sla_state(ticket=ticket, now=now, events=events)
+        _store(ticket, states[ticket.pk])
+    return states, inserted
+
+
+def sla_breach_scan(*, now: dt.datetime, batch_size: int = 500) -> dict:
+    """Record and escalate every SLA breach due by ``now``. Run every minute by beat.
+
+    Reads only open tickets whose next unrecorded due time has come, through the
+    partial index on sla_check_at (its cost does not grow with closed history).
+    Each batch locks its rows with SKIP LOCKED, so two scanners split the work,
+    and the unique (ticket, clock) constraint makes any overlap a no-op."""
+    candidates = list(Ticket.objects.filter(status__in=OPEN_STATUSES, sla_check_at__lte=now)
+                      .order_by("sla_check_at", "pk").values_list("pk", flat=True))
+    checked = recorded = escalated = 0
+    for i in range(0, len(candidates), batch_size):
+        with transaction.atomic():
+            batch = list(Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                         .filter(pk__in=candidates[i:i + batch_size], status__in=OPEN_STATUSES,
+                                 sla_check_at__lte=now)
+                         .select_related("department__supervisor", "assignee", "sla_calendar"))
+            if not batch:
+                continue
+            prefetch_related_objects(batch, Prefetch("sla_events", queryset=SlaEvent.objects.order_by("at", "id")),
+                                     "sla_calendar__hours", "sla_calendar__holidays")
+            _states, inserted = sla_settle_many(tickets=batch, now=now)
+            Ticket.objects.bulk_update(batch, SLA_FIELDS)
+            checked += len(batch)
+            recorded += len(inserted)
+            escalated += len({ticket_id for ticket_id, _clock in inserted})
+    return {"candidates": len(candidates), "checked": checked, "breaches_recorded": recorded,
+            "tickets_escalated": escalated}

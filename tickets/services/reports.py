@@ -1,0 +1,87 @@
+"""Weekly ticket summary and complaint trend alerts (Celery, weekly)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import roles
+from core.services import notification_create
+from crm.models import User
+from tickets import analytics
+from tickets.models import Category, Department, Ticket, TrendAlert, WeeklySummary
+
+ROW_FIELDS = ["created_at", "resolved_at", "category", "is_complaint", "is_repeat"]
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _frame(qs) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(qs.values(*ROW_FIELDS)), columns=ROW_FIELDS)
+
+
+def weekly_summary_compute(*, week_start: dt.date, now: dt.datetime) -> WeeklySummary:
+    """Compute and store one week's summary (idempotent: recomputing overwrites)."""
+    start, end = _local_midnight(week_start), _local_midnight(week_start + dt.timedelta(days=7))
+    rows = _frame(Ticket.objects.filter(Q(created_at__gte=start, created_at__lt=end)
+                                        | Q(resolved_at__gte=start, resolved_at__lt=end)))
+    figures = analytics.weekly_summary(rows, week_start=week_start, tz=settings.TIME_ZONE,
+                                       categories=list(Category.values))
+    figures.pop("week_start")
+    summary, _created = WeeklySummary.objects.update_or_create(week_start=week_start,
+                                                               defaults={**figures, "computed_at": now})
+    return summary
+
+
+def trend_alerts_detect(*, week_start: dt.date, now: dt.datetime) -> list[TrendAlert]:
+    """Raise a cross-department alert for each complaint category above its own
+    8-week baseline in the three weeks ending with ``week_start``'s week. Once per
+    (category, week): a rerun creates and notifies nothing new."""
+    weeks_back = analytics.BASELINE_WEEKS + analytics.RUN_WEEKS - 1
+    weeks = [week_start - dt.timedelta(weeks=n) for n in range(weeks_back, -1, -1)]
+    start, end = _local_midnight(weeks[0]), _local_midnight(week_start + dt.timedelta(days=7))
+    rows = _frame(Ticket.objects.filter(is_complaint=True, created_at__gte=start, created_at__lt=end))
+    first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    history_start = timezone.localtime(first).date() if first else None
+    counts = analytics.weekly_counts(rows, weeks=weeks, tz=settings.TIME_ZONE, categories=list(Category.values),
+                                     history_start=history_start)
+    created = []
+    for alert in analytics.trend_alerts(counts):
+        with transaction.atomic():
+            obj, is_new = TrendAlert.objects.get_or_create(
+                category=alert["category"], week_start=alert["week_start"],
+                defaults={"evidence": alert["evidence"], "created_at": now})
+            if is_new:
+                _notify_trend(obj, now=now)
+                created.append(obj)
+    return created
+
+
+def _notify_trend(alert: TrendAlert, *, now: dt.datetime) -> None:
+    """Cross-department: every department supervisor, team lead and admin."""
+    supervisors = Department.objects.filter(supervisor__isnull=False).values_list("supervisor_id", flat=True)
+    recipients = User.objects.filter(Q(pk__in=supervisors) | Q(role__in=[roles.Role.TEAM_LEAD, roles.Role.ADMIN]),
+                                     is_active=True).distinct()
+    counts = ", ".join(f"{e['week_start']}: {e['count']} (> {e['baseline']})" for e in alert.evidence)
+    title = _("Complaint trend: %(category)s above its 8-week baseline three weeks running") % {
+        "category": alert.get_category_display()}
+    for user in recipients:
+        notification_create(recipient=user, kind="ticket_trend", title=title, body=counts,
+                            url=reverse("tickets:weekly"), now=now)
+
+
+def weekly_ticket_report(*, now: dt.datetime) -> dict:
+    """The last complete week's summary and trend alerts (run each Monday by beat; safe to rerun)."""
+    this_week = analytics.week_start_of(timezone.localtime(now).date())
+    last_week = this_week - dt.timedelta(weeks=1)
+    summary = weekly_summary_compute(week_start=last_week, now=now)
+    alerts = trend_alerts_detect(week_start=last_week, now=now)
+    return {"week_start": last_week.isoformat(), "tickets": summary.total, "alerts": [a.category for a in alerts]}

@@ -1,0 +1,213 @@
+"""Browser pages of the tickets app. Parse, call a selector or service, render."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core import roles
+from core.masking import mask
+from core.services import audit_reveal_record
+from tickets import selectors, services
+from tickets.forms import (AssignForm, CloseForm, CommitForm, QueueForm, QuickTicketForm, ReopenForm, ReplyForm,
+                           ResolveForm, TicketCreateForm, VersionForm, apply_service_error)
+from tickets.models import OPEN_STATUSES, Clock, SlaBreach, Status
+
+PAGE_SIZE = 50
+URGENCY_RANK = Case(When(urgency="critical", then=Value(0)), When(urgency="urgent", then=Value(1)), default=Value(2),
+                    output_field=IntegerField())
+SORTS = {
+    # Escalated tickets rise to the top; then least time left (breached first).
+    "sla": ["-escalation_level", F("sla_due_at").asc(nulls_last=True), "created_at", "id"],
+    "-created": ["-created_at", "-id"],
+    "created": ["created_at", "id"],
+    "urgency": [URGENCY_RANK, F("sla_due_at").asc(nulls_last=True), "id"],
+}
+
+
+def _rows(tickets, *, now) -> list[dict]:
+    """Each ticket with its SLA state (from the prefetched event log: no query per row)."""
+    return [{"ticket": t, "sla": selectors.ticket_sla_state(ticket=t, now=now)} for t in tickets]
+
+
+@require_GET
+@login_required
+def queue(request):
+    form = QueueForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    default_scope = "mine" if request.user.assigned_tickets.filter(status__in=OPEN_STATUSES).exists() else "all"
+    scope = data.get("scope") or default_scope
+    department = data.get("department")
+    qs = selectors.ticket_queue_for_user(user=request.user, scope=scope,
+                                         department_id=department.pk if department else None)
+    now = timezone.now()
+    if data.get("breached"):
+        qs = qs.filter(Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk")))) | Q(sla_check_at__lte=now))
+    sort = data.get("sort") or "sla"
+    page = Paginator(qs.order_by(*SORTS[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {"form": form, "scope": scope, "sort": sort, "page": page, "rows": _rows(page.object_list, now=now),
+               "now": now, "query": params.urlencode(), "scopes": QueueForm.SCOPES}
+    if request.htmx:
+        return render(request, "tickets/_queue_table.html", context)
+    return render(request, "tickets/queue.html", context)
+
+
+def _detail_context(request, ticket, *, forms: dict | None = None) -> dict:
+    now = timezone.now()
+    version = {"version": ticket.version}
+    customer = ticket.customer
+    reveal = roles.can_see_personal_data(request.user)
+    phone = customer.phone if reveal else mask("phone", customer.phone)
+    if reveal and customer.phone:
+        audit_reveal_record(user=request.user, object_type="crm.customer", object_ids=[customer.pk],
+                            fields=["phone"], channel="web", now=now)
+    state = selectors.ticket_sla_state(ticket=ticket, now=now)
+    forms = forms or {}
+    return {
+        "ticket": ticket, "sla": state, "now": now, "phone": phone, "reveal": reveal,
+        "clocks": [(Clock(c).label, state[c]) for c in (Clock.FIRST_RESPONSE, Clock.COMMITMENT, Clock.UPDATE,
+                                                         Clock.RESOLUTION)],
+        "messages_list": selectors.ticket_messages(ticket=ticket),
+        "events": selectors.ticket_events(ticket=ticket),
+        "breaches": list(ticket.sla_breaches.all()),
+        "reply_form": forms.get("reply") or ReplyForm(initial=version),
+        "commit_form": forms.get("commit") or CommitForm(initial=version),
+        "resolve_form": forms.get("resolve") or ResolveForm(initial=version),
+        "close_form": forms.get("close") or CloseForm(initial=version),
+        "reopen_form": forms.get("reopen") or ReopenForm(initial=version),
+        "assign_form": forms.get("assign") or AssignForm(initial={**version, "assignee": ticket.assignee_id,
+                                                                  "department": ticket.department_id}),
+        "version_form": VersionForm(initial=version),
+        "is_open": ticket.status in OPEN_STATUSES,
+        "Status": Status,
+    }
+
+
+@require_GET
+@login_required
+def ticket_detail(request, pk: int):
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+
+
+ACTIONS = {
+    # name: (form, service, how the form's data maps to the service)
+    "reply": (ReplyForm, services.ticket_reply),
+    "commit": (CommitForm, services.ticket_commit),
+    "wait": (VersionForm, services.ticket_wait),
+    "resume": (VersionForm, services.ticket_resume),
+    "resolve": (ResolveForm, services.ticket_resolve),
+    "close": (CloseForm, services.ticket_close),
+    "reopen": (ReopenForm, services.ticket_reopen),
+    "assign": (AssignForm, services.ticket_assign),
+}
+DONE = {
+    "reply": _("Message added."), "commit": _("Resolution time committed."), "wait": _("Waiting for the customer."),
+    "resume": _("Work resumed."), "resolve": _("Ticket resolved."), "close": _("Ticket closed."),
+    "reopen": _("Ticket reopened."), "assign": _("Assignment saved."),
+}
+
+
+@require_POST
+@login_required
+def ticket_action(request, pk: int, action: str):
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    if action not in ACTIONS:
+        raise PermissionDenied
+    form_class, service = ACTIONS[action]
+    form = form_class(request.POST)
+    status = 400
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        try:
+            service(ticket=ticket, actor=request.user, now=timezone.now(), version=version, **data)
+        except services.TicketConflict as exc:
+            messages.error(request, str(exc))
+            status = 409
+            ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+            form = form_class(initial={**request.POST.dict(), "version": exc.current_version})
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, DONE[action])
+            return redirect("tickets:detail", pk=ticket.pk)
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    return render(request, "tickets/detail.html", _detail_context(request, ticket, forms={action: form}),
+                  status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def ticket_create(request):
+    initial = {"customer": request.GET.get("customer")}
+    form = TicketCreateForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.ticket_create(actor=request.user, now=timezone.now(), **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Ticket %(number)s created.") % {"number": ticket.number})
+            return redirect("tickets:detail", pk=ticket.pk)
+    customer = form.fields["customer"].queryset.filter(pk=form["customer"].value() or 0).first() \
+        if str(form["customer"].value() or "").isdigit() else None
+    return render(request, "tickets/create.html", {"form": form, "customer": customer},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@login_required
+def ticket_quick_create(request, customer_pk: int):
+    """The customer page's "New ticket" form."""
+    from crm.selectors import customer_get_for_user
+
+    customer = customer_get_for_user(user=request.user, pk=customer_pk)
+    form = QuickTicketForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket = services.ticket_create(actor=request.user, customer=customer, now=timezone.now(),
+                                            **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Ticket %(number)s created.") % {"number": ticket.number})
+            return redirect("tickets:detail", pk=ticket.pk)
+    full = TicketCreateForm(initial={"customer": customer.pk, **form.data.dict()}, user=request.user)
+    full.is_bound = False
+    for field, errors in form.errors.items():
+        messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
+    return render(request, "tickets/create.html", {"form": full, "customer": customer}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def weekly(request):
+    can_run = roles.is_admin(request.user) or roles.is_team_lead(request.user)
+    if request.method == "POST":
+        if not can_run:
+            raise PermissionDenied
+        result = services.weekly_ticket_report(now=timezone.now())
+        messages.success(request, _("Weekly summary for the week of %(week)s computed.") % {"week": result["week_start"]})
+        return redirect(reverse("tickets:weekly"))
+    return render(request, "tickets/weekly.html", {
+        "summaries": selectors.weekly_summary_list(),
+        "alerts": selectors.trend_alert_list(),
+        "can_run": can_run,
+    })
+
+
+def customer_panel(*, request, customer) -> dict:
+    """The customer page's tickets panel: open tickets and a quick "New ticket" form."""
+    open_tickets = list(customer.tickets.filter(status__in=OPEN_STATUSES).order_by("sla_due_at", "id")[:5])
+    return {"template": "tickets/_customer_panel.html", "order": 20,
+            "context": {"open_tickets": open_tickets, "ticket_form": QuickTicketForm()}}
