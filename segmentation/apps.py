@@ -1,5 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SegmentationConfig(AppConfig):
     name = "segmentation"
+    verbose_name = _("Segmentation")
+
+    def ready(self):
+        from crm.selectors import CUSTOMER_PANELS
+        from segmentation.panels import customer_segment_panel
+
+        if customer_segment_panel not in CUSTOMER_PANELS:
+            CUSTOMER_PANELS.append(customer_segment_panel)
