@@ -148,14 +148,14 @@ class SegmentSettings(models.Model):
         _("new: customer for fewer than (days)"), default=90,
         help_text=_("Counted from the first deal, else from the creation date."))
     high_value_top_percent = models.PositiveIntegerField(
-        _("high value: top % of spend"), default=20,
+        _("high value: top percent of spend"), default=20,
         help_text=_("Customers whose spend in the RFM window is in this top share of customers with spend."))
     high_value_age_days = models.PositiveIntegerField(
         _("high value: customer for more than (days)"), default=365)
     # RFM, value tier, membership
     rfm_window_days = models.PositiveIntegerField(_("RFM window (days)"), default=365)
-    value_high_percent = models.PositiveIntegerField(_("value tier high: top % of spend"), default=20)
-    value_medium_percent = models.PositiveIntegerField(_("value tier medium: next % of spend"), default=30)
+    value_high_percent = models.PositiveIntegerField(_("value tier high: top percent of spend"), default=20)
+    value_medium_percent = models.PositiveIntegerField(_("value tier medium: next percent of spend"), default=30)
     silver_points = models.PositiveIntegerField(_("silver from (points)"), default=10_000)
     gold_points = models.PositiveIntegerField(_("gold from (points)"), default=50_000)
     platinum_points = models.PositiveIntegerField(_("platinum from (points)"), default=200_000)
