@@ -1,0 +1,41 @@
+"""The recompute through a real Celery worker, and the thin task wrappers."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import wait_until
+from segmentation.models import CustomerSegment, RecomputeJob
+from segmentation.tasks import segments_recompute_task
+from segmentation.tests.factories import AS_OF, buy, customer_since, talk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_requested_by_a_lead_runs_on_a_real_worker(celery_worker_real, lena, alice, make_customer,
+                                                                api_client_for):
+    quiet = customer_since(make_customer, owner=alice, name="Quiet", days=300)
+    talk(quiet, days=120)
+    busy = customer_since(make_customer, owner=alice, name="Busy", days=30)
+    buy(busy, days=1)
+
+    response = api_client_for(lena).post("/api/v1/segments/recompute/", {"as_of": AS_OF.isoformat()},
+                                         format="json")
+    assert response.status_code == 202
+    job_id = response.json()["job_id"]
+
+    assert wait_until(lambda: RecomputeJob.objects.get(pk=job_id).status in ("done", "failed"))
+    job = RecomputeJob.objects.get(pk=job_id)
+    assert job.status == "done", job.error
+    assert job.customers == 2 and job.counts["tier"] == {"churn_risk": 1, "new": 1}
+    assert CustomerSegment.objects.get(customer=quiet).tier == "churn_risk"
+    body = api_client_for(lena).get(f"/api/v1/jobs/{job_id}/").json()
+    assert body["status"] == "done"
+
+
+@pytest.mark.django_db
+def test_the_task_is_safe_to_run_twice(lena, alice, make_customer, now):
+    customer_since(make_customer, owner=alice, name="C", days=300)
+    job = RecomputeJob.objects.create(as_of=AS_OF, created_at=now, requested_by=lena)
+    assert segments_recompute_task(job.pk) == "done"
+    assert segments_recompute_task(job.pk) == "done"
+    assert segments_recompute_task(987654) == "missing"
+    assert CustomerSegment.objects.count() == 1
