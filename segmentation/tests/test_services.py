@@ -226,3 +226,15 @@ def test_charlie_cannot_log_a_contact_for_a_north_customer(alice, charlie, make_
     with pytest.raises(Http404):
         services.queue_contact_log(actor=charlie, customer_id=c.pk, channel="phone", summary="x", now=now)
     assert not FollowUp.objects.exists() and not c.interactions.exists()
+
+
+def test_demo_hook_segments_today_and_three_month_ends(alice, make_customer, now):
+    from segmentation.demo import demo_generate
+
+    c = customer_since(make_customer, owner=alice, name="Demo", days=300)
+    buy(c, days=3)
+    summary = demo_generate(seed=1, now=now)
+    assert "1 customers segmented as of 2026-06-15" in summary
+    assert sorted(SegmentHistory.objects.values_list("as_of", flat=True)) == [
+        days_ago(0).replace(month=3, day=31), days_ago(0).replace(month=4, day=30),
+        days_ago(0).replace(month=5, day=31), AS_OF]

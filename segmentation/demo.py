@@ -1,0 +1,32 @@
+"""Demo hook (crm's generate_demo_data): segments for today and, for history,
+the last three month-ends, so the overview shows a trend and transitions."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from segmentation import services
+
+
+def month_ends_before(day: date, count: int) -> list[date]:
+    """The last ``count`` month-ends strictly before ``day``, oldest first."""
+    ends = []
+    cursor = day.replace(day=1) - timedelta(days=1)
+    while len(ends) < count:
+        ends.append(cursor)
+        cursor = cursor.replace(day=1) - timedelta(days=1)
+    return list(reversed(ends))
+
+
+def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
+    """Deterministic: the recompute only reads the demo data (``seed`` is not needed).
+    With ``bulk`` (large demo sets) the history is one month-end, not three."""
+    today = timezone.localdate(now)
+    history = month_ends_before(today, 1 if bulk else 3)
+    for as_of in history:
+        services.segments_recompute(as_of=as_of, now=now)
+    job = services.segments_recompute(as_of=today, now=now)
+    tiers = ", ".join(f"{k} {v}" for k, v in sorted(job.counts.get("tier", {}).items()))
+    return (f"segmentation: {job.customers} customers segmented as of {today} ({tiers}); "
+            f"history at {', '.join(d.isoformat() for d in history)}")
