@@ -87,6 +87,7 @@ class CustomerFilterForm(forms.Form):
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owner_filter_choices(user=user)
         if roles.is_admin(user) or roles.is_support(user):

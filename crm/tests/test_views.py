@@ -176,6 +176,39 @@ def test_list_query_count_does_not_grow_with_rows(client, alice, bob, make_custo
     assert len(response.context["page"]) == 25
 
 
+def _segment(customer, *, tier, health, now):
+    from segmentation.models import CustomerSegment
+
+    return CustomerSegment.objects.create(customer=customer, as_of=now.date(), tier=tier, tier_reason="",
+                                          rfm_segment="loyal", value_tier="high", membership_level="gold",
+                                          health_score=health, next_contact_due=now.date(), computed_at=now)
+
+
+def test_list_shows_tier_and_health_and_filters_by_tier(client, alice, make_customer, now):
+    risky = make_customer(owner=alice, name="Risky Co")
+    loyal = make_customer(owner=alice, name="Loyal Co")
+    make_customer(owner=alice, name="Unscored Co")
+    _segment(risky, tier="churn_risk", health=31, now=now)
+    _segment(loyal, tier="high_value", health=88, now=now)
+    client_for(client, alice)
+    response = client.get(reverse("customer-list"), {"tier": "churn_risk"})
+    assert [c.name for c in response.context["page"]] == ["Risky Co"]
+    body = response.content.decode()
+    assert "badge-danger" in body and "Churn risk" in body and ">31<" in body
+    body = client.get(reverse("customer-list")).content.decode()
+    assert "High value" in body and ">88<" in body
+
+
+def test_list_with_segments_does_not_query_per_row(client, alice, make_customer, now,
+                                                   django_assert_max_num_queries):
+    for i in range(30):
+        _segment(make_customer(owner=alice, name=f"S{i:02d}"), tier="potential", health=50 + i, now=now)
+    client_for(client, alice)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("customer-list"))
+    assert "Potential" in response.content.decode()
+
+
 # ---------- create / edit ----------
 
 def test_alice_creates_a_customer_with_tags(client, alice):
@@ -369,6 +402,13 @@ def test_an_unmasked_export_writes_one_audit_row_per_customer(client, alice, acm
         Customer.objects.values_list("pk", flat=True))
     export = AuditLog.objects.get(action=AuditLog.Action.EXPORT, user=alice)
     assert export.object_id == "5"
+
+
+def test_export_has_tier_and_health_columns(client, alice, acme, now):
+    _segment(acme, tier="high_value", health=77, now=now)
+    rows = _csv_rows(client_for(client, alice).get(reverse("customer-export-csv")))
+    assert rows[0][-2:] == ["Tier", "Health score"]
+    assert rows[1][-2:] == ["High value", "77"]
 
 
 def test_export_neutralises_spreadsheet_formulas(client, alice, make_customer):
