@@ -7,7 +7,7 @@ from surveys.services.answers import (  # noqa: F401
     response_enter,
     response_submit,
 )
-from surveys.services.builder import question_errors, survey_create, survey_update  # noqa: F401
+from surveys.services.builder import question_errors, survey_create, survey_default_ensure, survey_update  # noqa: F401
 from surveys.services.invitations import (  # noqa: F401
     TokenProblem,
     campaign_launch,

@@ -129,3 +129,20 @@ def survey_update(*, actor, survey: Survey, data: dict[str, Any], questions: lis
     survey.save(update_fields=fields or None)
     _write_questions(Survey.objects.select_for_update().get(pk=survey.pk), questions)
     return survey
+
+
+def survey_default_ensure(*, now: datetime) -> Survey:
+    """The default template (seed 001), recreated from ``surveys.defaults`` if it was
+    deleted. Idempotent; an existing one (even inactive) is returned untouched."""
+    from surveys import defaults
+
+    survey, created = Survey.objects.get_or_create(code=defaults.CODE, defaults={
+        "name_zh": defaults.NAME_ZH, "name_en": defaults.NAME_EN, "intro_zh": defaults.INTRO_ZH,
+        "intro_en": defaults.INTRO_EN, "is_default": not Survey.objects.filter(is_default=True).exists(),
+        "created_at": now})
+    if created:
+        Question.objects.bulk_create([
+            Question(survey=survey, position=i, kind=kind, dimension=dim, text_zh=zh, text_en=en, help_zh=hzh,
+                     help_en=hen, required=req)
+            for i, (kind, dim, zh, en, hzh, hen, req) in enumerate(defaults.QUESTIONS, start=1)])
+    return survey

@@ -7,12 +7,14 @@ from django.utils import timezone
 
 from conftest import wait_until
 from surveys.models import SurveyDailySnapshot, SurveyInvitation
+from surveys.tests.factories import default_survey
 from surveys.tasks import survey_invitations_dispatch, survey_snapshots_rebuild
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
 def test_dispatch_creates_and_mails_a_due_invitation_through_a_real_worker(celery_worker_real, make_customer, alice):
+    default_survey()  # the seed template (another transactional test may have flushed it)
     today = timezone.localdate()
     make_customer(owner=alice, name="Newbie", email="newbie@example.com",
                   first_deal_date=today - dt.timedelta(days=7))

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from crm.models import FollowUp
 from surveys.models import Survey, SurveyOptOut, SurveyResponse
+from surveys.tests.factories import default_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def test_editing_keeps_question_ids(client, lena):
 
 def test_the_default_template_cannot_be_edited_by_a_team_lead(client, lena):
     client.force_login(lena)
-    default = Survey.objects.get(code=Survey.DEFAULT_CODE)
+    default = default_survey()
     assert client.get(reverse("surveys:edit", args=[default.pk])).status_code == 404
 
 
@@ -72,7 +73,7 @@ def test_the_survey_list_does_not_query_per_row(client, lena, django_assert_max_
 def test_a_phone_survey_is_entered_from_the_customer_and_opens_the_loop(client, alice, make_customer):
     customer = make_customer(owner=alice, name="Caller")
     client.force_login(alice)
-    survey = Survey.objects.get(code=Survey.DEFAULT_CODE)
+    survey = default_survey()
     resp = client.post(reverse("surveys:phone-survey", args=[customer.pk]), {
         "survey": survey.pk, "answered_at": "2026-06-14T10:00", "nps": "2", "overall": "3",
         "reason": "Invoice wrong twice"})
@@ -86,7 +87,7 @@ def test_phone_survey_form_shows_errors_beside_fields(client, alice, make_custom
     customer = make_customer(owner=alice, name="Caller")
     client.force_login(alice)
     resp = client.post(reverse("surveys:phone-survey", args=[customer.pk]), {
-        "survey": Survey.objects.get(code=Survey.DEFAULT_CODE).pk, "answered_at": "2026-06-14T10:00", "nps": "12"})
+        "survey": default_survey().pk, "answered_at": "2026-06-14T10:00", "nps": "12"})
     assert resp.status_code == 200 and "nps" in resp.context["form"].errors
     assert SurveyResponse.objects.count() == 0
 
@@ -112,7 +113,7 @@ def test_the_customer_panel_renders_the_answer_and_follow_up(rf, alice, make_cus
     from surveys import panels, services
 
     customer = make_customer(owner=alice, name="Panel")
-    services.response_enter(actor=alice, customer=customer, survey=Survey.objects.get(code=Survey.DEFAULT_CODE),
+    services.response_enter(actor=alice, customer=customer, survey=default_survey(),
                             data={"nps": 1, "reason": "Bad", "answered_at": now}, now=now)
     request = rf.get("/")
     request.user = alice

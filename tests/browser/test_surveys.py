@@ -1,0 +1,75 @@
+"""Surveys in real Chromium: a customer answers on a phone-sized screen; a team
+lead builds a small template."""
+import pytest
+from django.utils import timezone
+
+from surveys.models import Survey, SurveyResponse
+from surveys.tests.factories import default_survey, sent_invitation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_customer_answers_the_survey_on_a_phone(live_server, page, make_customer, alice, screenshot):
+    customer = make_customer(owner=alice, name="Acme", email="buyer@acme.example")
+    _inv, token = sent_invitation(customer, now=timezone.now())
+    survey = default_survey()
+    q = {(x.kind if x.kind == "nps" else x.dimension): x for x in survey.questions.all()}
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/s/{token}/")
+    assert page.locator("h1").inner_text() == "Customer satisfaction survey"
+    page.click("button[name=language][value=zh-hans]")  # the language switch
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "客户满意度调查表"
+    assert page.get_by_text("产品/服务质量").is_visible()
+    for dim, score in (("quality", 9), ("speed", 8), ("resolution", 9), ("care", 10), ("overall", 9), ("nps", 10)):
+        page.locator(f"input[name={q[dim].field_name}][value='{score}']").check(force=True)
+    page.fill(f"textarea[name={q['reason'].field_name}]", "响应很快,问题当天解决")
+    # Nothing overflows sideways on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("survey-public-phone-zh")
+    page.click("button.ps-submit")
+    page.wait_for_load_state()
+    assert page.get_by_text("感谢您的反馈").is_visible()
+    screenshot("survey-public-phone-thanks")
+    response = SurveyResponse.objects.get()
+    assert (response.nps, response.overall, response.care, response.reason) == (10, 9, 10, "响应很快,问题当天解决")
+    page.goto(f"{live_server.url}/s/{token}/")  # the link works once
+    assert page.get_by_text("已经填写").is_visible() or page.get_by_text("already been answered").is_visible()
+    screenshot("survey-public-used")
+
+
+def test_a_missing_answer_is_marked_on_the_phone(live_server, page, make_customer, alice, screenshot):
+    customer = make_customer(owner=alice, name="Acme", email="buyer@acme.example")
+    _inv, token = sent_invitation(customer, now=timezone.now())
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/s/{token}/")
+    page.click("button.ps-submit")
+    page.wait_for_load_state()
+    assert page.locator(".ps-q.has-error").count() == 6
+    screenshot("survey-public-phone-errors")
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_a_team_lead_builds_a_small_template(live_server, login_as, lena, screenshot):
+    page = login_as(lena)
+    page.goto(f"{live_server.url}/surveys/new/")
+    page.fill("#id_name_zh", "售后回访")
+    page.fill("#id_name_en", "After-sales check")
+    page.fill("#id_q-0-text_zh", "您有多大可能推荐我们?")
+    page.fill("#id_q-0-text_en", "How likely are you to recommend us?")
+    page.click("#add-question")
+    page.select_option("#id_q-1-kind", "single")
+    page.fill("#id_q-1-text_zh", "您通过哪个渠道联系我们?")
+    page.fill("#id_q-1-text_en", "How did you contact us?")
+    page.fill("#id_q-1-choices_text", "电话 | Phone\n邮件 | E-mail")
+    page.click("#add-question")
+    page.select_option("#id_q-2-kind", "ces")
+    page.fill("#id_q-2-text_zh", "办理是否容易?")
+    page.fill("#id_q-2-text_en", "How easy was it?")
+    screenshot("survey-builder")
+    page.click("#survey-builder button[type=submit]")
+    page.wait_for_load_state()
+    survey = Survey.objects.get(name_en="After-sales check")
+    assert [q.kind for q in survey.questions.all()] == ["nps", "single", "ces"]
+    assert page.get_by_text("How easy was it?").is_visible()
+    screenshot("survey-builder-saved")
