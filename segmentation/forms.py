@@ -16,7 +16,7 @@ class QueueLogForm(forms.Form):
 
 
 class RecomputeForm(forms.Form):
-    as_of = forms.DateField(label=_("as of"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=_("as of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class SegmentSettingsForm(forms.ModelForm):

@@ -51,7 +51,10 @@ def followup_log(request):
     services.queue_contact_log(actor=request.user, customer_id=data["customer_id"], channel=data["channel"],
                                summary=data["summary"] or _("Follow-up from the queue"), now=timezone.now())
     if request.htmx:
-        return HttpResponse("")  # the row group is swapped out ("delete")
+        # The customer's row group is swapped out ("delete"); the count above the table is refreshed.
+        today = timezone.localdate()
+        count = len(selectors.followup_queue_for_user(user=request.user, today=today))
+        return render(request, "segmentation/_queue_count.html", {"count": count, "today": today, "oob": True})
     messages.success(request, _("Contact logged."))
     return redirect("segmentation:follow-ups")
 
