@@ -58,7 +58,7 @@ class TicketSerializer(serializers.ModelSerializer):
     def get_sla(self, ticket: Ticket) -> dict:
         # Uses the prefetched event log: no query per row.
         now = self.context.get("now") or timezone.now()
-        return selectors.ticket_sla_state(ticket=ticket, now=now).to_api()
+        return SlaSerializer(selectors.ticket_sla_state(ticket=ticket, now=now).to_api()).data
 
 
 class TicketCreateSerializer(serializers.Serializer):

@@ -1,0 +1,74 @@
+"""The breach scan through a real Celery worker, and two scanners at once."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from conftest import wait_until
+from core.models import Notification
+from tickets import services
+from tickets.models import Department, SlaBreach, SlaEvent
+from tickets.tasks import sla_breach_scan
+from tickets.tests.factories import make_ticket
+
+
+def polite(predicate):
+    """On embedded SQLite the worker's write can lock a table for a moment: "not yet"."""
+    def check():
+        try:
+            return predicate()
+        except OperationalError:
+            return False
+    return check
+
+
+@pytest.mark.worker
+def test_the_breach_scan_runs_through_a_real_worker_and_escalates(celery_worker_real, make_customer, alice, sam,
+                                                                  lena):
+    Department.objects.filter(code="technical").update(supervisor=lena)
+    opened = timezone.now() - dt.timedelta(hours=3)
+    ticket = make_ticket(customer=make_customer(owner=alice), actor=sam, now=opened, assignee=sam)
+    sla_breach_scan.delay()
+    # First response (10 min) and commitment (2 h) are due; the 24 h update clock is not.
+    assert wait_until(polite(lambda: SlaBreach.objects.filter(ticket=ticket).count() == 2))
+    # Each escalation e-mail (2 breaches × supervisor and assignee) goes out through the same worker.
+    assert wait_until(polite(lambda: Notification.objects.filter(kind="sla_breach",
+                                                                 emailed_at__isnull=False).count() == 4))
+    assert set(Notification.objects.filter(kind="sla_breach").values_list("recipient__username", flat=True)) == {
+        "lena", "sam"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scanners_at_once_record_each_breach_once(make_customer, alice, sam, now):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrent inserts need PostgreSQL")
+    customer = make_customer(owner=alice)
+    tickets = [make_ticket(customer=customer, actor=sam, now=now, assignee=sam) for _ in range(40)]
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            results.append(services.sla_breach_scan(now=now + dt.timedelta(minutes=10), batch_size=7))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert SlaBreach.objects.count() == len(tickets)
+    assert sum(r["breaches_recorded"] for r in results) == len(tickets)
+    assert SlaEvent.objects.filter(kind="breached").count() == len(tickets)
+    assert Notification.objects.filter(kind="sla_breach").count() == len(tickets)
