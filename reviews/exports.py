@@ -26,7 +26,7 @@ def _on_target(value) -> str:
 
 def _headers() -> list[str]:
     return [_("Metric"), _("Unit"), _("Direction"), _("Target"), _("Actual"), _("Deviation"), _("Deviation %"),
-            _("On target"), _("Previous period"), _("Change"), _("Analysis")]
+            _("On target"), _("Previous period"), _("Change vs previous"), _("Analysis")]
 
 
 def _direction(d: str) -> str:
@@ -72,7 +72,7 @@ def review_xlsx(*, review, language: str) -> bytes:
         if data["earlier_actions"]:
             ws3.append([])
             ws3.append([_("Earlier actions"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
-                        _("Baseline"), _("Now"), _("Change")])
+                        _("Baseline"), _("Now"), _("Change vs previous")])
             for a in data["earlier_actions"]:
                 ws3.append([a["title"], a["owner"], a["deadline"], a["status_label"], a["metric_name"], a["baseline"],
                             a["current"], a["change"]])
@@ -155,7 +155,7 @@ def review_pdf(*, review, language: str) -> bytes:
         if data["earlier_actions"]:
             story.append(Paragraph(_("Earlier actions"), h2))
             story.append(table([[_("Improvement action"), _("Owner"), _("Status"), _("Linked metric"), _("Baseline"),
-                                 _("Now"), _("Change")]] +
+                                 _("Now"), _("Change vs previous")]] +
                                [[a["title"], a["owner"], a["status_label"], a["metric_name"], _fmt(a["baseline"]),
                                  _fmt(a["current"]), _fmt(a["change"])] for a in data["earlier_actions"]],
                                [90 * mm, 30 * mm, 30 * mm, 50 * mm, 25 * mm, 25 * mm, 25 * mm]))

@@ -79,6 +79,7 @@ class ReviewRowsForm(forms.Form):
 
 
 class FindingForm(forms.Form):
+    prefix = "finding"
     kind = forms.ChoiceField(label=_("Kind"), choices=ReviewFinding.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     detail = forms.CharField(label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -86,6 +87,7 @@ class FindingForm(forms.Form):
 
 
 class ActionForm(forms.Form):
+    prefix = "action"
     title = forms.CharField(label=_("Improvement action"), max_length=300)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput)

@@ -268,3 +268,18 @@ def test_snapshot_rebuild_is_idempotent(lena, may_data, now):
     counts = MetricSnapshot.objects.count(), DashboardSnapshot.objects.count()
     services.metric_snapshots_rebuild(as_of=D(2026, 6, 15), now=now)
     assert (MetricSnapshot.objects.count(), DashboardSnapshot.objects.count()) == counts
+
+
+def test_demo_hook_drafts_last_months_report_per_team_with_an_action(lena, alice, charlie, ada, may_data, now):
+    from reviews.demo import demo_generate, demo_reset
+    from reviews.models import MetricSnapshot
+
+    summary = demo_generate(seed=1, now=now)
+    assert summary.startswith("2 review reports for 2026-05")
+    north = Review.objects.get(team=lena.team)
+    assert north.created_by == lena and north.actions.get().owner in (alice,)
+    assert north.metric_rows.get(metric="repurchase_rate").actual == 33.33
+    assert Review.objects.get(team=charlie.team).created_by == ada
+    assert MetricSnapshot.objects.filter(scope_key="all").exists()
+    demo_reset()
+    assert not Review.objects.exists()
