@@ -1,0 +1,27 @@
+# The CRM image: gunicorn (web), Celery worker and Celery beat all run from it
+# (see docker-compose.yml). Production settings; secrets come from the environment.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    CRM_VAR_DIR=/app/var
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# Static files are collected into the image (whitenoise serves them). The
+# values below exist only for this build step; the real ones come at run time.
+RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+        python manage.py collectstatic --no-input -v 0 \
+    && useradd --create-home --uid 10001 crm \
+    && mkdir -p /app/var \
+    && chown -R crm:crm /app/var
+
+USER crm
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
