@@ -80,9 +80,10 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def export_rows(*, user, queryset, with_segments: bool, now: datetime,
-                chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
+                chunk_size: int | None = None) -> Iterator[list]:
     """Header row, then one row per customer. Unmasked chunks are audited
     (one row per customer, channel "export") before they are yielded."""
+    chunk_size = chunk_size or CHUNK_SIZE
     reveal = roles.can_see_personal_data(user)
     yield headers(with_segments=with_segments)
     for chunk in _chunks(queryset.iterator(chunk_size=chunk_size), chunk_size):

@@ -124,7 +124,8 @@ class CustomerFilterForm(forms.Form):
 
     @property
     def sort_key(self) -> str:
-        value = self.cleaned_data.get("sort") if self.is_valid() or hasattr(self, "cleaned_data") else None
+        self.is_valid()
+        value = self.cleaned_data.get("sort")
         return value if value in SORTS else DEFAULT_SORT
 
 
@@ -159,6 +160,8 @@ class CustomerForm(forms.Form):
         }, field_classes={"owner": UserChoiceField})
         generated["email"] = forms.EmailField(label=capfirst(Customer._meta.get_field("email").verbose_name),
                                               required=False, max_length=254)
+        for name, choices in (("size", Customer.Size.choices), ("preferred_channel", Customer.Channel.choices)):
+            generated[name].choices = [("", "—"), *choices]
         tags = self.fields.pop("tags")
         self.fields.update(generated)
         self.fields["tags"] = tags

@@ -389,14 +389,25 @@ def test_export_masks_personal_fields_for_support(client, sam, acme):
     assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, user=sam).count() == 1
 
 
-def test_an_unmasked_export_writes_one_audit_row_per_customer(client, alice, acme, make_customer, monkeypatch):
+def test_an_unmasked_export_is_audited_chunk_by_chunk_one_row_per_customer(client, alice, acme, make_customer,
+                                                                          monkeypatch):
     from crm import exports
 
+    calls = []
+    real = exports.audit_reveal_record
+
+    def spy(**kwargs):
+        calls.append(list(kwargs["object_ids"]))
+        return real(**kwargs)
+
     monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(exports, "audit_reveal_record", spy)
     for i in range(4):
         make_customer(owner=alice, name=f"Extra {i}", phone=f"1380000000{i}")
     rows = _csv_rows(client_for(client, alice).get(reverse("customer-export-csv")))
-    assert len(rows) == 6 and PHONE in rows[-1] or PHONE in sum(rows, [])
+    assert len(rows) == 1 + 5
+    assert [r for r in rows if r[2] == "Acme Trading"][0][12] == PHONE
+    assert [len(c) for c in calls] == [2, 2, 1]
     reveals = AuditLog.objects.filter(action=AuditLog.Action.REVEAL, channel="export", user=alice)
     assert sorted(int(i) for i in reveals.values_list("object_id", flat=True)) == sorted(
         Customer.objects.values_list("pk", flat=True))

@@ -136,3 +136,54 @@ def test_the_customer_pages_fit_a_phone_screen(alice, acme, more_customers, logi
     expect(page.locator("#interaction-form")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot("customer-detail-phone-zh")
+
+
+def test_alice_reads_her_notifications(alice, acme, now, login_as, live_server, page, screenshot):
+    from core.models import Notification
+
+    Notification.objects.create(recipient=alice, kind="assignment", title="Acme Trading was assigned to you",
+                                body="By lena.", url=f"/customers/{acme.pk}/", created_at=now)
+    login_as(alice)
+    expect(page.locator(".topbar .notif .badge")).to_have_text("1")
+    page.click(".topbar .notif")
+    expect(page.locator("ul.list li.unread")).to_contain_text("Acme Trading was assigned to you")
+    screenshot("notifications-en")
+    page.click("text=Mark all as read")
+    expect(page.locator("ul.list li.unread")).to_have_count(0)
+    expect(page.locator(".topbar .notif .badge")).to_have_count(0)
+    page.select_option("select[name=language]", "zh-hans")
+    expect(page.locator("h1")).to_have_text("通知")
+    screenshot("notifications-zh")
+
+
+def test_alice_creates_a_customer_then_adds_a_contact_and_a_transaction(alice, bob, login_as, live_server, page,
+                                                                        screenshot):
+    login_as(alice, lang="zh-hans")
+    page.click("text=新建客户")
+    page.fill("#id_name", "华东精密机械有限公司")
+    page.select_option("#id_owner", str(bob.pk))
+    page.fill("#id_tags", "重点客户，制造业")
+    page.fill("#id_phone", "021-55556666")
+    screenshot("customer-create-zh")
+    page.click("#customer-form button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("华东精密机械有限公司")
+    customer = Customer.objects.get(name="华东精密机械有限公司")
+    assert customer.owner == bob and customer.tag_list == ["重点客户", "制造业"]
+
+    page.click("#contacts a.btn")
+    page.fill("#id_name", "王经理")
+    page.fill("#id_email", "wang@")
+    page.click("#child-form button[type=submit]")
+    expect(page.locator("#field-email .errorlist")).to_be_visible()
+    screenshot("contact-error-zh")
+    page.fill("#id_email", "wang@example.cn")
+    page.click("#child-form button[type=submit]")
+    expect(page.locator("#contacts")).to_contain_text("王经理")
+
+    page.click("text=添加交易")
+    page.fill("#id_amount", "88000")
+    page.fill("#id_due_on", "2026-12-31")
+    screenshot("transaction-form-zh")
+    page.click("#child-form button[type=submit]")
+    expect(page.locator("#timeline")).to_contain_text("¥88,000.00")
+    screenshot("customer-created-zh")
