@@ -88,3 +88,44 @@ class QueueForm(forms.Form):
                                         empty_label=_("All departments"))
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
     breached = forms.BooleanField(label=_("Breached only"), required=False)
+
+
+class RoutingForm(forms.Form):
+    """One department per category, and each department's supervisor."""
+
+    def __init__(self, *args, rules: dict, departments, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departments = list(departments)
+        for value, label in Category.choices:
+            self.fields[f"route_{value}"] = forms.ModelChoiceField(label=label, queryset=Department.objects.all(),
+                                                                   initial=rules.get(value))
+        for dept in self.departments:
+            self.fields[f"supervisor_{dept.pk}"] = forms.ModelChoiceField(
+                label=str(dept), queryset=users, required=False, initial=dept.supervisor_id,
+                empty_label=_("No supervisor"))
+
+    def route_fields(self):
+        return [self[f"route_{v}"] for v in Category.values]
+
+    def supervisor_fields(self):
+        return [self[f"supervisor_{d.pk}"] for d in self.departments]
+
+
+class PolicyForm(forms.Form):
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    tier = forms.ChoiceField(label=_("Customer tier"), required=False)
+    first_response_minutes = forms.IntegerField(label=_("First response (minutes)"), min_value=1)
+    commitment_minutes = forms.IntegerField(label=_("Solution or committed time (minutes)"), min_value=1)
+    update_minutes = forms.IntegerField(label=_("Customer update every (minutes)"), min_value=1)
+    calendar = forms.ModelChoiceField(label=_("Business calendar"), required=False, queryset=None,
+                                      empty_label=_("24×7"))
+
+    def __init__(self, *args, **kwargs):
+        from tickets.models import BusinessCalendar, tier_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = tier_choices()
+        self.fields["calendar"].queryset = BusinessCalendar.objects.all()
+
+
+PolicyFormSet = forms.formset_factory(PolicyForm, extra=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,6 +67,11 @@ def tier_choices() -> list[tuple[str, str]]:
     return [("", _("Any tier")), *Tier.choices]
 
 
+# The default departments' names (data migration 0002), translated when shown.
+DEFAULT_DEPARTMENT_NAMES = (gettext_noop("Technical support"), gettext_noop("After-sales service"),
+                            gettext_noop("Finance"))
+
+
 class Department(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -80,7 +86,7 @@ class Department(models.Model):
         verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)
 
 
 class RoutingRule(models.Model):

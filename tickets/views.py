@@ -55,7 +55,8 @@ def queue(request):
     params = request.GET.copy()
     params.pop("page", None)
     context = {"form": form, "scope": scope, "sort": sort, "page": page, "rows": _rows(page.object_list, now=now),
-               "now": now, "query": params.urlencode(), "scopes": QueueForm.SCOPES}
+               "now": now, "query": params.urlencode(), "scopes": QueueForm.SCOPES,
+               "can_configure": _can_configure(request.user)}
     if request.htmx:
         return render(request, "tickets/_queue_table.html", context)
     return render(request, "tickets/queue.html", context)
@@ -211,3 +212,48 @@ def customer_panel(*, request, customer) -> dict:
     open_tickets = list(customer.tickets.filter(status__in=OPEN_STATUSES).order_by("sla_due_at", "id")[:5])
     return {"template": "tickets/_customer_panel.html", "order": 20,
             "context": {"open_tickets": open_tickets, "ticket_form": QuickTicketForm()}}
+
+
+def _can_configure(user) -> bool:
+    return roles.is_admin(user) or roles.is_team_lead(user)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def ticket_settings(request):
+    """Routing (category → department), supervisors and SLA policies: team leads and admins."""
+    from django.db import transaction
+
+    from tickets.forms import PolicyFormSet, RoutingForm
+    from tickets.models import RoutingRule, SlaPolicy
+
+    if not _can_configure(request.user):
+        raise PermissionDenied
+    departments = selectors.department_list()
+    rules = dict(RoutingRule.objects.values_list("category", "department_id"))
+    users = selectors.staff_for_assignment()
+    section = request.POST.get("section")
+    routing = RoutingForm(request.POST if section == "routing" else None, rules=rules, departments=departments,
+                          users=users)
+    initial = [{"urgency": p.urgency, "tier": p.tier, "first_response_minutes": p.first_response_minutes,
+                "commitment_minutes": p.commitment_minutes, "update_minutes": p.update_minutes,
+                "calendar": p.calendar_id} for p in SlaPolicy.objects.all()]
+    policies = PolicyFormSet(request.POST if section == "policies" else None, initial=initial, prefix="policy")
+    if section == "routing" and routing.is_valid():
+        with transaction.atomic():
+            for category in rules.keys() | {f.name[len("route_"):] for f in routing.route_fields()}:
+                services.routing_rule_set(category=category, department=routing.cleaned_data[f"route_{category}"])
+            for dept in routing.departments:
+                services.department_supervisor_set(department=dept,
+                                                   supervisor=routing.cleaned_data[f"supervisor_{dept.pk}"])
+        messages.success(request, _("Routing saved."))
+        return redirect("tickets:settings")
+    if section == "policies" and policies.is_valid():
+        with transaction.atomic():
+            for data in policies.cleaned_data:
+                if data:
+                    services.sla_policy_save(**data)
+        messages.success(request, _("SLA policies saved."))
+        return redirect("tickets:settings")
+    return render(request, "tickets/settings.html", {"routing": routing, "policies": policies},
+                  status=400 if request.method == "POST" else 200)

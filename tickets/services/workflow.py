@@ -346,3 +346,27 @@ def ticket_reopen(*, ticket: Ticket, actor: User, now: dt.datetime, reason: str 
 def ticket_delete(*, ticket: Ticket, actor: User) -> None:
     """Admins only (checked by the caller): removes the ticket and its history."""
     ticket.delete()
+
+
+# --- settings (team leads and admins; checked by the caller) -------------------------------------------------
+
+def routing_rule_set(*, category: str, department: Department) -> None:
+    """Route a category to a department (new tickets only; open ones keep theirs)."""
+    from tickets.models import RoutingRule
+
+    RoutingRule.objects.update_or_create(category=category, defaults={"department": department})
+
+
+def department_supervisor_set(*, department: Department, supervisor: User | None) -> None:
+    department.supervisor = supervisor
+    department.save(update_fields=["supervisor"])
+
+
+def sla_policy_save(*, urgency: str, tier: str, first_response_minutes: int, commitment_minutes: int,
+                    update_minutes: int, calendar=None) -> None:
+    """Create or change the policy of (urgency, tier). Running tickets keep the budgets they were created with."""
+    from tickets.models import SlaPolicy
+
+    SlaPolicy.objects.update_or_create(urgency=urgency, tier=tier or "", defaults={
+        "first_response_minutes": first_response_minutes, "commitment_minutes": commitment_minutes,
+        "update_minutes": update_minutes, "calendar": calendar})

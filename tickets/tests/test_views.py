@@ -130,3 +130,31 @@ def test_pages_are_translated_to_chinese(acme, sam, now, frozen):
     c.force_login(sam)
     assert "工单" in c.get("/tickets/?scope=all").content.decode()
     assert "首次响应" in c.get(f"/tickets/{ticket.pk}/").content.decode()
+
+
+def test_a_team_lead_edits_routing_supervisors_and_sla_policies(lena, sam, acme, now, frozen):
+    from tickets.models import Department, RoutingRule, SlaPolicy
+
+    c = client_for(lena)
+    assert c.get("/tickets/settings/").status_code == 200
+    finance = Department.objects.get(code="finance")
+    technical = Department.objects.get(code="technical")
+    data = {"section": "routing", **{f"route_{cat}": technical.pk for cat in
+                                     ["product", "technical", "service", "invoice", "complaint", "other"]},
+            "route_billing": finance.pk, f"supervisor_{finance.pk}": lena.pk}
+    assert c.post("/tickets/settings/", data).status_code == 302
+    assert RoutingRule.objects.get(category="service").department == technical
+    finance.refresh_from_db()
+    assert finance.supervisor == lena
+    policies = {"section": "policies", "policy-TOTAL_FORMS": "1", "policy-INITIAL_FORMS": "0",
+                "policy-0-urgency": "critical", "policy-0-tier": "", "policy-0-first_response_minutes": "5",
+                "policy-0-commitment_minutes": "60", "policy-0-update_minutes": "480"}
+    assert c.post("/tickets/settings/", policies).status_code == 302
+    assert SlaPolicy.objects.get(urgency="critical", tier="").first_response_minutes == 5
+    ticket = make_ticket(customer=acme, actor=sam, now=now, urgency="critical")
+    assert ticket.sla_first_response_minutes == 5
+
+
+def test_support_and_account_managers_cannot_change_ticket_settings(sam, alice):
+    assert client_for(sam).get("/tickets/settings/").status_code == 403
+    assert client_for(alice).post("/tickets/settings/", {"section": "routing"}).status_code == 403
