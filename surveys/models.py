@@ -253,6 +253,12 @@ class SurveyResponse(models.Model):
     language = models.CharField(_("language"), max_length=10, blank=True, default="")
     created_at = models.DateTimeField(_("created at"))
 
+    # The customer's current segment, joined straight on customer_id (no column of
+    # its own): NPS by tier over millions of answers skips the crm_customer join.
+    segment = models.ForeignObject("segmentation.CustomerSegment", on_delete=models.DO_NOTHING,
+                                   from_fields=["customer"], to_fields=["customer"], null=True,
+                                   related_name="+")
+
     objects = SurveyResponseQuerySet.as_manager()
 
     RATING_FIELDS = ("quality", "speed", "resolution", "care", "overall")

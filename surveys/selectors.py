@@ -162,14 +162,15 @@ def nps_by_month_and_tier(*, start: date, end: date, customers=None) -> list[dic
     from django.db.models.functions import TruncMonth
 
     rows = (_period_responses(start=start, end=end, customers=customers).filter(nps__isnull=False)
-            .annotate(month=TruncMonth("answered_at")).values("month", "customer__segment__tier")
-            .annotate(**NPS_AGGREGATES).order_by("month", "customer__segment__tier"))
+            .annotate(month=TruncMonth("answered_at")).values("month", "segment__tier")
+            .annotate(**NPS_AGGREGATES).order_by("month", "segment__tier"))
     out = []
     for r in rows:
         counts = {k: r[k] for k in ("promoters", "passives", "detractors")}
         month = r["month"].date() if isinstance(r["month"], datetime) else r["month"]
-        out.append({"month": month, "tier": r["customer__segment__tier"] or "", **counts,
+        out.append({"month": month, "tier": r["segment__tier"] or "", **counts,
                     "responses": sum(counts.values()), "nps": nps_from_counts(**counts)})
+    out.sort(key=lambda r: (r["month"], r["tier"]))  # no tier ("") first, on every database
     return out
 
 

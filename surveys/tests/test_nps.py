@@ -61,11 +61,18 @@ def test_the_period_is_local_calendar_days(make_customer, alice, settings):
     assert counts["responses"] == 1 and counts["promoters"] == 1
 
 
-def test_nps_by_month_and_tier_groups_in_sql(make_customer, alice):
-    from segmentation.models import CustomerSegment  # noqa: F401  (tier comes from the segment row)
+def test_nps_by_month_and_tier_groups_in_sql(make_customer, alice, django_assert_num_queries):
+    from segmentation.models import CustomerSegment
 
     a = make_customer(owner=alice, name="A")
+    vip = make_customer(owner=alice, name="VIP")
+    CustomerSegment.objects.create(customer=vip, as_of=DAY, tier="high_value", rfm_segment="champions",
+                                   value_tier="high", membership_level="gold", health_score=90,
+                                   next_contact_due=DAY, computed_at=AT)
     make_response(a, at=AT, nps=10)
     make_response(a, at=AT - dt.timedelta(days=40), nps=0)
-    rows = selectors.nps_by_month_and_tier(start=dt.date(2026, 1, 1), end=DAY)
-    assert [(r["month"], r["nps"]) for r in rows] == [(dt.date(2026, 5, 1), -100.0), (dt.date(2026, 6, 1), 100.0)]
+    make_response(vip, at=AT, nps=8)
+    with django_assert_num_queries(1):
+        rows = selectors.nps_by_month_and_tier(start=dt.date(2026, 1, 1), end=DAY)
+    assert [(r["month"], r["tier"], r["nps"]) for r in rows] == [
+        (dt.date(2026, 5, 1), "", -100.0), (dt.date(2026, 6, 1), "", 100.0), (dt.date(2026, 6, 1), "high_value", 0.0)]
