@@ -283,3 +283,67 @@ def test_demo_hook_drafts_last_months_report_per_team_with_an_action(lena, alice
     assert MetricSnapshot.objects.filter(scope_key="all").exists()
     demo_reset()
     assert not Review.objects.exists()
+
+
+def test_nps_metric_route_stays_with_surveys_and_generic_route_serves_the_rest(alice, api_client_for):
+    from django.urls import resolve
+
+    assert resolve("/api/v1/metrics/nps/").url_name == "api-metric-nps"
+    assert resolve("/api/v1/metrics/churn_rate/").url_name == "api-metric-value"
+    assert api_client_for(alice).get("/api/v1/metrics/nps/?start=2026-05-01&end=2026-05-31").status_code == 200
+
+
+def test_review_actions_api_scope_and_status(lena, alice, charlie, api_client_for, now,
+                                             django_assert_max_num_queries):
+    review = make_review(lena, now)
+    api = api_client_for(lena)
+    created = api.post("/api/v1/review-actions/", {"review": review.pk, "title": "Call back", "owner": alice.pk,
+                                                    "deadline": "2026-07-01", "metric": "churn_rate"}, format="json")
+    assert created.status_code == 201, created.json()
+    action_id = created.json()["id"]
+    # Charlie (South) can neither see it nor attach an action to North's report.
+    charlie_api = api_client_for(charlie)
+    assert charlie_api.get(f"/api/v1/review-actions/{action_id}/").status_code == 404
+    bad = charlie_api.post("/api/v1/review-actions/", {"review": review.pk, "title": "x", "owner": charlie.pk,
+                                                        "deadline": "2026-07-01"}, format="json")
+    assert bad.status_code == 400 and "review" in bad.json()
+    # Alice owns it: she moves it to done.
+    alice_api = api_client_for(alice)
+    assert alice_api.patch(f"/api/v1/review-actions/{action_id}/", {"status": "done"},
+                           format="json").json()["status"] == "done"
+    for i in range(4):
+        services.review_action_create(review=review, title=f"a{i}", owner=alice, deadline=D(2026, 7, 1), now=now)
+    with django_assert_max_num_queries(6):
+        assert len(alice_api.get("/api/v1/review-actions/").json()["results"]) == 5
+
+
+def test_grid_cell_lists_the_customers_of_the_cell(lena, alice, charlie, make_customer, client, now):
+    from segmentation.models import CustomerSegment
+
+    def seg(customer, value_tier, health):
+        CustomerSegment.objects.create(customer=customer, as_of=D(2026, 6, 15), tier="potential", rfm_segment="loyal",
+                                       value_tier=value_tier, membership_level="bronze", health_score=health,
+                                       next_contact_due=D(2026, 6, 20), computed_at=now)
+
+    seg(make_customer(owner=alice, name="High-engaged"), "high", 85)
+    seg(make_customer(owner=alice, name="High-medium"), "high", 55)
+    seg(make_customer(owner=charlie, name="South high"), "high", 90)
+    client.force_login(lena)
+    html = client.get(reverse("reviews:grid-cell") + "?value=high&engagement=high").content.decode()
+    assert "High-engaged" in html and "High-medium" not in html and "South high" not in html
+    assert client.get(reverse("reviews:grid-cell") + "?value=top&engagement=high").status_code == 404
+    dash = client.get(reverse("reviews:dashboard")).content.decode()
+    assert "?value=high&amp;engagement=high" in dash
+
+
+def test_alices_dashboard_is_personal(alice, bob, make_customer, client, now):
+    from crm.models import FollowUp
+
+    for owner in (alice, bob):
+        c = make_customer(owner=owner, name=f"{owner.username}'s")
+        FollowUp.objects.create(customer=c, owner=owner, reason="call", due_at=now - dt.timedelta(days=2),
+                                created_at=now - dt.timedelta(days=5))
+    client.force_login(alice)
+    response = client.get(reverse("reviews:dashboard"))
+    assert response.context["personal"] is True
+    assert [r["owner"] for r in response.context["overdue"]] == ["alice"]
