@@ -14,22 +14,23 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
-    PRODUCT = "product", _("Product")
-    TECHNICAL = "technical", _("Technical")
-    SERVICE = "service", _("Service")
-    INVOICE = "invoice", _("Invoice")
-    BILLING = "billing", _("Billing")
-    COMPLAINT = "complaint", _("Complaint")
-    OTHER = "other", _("Other")
+    PRODUCT = "product", pgettext_lazy("ticket category", "Product")
+    TECHNICAL = "technical", pgettext_lazy("ticket category", "Technical")
+    SERVICE = "service", pgettext_lazy("ticket category", "Service")
+    INVOICE = "invoice", pgettext_lazy("ticket category", "Invoice")
+    BILLING = "billing", pgettext_lazy("ticket category", "Billing")
+    COMPLAINT = "complaint", pgettext_lazy("ticket category", "Complaint")
+    OTHER = "other", pgettext_lazy("ticket category", "Other")
 
 
 class Urgency(models.TextChoices):
-    NORMAL = "normal", _("Normal")
-    URGENT = "urgent", _("Urgent")
-    CRITICAL = "critical", _("Critical")
+    NORMAL = "normal", pgettext_lazy("ticket urgency", "Normal")
+    URGENT = "urgent", pgettext_lazy("ticket urgency", "Urgent")
+    CRITICAL = "critical", pgettext_lazy("ticket urgency", "Critical")
 
 
 class Channel(models.TextChoices):
@@ -42,12 +43,12 @@ class Channel(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    NEW = "new", _("New")
-    ASSIGNED = "assigned", _("Assigned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    NEW = "new", pgettext_lazy("ticket status", "New")
+    ASSIGNED = "assigned", pgettext_lazy("ticket status", "Assigned")
+    IN_PROGRESS = "in_progress", pgettext_lazy("ticket status", "In progress")
+    WAITING_CUSTOMER = "waiting_customer", pgettext_lazy("ticket status", "Waiting for customer")
+    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 # Statuses in which SLA clocks may run; the breach scan reads only these (partial index).

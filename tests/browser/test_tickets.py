@@ -1,0 +1,63 @@
+"""Support works a ticket in the browser: queue → ticket → public reply → the
+first-response clock is met. Screenshots in var/screenshots/tickets-*.png."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from tickets import services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def tickets(make_customer, alice, sam):
+    from tickets.defaults import ensure_defaults
+
+    ensure_defaults()  # another transactional test may have flushed the migration's data
+    acme = make_customer(owner=alice, name="Acme Printing", phone="13812345678")
+    real_now = timezone.now()
+    late = services.ticket_create(actor=sam, customer=acme, subject="Invoice amount is wrong", category="billing",
+                                  urgency="urgent", now=real_now - dt.timedelta(minutes=25))
+    services.sla_breach_scan(now=real_now)
+    fresh = services.ticket_create(actor=sam, customer=acme, subject="Printer jams on page 2", category="product",
+                                   urgency="critical", now=real_now, assignee=sam)
+    return late, fresh
+
+
+def test_support_replies_from_the_queue_and_meets_the_first_response_clock(sam, tickets, login_as, live_server,
+                                                                          screenshot):
+    late, fresh = tickets
+    page = login_as(sam)
+    page.goto(f"{live_server.url}/tickets/?scope=all")
+    rows = page.locator("table.queue tbody tr")
+    assert rows.count() == 2
+    # The breached (and escalated) ticket is on top and highlighted; countdowns tick.
+    assert "Invoice amount is wrong" in rows.nth(0).inner_text()
+    assert "sla-breached" in (rows.nth(0).get_attribute("class") or "")
+    countdown = rows.nth(1).locator("[data-due]")
+    assert re.match(r"^\d+:\d\d$", countdown.inner_text())  # "9:58": minutes and seconds left
+    screenshot("tickets-queue")
+
+    page.click(f"text={fresh.subject}")
+    page.wait_for_url(f"**/tickets/{fresh.pk}/")
+    assert page.locator("#customer-phone").inner_text() == "138****5678"
+    assert "running" in page.locator("#clock-first_response").get_attribute("class")
+    page.fill("#reply-form textarea[name=body]", "We are sending a technician today.")
+    page.click("#reply-form button[type=submit]")
+    page.wait_for_url(f"**/tickets/{fresh.pk}/")
+    assert "We are sending a technician today." in page.locator("#conversation").inner_text()
+    assert page.locator("#clock-first_response .badge-ok").inner_text() == "Met"
+    assert page.locator("#ticket-status").inner_text() == "In progress"
+    screenshot("tickets-detail-replied")
+
+
+def test_the_queue_in_chinese(sam, tickets, login_as, live_server, screenshot):
+    page = login_as(sam, lang="zh-hans")
+    page.goto(f"{live_server.url}/tickets/?scope=all")
+    assert page.locator("h1").inner_text() == "工单队列"
+    assert page.locator("table.queue th").last.inner_text().startswith("SLA 剩余时间")
+    screenshot("tickets-queue-zh")
