@@ -1,6 +1,8 @@
 """Browser forms. They parse and validate input; writes go through crm.services."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.forms.models import fields_for_model
@@ -252,15 +254,23 @@ class InteractionForm(forms.ModelForm):
         }
 
     def __init__(self, *args, user, customer: Customer, now=None, **kwargs):
+        self.now = now or timezone.now()
         if "initial" not in kwargs:
             kwargs["initial"] = {
                 "channel": customer.preferred_channel or Customer.Channel.PHONE,
-                "occurred_at": timezone.localtime(now or timezone.now()).replace(second=0, microsecond=0),
+                "occurred_at": timezone.localtime(self.now).replace(second=0, microsecond=0),
             }
         super().__init__(*args, **kwargs)
         self.fields["next_action_owner"].queryset = selectors.assignable_users_for(user=user)
         self.fields["next_action_owner"].empty_label = _("Me")
         self.fields["summary"].widget.attrs["placeholder"] = _("What was discussed?")
+
+    def clean_occurred_at(self):
+        occurred_at = self.cleaned_data["occurred_at"]
+        # A record dated ahead would close follow-ups that are still pending.
+        if occurred_at > self.now + timedelta(minutes=5):
+            raise ValidationError(_("A follow-up cannot be logged in the future."), code="future")
+        return occurred_at
 
     def clean(self):
         cleaned = super().clean()

@@ -231,8 +231,9 @@ def interaction_create(request, pk: int):
     """Log a follow-up. With HTMX the form opens inside the customer page and a
     save swaps the timeline in place; without JS it is an ordinary page and POST."""
     customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
+    now = timezone.now()
     if request.method == "POST":
-        form = InteractionForm(request.POST, user=request.user, customer=customer)
+        form = InteractionForm(request.POST, user=request.user, customer=customer, now=now)
         if form.is_valid():
             try:
                 services.interaction_log(actor=request.user, customer=customer, data=form.to_service_data())
@@ -243,12 +244,12 @@ def interaction_create(request, pk: int):
                     return render(request, "crm/_interaction_saved.html", {
                         "customer": customer,
                         "timeline": _timeline(request=request, customer=customer),
-                        "today": timezone.localdate(),
+                        "today": timezone.localdate(now),
                     })
                 messages.success(request, _("Follow-up logged."))
                 return redirect("customer-detail", customer.pk)
     else:
-        form = InteractionForm(user=request.user, customer=customer)
+        form = InteractionForm(user=request.user, customer=customer, now=now)
     template = "crm/_interaction_form.html" if request.htmx else "crm/interaction_form_page.html"
     return render(request, template, {"form": form, "customer": customer, "inline": bool(request.htmx)})
 

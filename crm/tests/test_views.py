@@ -155,6 +155,18 @@ def test_list_owner_filter_offers_only_the_team(client, alice, bob, charlie):
     assert "team" not in form.fields
 
 
+def test_admin_filters_by_team_and_sees_every_owner(client, ada, alice, charlie, acme, southwind, south):
+    response = client_for(client, ada).get(reverse("customer-list"), {"team": south.pk})
+    assert [c.name for c in response.context["page"]] == ["Southwind Ltd"]
+    assert {alice, charlie} <= set(response.context["form"].fields["owner"].queryset)
+
+
+def test_a_bad_filter_value_is_ignored_not_fatal(client, alice, acme):
+    response = client_for(client, alice).get(reverse("customer-list"), {"owner": "abc", "sort": "evil", "page": "x"})
+    assert response.status_code == 200
+    assert [c.name for c in response.context["page"]] == ["Acme Trading"]
+
+
 def test_list_is_paged_by_25(client, alice, make_customer):
     for i in range(30):
         make_customer(owner=alice, name=f"C{i:02d}")
@@ -324,6 +336,15 @@ def test_an_invalid_follow_up_shows_the_error_beside_the_field_and_writes_nothin
     }, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "This field is required." in body.split('id="field-summary"')[1].split('id="field-')[0]
+    assert not Interaction.objects.exists()
+
+
+def test_a_follow_up_cannot_be_logged_in_the_future(client, alice, acme):
+    response = client_for(client, alice).post(reverse("interaction-create", args=[acme.pk]), {
+        "occurred_at": "2099-01-01T10:00", "channel": "phone", "summary": "Time travel",
+    }, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "in the future" in body.split('id="field-occurred_at"')[1].split('id="field-')[0]
     assert not Interaction.objects.exists()
 
 
