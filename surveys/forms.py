@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from surveys.models import Question
 
@@ -107,8 +108,8 @@ class CampaignForm(forms.Form):
 
 
 class ResultsFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=pgettext_lazy("survey results period", "From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=pgettext_lazy("survey results period", "To"), widget=forms.DateInput(attrs={"type": "date"}))
     tier = forms.ChoiceField(label=_("Tier"), choices=TIER_CHOICES, required=False)
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("All teams"))
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("All owners"))

@@ -90,7 +90,7 @@ class Question(models.Model):
         NONE = "", _("None")
         QUALITY = "quality", _("Product/service quality")
         SPEED = "speed", _("Response speed")
-        RESOLUTION = "resolution", _("Resolution")
+        RESOLUTION = "resolution", _("Problem resolution")
         CARE = "care", _("Care experience")
         OVERALL = "overall", _("Overall satisfaction")
         REASON = "reason", _("Reason for the NPS score")

@@ -73,3 +73,31 @@ def test_a_team_lead_builds_a_small_template(live_server, login_as, lena, screen
     assert [q.kind for q in survey.questions.all()] == ["nps", "single", "ces"]
     assert page.get_by_text("How easy was it?").is_visible()
     screenshot("survey-builder-saved")
+
+
+def test_a_lead_reads_the_results_and_the_customer_page_shows_the_loop(live_server, login_as, lena, alice, bob,
+                                                                        make_customer, screenshot):
+    import datetime as dt
+
+    from surveys import services
+    from surveys.tests.factories import make_response
+
+    now = timezone.now()
+    a = make_customer(owner=alice, name="华东制造")
+    b = make_customer(owner=bob, name="杭州科技")
+    for days, nps, overall, reason in ((40, 10, 9, "响应很快"), (35, 8, 8, ""), (5, 9, 9, "客户经理专业"),
+                                       (3, 7, 7, "价格偏高")):
+        make_response(a, at=now - dt.timedelta(days=days), nps=nps, overall=overall, quality=overall, speed=overall,
+                      reason=reason)
+    services.response_enter(actor=bob, customer=b, survey=default_survey(),
+                            data={"nps": 3, "overall": 4, "reason": "发票问题拖了一周", "answered_at": now}, now=now)
+    services.snapshots_rebuild_recent(now=now, days=60)
+    page = login_as(lena, lang="zh-hans")
+    page.goto(f"{live_server.url}/surveys/results/?group_by=owner")
+    assert page.locator("#kpi-nps").inner_text() == "20"  # 2 promoters, 2 passives, 1 detractor of 5
+    assert page.get_by_text("发票问题拖了一周").is_visible()
+    screenshot("survey-results-zh")
+    page.goto(f"{live_server.url}/customers/{b.pk}/")
+    panel = page.locator("#survey-panel")
+    assert panel.get_by_text("NPS 3").is_visible() and panel.get_by_text("待回访").is_visible()
+    screenshot("survey-customer-panel-zh")
