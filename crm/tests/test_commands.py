@@ -171,6 +171,19 @@ def test_demo_refuses_to_run_twice_without_reset(no_app_hooks):
     assert User.objects.filter(username__in=[u[0] for u in demo.DEMO_USERS]).count() == 5
 
 
+def test_demo_if_empty_does_nothing_when_customers_exist(no_app_hooks, alice, make_customer):
+    make_customer(owner=alice, name="Alice's real customer")
+    out = load(n=20, if_empty=True)
+    assert "no demo data loaded" in out
+    assert Customer.objects.count() == 1
+    assert not User.objects.filter(username="manager").exists()
+
+
+def test_demo_if_empty_loads_into_an_empty_database(no_app_hooks):
+    load(n=20, if_empty=True)
+    assert Customer.objects.filter(source=demo.DEMO_SOURCE).count() == 20
+
+
 def test_demo_reset_keeps_customers_that_are_not_demo_data(no_app_hooks, alice, make_customer):
     mine = make_customer(owner=alice, name="Alice's real customer")
     load(n=20)

@@ -1,5 +1,5 @@
 """``manage.py generate_demo_data --customers N --seed S [--transactions-per-customer 10]
-[--as-of YYYY-MM-DD] [--reset]``
+[--as-of YYYY-MM-DD] [--reset | --if-empty]``
 
 Loads deterministic Chinese demo data (crm.demo): teams 华东 and 华南, the demo
 logins (password ``demo-pass-2026``), customers split over the two account
@@ -70,9 +70,14 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=date.fromisoformat, default=None,
                             help="Day the data ends (YYYY-MM-DD); default today.")
         parser.add_argument("--reset", action="store_true", help="Delete existing demo data first.")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="Do nothing when the database already has customers (used by bin/dev).")
 
     def handle(self, *args, customers: int, seed: int, transactions_per_customer: float, as_of: date | None,
-               reset: bool, **options):
+               reset: bool, if_empty: bool, **options):
+        if if_empty and Customer.objects.exists():
+            self.stdout.write("The database already has customers: no demo data loaded.")
+            return
         if customers < 0:
             raise CommandError("--customers must be 0 or more.")
         if transactions_per_customer < 1:
@@ -108,8 +113,8 @@ class Command(BaseCommand):
             kwargs = {"seed": seed, "now": now}
             if customers > BULK_THRESHOLD and _accepts_bulk(fn):
                 kwargs["bulk"] = True
-            summary = fn(**kwargs)
-            self.stdout.write(f"{app}: {summary}")
+            summary = str(fn(**kwargs))
+            self.stdout.write(summary if summary.startswith(f"{app}:") else f"{app}: {summary}")
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, _role, _team, _name, about in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<9} {about}")
