@@ -7,7 +7,7 @@ from datetime import date
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -191,10 +191,24 @@ class NpsQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class NpsResultSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    nps = serializers.FloatField(allow_null=True, help_text="% promoters − % detractors; null without answers")
+    value = serializers.FloatField(allow_null=True, help_text="same as nps")
+    promoters = serializers.IntegerField()
+    passives = serializers.IntegerField()
+    detractors = serializers.IntegerField()
+    responses = serializers.IntegerField()
+    numerator = serializers.IntegerField(help_text="promoters − detractors")
+    denominator = serializers.IntegerField(help_text="responses")
+
+
 class NpsMetricView(APIView):
     """NPS over answers in [start, end] (local days) of the caller's customers."""
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("start", "end", "tier", "team", "owner")])
+    @extend_schema(parameters=[NpsQuerySerializer], responses=NpsResultSerializer)
     def get(self, request):
         query = NpsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
