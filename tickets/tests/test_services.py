@@ -330,3 +330,21 @@ def test_ticket_rows_for_metrics_flag_breaches_per_clock(acme, make_customer, ch
     assert set(by_id) == {late.pk, fine.pk}
     assert by_id[late.pk]["first_response_breached"] is True and by_id[late.pk]["any_breached"] is True
     assert by_id[fine.pk]["any_breached"] is False and by_id[fine.pk]["resolved_at"] == now + 2 * MIN
+
+
+def test_the_demo_hook_makes_a_few_hundred_realistic_tickets_deterministically(make_customer, alice, sam, lena, now):
+    from crm.models import User
+    from tickets.demo import demo_generate
+
+    User.objects.filter(pk=sam.pk).update(username="support")
+    User.objects.filter(pk=lena.pk).update(username="lead")
+    for i in range(30):
+        make_customer(owner=alice, name=f"Demo {i}", source="demo", external_id=f"d{i}")
+    summary = demo_generate(seed=7, now=now)
+    tickets = Ticket.objects.all()
+    assert 20 <= tickets.count() <= 320
+    assert tickets.filter(status="closed", satisfaction__isnull=False).exists()
+    assert tickets.filter(status__in=["new", "assigned", "in_progress", "waiting_customer"]).exists()
+    assert SlaBreach.objects.exists()
+    assert Department.objects.get(code="technical").supervisor.username == "lead"
+    assert "tickets" in summary
