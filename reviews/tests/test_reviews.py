@@ -347,3 +347,19 @@ def test_alices_dashboard_is_personal(alice, bob, make_customer, client, now):
     response = client.get(reverse("reviews:dashboard"))
     assert response.context["personal"] is True
     assert [r["owner"] for r in response.context["overdue"]] == ["alice"]
+
+
+def test_api_patch_replaces_targets_and_keeps_actuals_computed(lena, may_data, api_client_for, now):
+    review = make_review(lena, now)
+    api = api_client_for(lena)
+    body = api.patch(f"/api/v1/reviews/{review.pk}/", {
+        "status": "final", "targets": [{"metric": "repurchase_rate", "target": 30, "analysis": "ok"},
+                                       {"metric": "collection_rate", "target": 90}]}, format="json").json()
+    assert body["status"] == "final"
+    rows = {r["metric"]: r for r in body["rows"]}
+    assert set(rows) == {"repurchase_rate", "collection_rate"}
+    assert rows["repurchase_rate"]["on_target"] is True and rows["repurchase_rate"]["analysis"] == "ok"
+    # Actual values can never be typed: an "actual" in the payload is ignored.
+    api.patch(f"/api/v1/reviews/{review.pk}/", {"targets": [{"metric": "repurchase_rate", "actual": 99}]},
+              format="json")
+    assert review.metric_rows.get(metric="repurchase_rate").actual == 33.33
