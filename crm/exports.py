@@ -48,14 +48,28 @@ def headers(*, with_segments: bool) -> list[str]:
     return names
 
 
-def _row(customer: Customer, *, reveal: bool, with_segments: bool) -> list:
+def _labels(*, with_segments: bool) -> dict[str, dict[str, str]]:
+    """Choice labels resolved once per export (a lazy translation per cell is slow)."""
+    labels = {
+        "kind": {k: str(v) for k, v in Customer.Kind.choices},
+        "size": {k: str(v) for k, v in Customer.Size.choices},
+        "preferred_channel": {k: str(v) for k, v in Customer.Channel.choices},
+    }
+    if with_segments:
+        tier = Customer._meta.get_field("segment").related_model._meta.get_field("tier")
+        labels["tier"] = {k: str(v) for k, v in tier.choices}
+    return labels
+
+
+def _row(customer: Customer, *, reveal: bool, with_segments: bool, labels: dict) -> list:
     created = timezone.localtime(customer.created_at).strftime("%Y-%m-%d %H:%M") if customer.created_at else ""
     row = [
-        customer.pk, customer.external_id, customer.name, customer.get_kind_display(), customer.industry,
-        customer.get_size_display(), customer.region, customer.owner.username if customer.owner else "",
-        customer.team.name if customer.team else "",
+        customer.pk, customer.external_id, customer.name, labels["kind"].get(customer.kind, customer.kind),
+        customer.industry, labels["size"].get(customer.size, customer.size), customer.region,
+        customer.owner.username if customer.owner else "", customer.team.name if customer.team else "",
         customer.first_deal_date.isoformat() if customer.first_deal_date else "",
-        customer.get_preferred_channel_display(), "; ".join(customer.tag_list),
+        labels["preferred_channel"].get(customer.preferred_channel, customer.preferred_channel),
+        "; ".join(customer.tag_list),
     ]
     for field in PERSONAL_FIELDS:
         value = getattr(customer, field) or ""
@@ -64,7 +78,7 @@ def _row(customer: Customer, *, reveal: bool, with_segments: bool) -> list:
     if with_segments:
         # A missing one-to-one row raises RelatedObjectDoesNotExist, an AttributeError.
         segment = getattr(customer, "segment", None)
-        row += [segment.get_tier_display() if segment else "", segment.health_score if segment else ""]
+        row += [labels["tier"].get(segment.tier, segment.tier) if segment else "", segment.health_score if segment else ""]
     return row
 
 
@@ -85,13 +99,14 @@ def export_rows(*, user, queryset, with_segments: bool, now: datetime,
     (one row per customer, channel "export") before they are yielded."""
     chunk_size = chunk_size or CHUNK_SIZE
     reveal = roles.can_see_personal_data(user)
+    labels = _labels(with_segments=with_segments)
     yield headers(with_segments=with_segments)
     for chunk in _chunks(queryset.iterator(chunk_size=chunk_size), chunk_size):
         if reveal:
             audit_reveal_record(user=user, object_type="crm.customer", object_ids=[c.pk for c in chunk],
                                 fields=PERSONAL_FIELDS, channel="export", now=now)
         for customer in chunk:
-            yield [safe_cell(v) for v in _row(customer, reveal=reveal, with_segments=with_segments)]
+            yield [safe_cell(v) for v in _row(customer, reveal=reveal, with_segments=with_segments, labels=labels)]
 
 
 class _Echo:

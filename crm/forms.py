@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import F
 from django.forms.models import fields_for_model
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -14,13 +15,14 @@ from core import roles
 from crm import selectors
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 
+# Customers without a first deal sort last either way (PostgreSQL puts NULL first in DESC).
 SORTS = {
     "name": ("name", "id"),
     "-name": ("-name", "-id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
-    "first_deal": ("first_deal_date", "id"),
-    "-first_deal": ("-first_deal_date", "-id"),
+    "first_deal": (F("first_deal_date").asc(nulls_last=True), "id"),
+    "-first_deal": (F("first_deal_date").desc(nulls_last=True), "-id"),
 }
 DEFAULT_SORT = "-created"
 

@@ -11,6 +11,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -32,9 +33,22 @@ from crm.forms import (
 from crm.models import PERSONAL_FIELDS, Contact, Customer, Transaction
 
 PAGE_SIZE = 25
+COUNT_CAP = 10_000
 SORTABLE = ("name", "created", "first_deal")
 # The list never shows these; deferring them also skips their decryption.
 LIST_DEFERRED = (*PERSONAL_FIELDS, "notes", "birthday")
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` + 1 rows (``SELECT COUNT(*) FROM (… LIMIT n)``):
+    exact below the cap, "10,000+" above it, so a broad list over a large table
+    never pays for a full count. Nobody pages past page 400; they filter."""
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
+        self.capped = counted > COUNT_CAP
+        return min(counted, COUNT_CAP)
 
 
 @login_required
@@ -54,8 +68,8 @@ def _filtered_customers(request) -> tuple[CustomerFilterForm, object]:
 @login_required
 def customer_list(request):
     form, queryset = _filtered_customers(request)
-    # Paginator counts with one COUNT(*) (no ordering, no joins) and fetches one page.
-    page = Paginator(queryset.defer(*LIST_DEFERRED), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(queryset.defer(*LIST_DEFERRED), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     current = form.sort_key
     sort_links = {}
     for column in SORTABLE:
@@ -71,6 +85,7 @@ def customer_list(request):
     return render(request, "crm/customer_list.html", {
         "form": form,
         "page": page,
+        "count_capped": paginator.capped,
         "sort_links": sort_links,
         "with_segments": has_segments(),
         "can_edit": roles.can_edit_customers(request.user),

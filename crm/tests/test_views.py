@@ -149,6 +149,19 @@ def test_list_searches_name_and_external_id_and_filters_by_tag(client, alice, ma
     assert names(sort="-name") == ["Red Hill", "Blue Ocean"]
 
 
+def test_customers_without_a_first_deal_sort_last_both_ways(client, alice, make_customer, now):
+    make_customer(owner=alice, name="Never bought")
+    make_customer(owner=alice, name="Old", first_deal_date=now.date().replace(year=2020))
+    make_customer(owner=alice, name="Recent", first_deal_date=now.date())
+    client_for(client, alice)
+
+    def names(sort):
+        return [c.name for c in client.get(reverse("customer-list"), {"sort": sort}).context["page"]]
+
+    assert names("first_deal") == ["Old", "Recent", "Never bought"]
+    assert names("-first_deal") == ["Recent", "Old", "Never bought"]
+
+
 def test_list_owner_filter_offers_only_the_team(client, alice, bob, charlie):
     form = client_for(client, alice).get(reverse("customer-list")).context["form"]
     assert set(form.fields["owner"].queryset) == {alice, bob}
@@ -175,6 +188,17 @@ def test_list_is_paged_by_25(client, alice, make_customer):
     second = client.get(reverse("customer-list"), {"sort": "name", "page": 2}).context["page"]
     assert len(first) == 25 and len(second) == 5
     assert first.paginator.count == 30
+
+
+def test_a_huge_list_is_counted_only_up_to_the_cap(client, alice, make_customer, monkeypatch):
+    from crm import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    for i in range(5):
+        make_customer(owner=alice, name=f"C{i}")
+    response = client_for(client, alice).get(reverse("customer-list"))
+    assert response.context["count_capped"] is True
+    assert "More than 3 customers" in response.content.decode()
 
 
 def test_list_query_count_does_not_grow_with_rows(client, alice, bob, make_customer,
