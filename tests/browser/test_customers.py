@@ -32,11 +32,18 @@ def acme(make_customer, alice, now):
 
 
 @pytest.fixture
-def more_customers(make_customer, alice, bob):
+def more_customers(make_customer, alice, bob, now):
+    from segmentation.models import CustomerSegment
+
+    tiers = [("churn_risk", 28), ("high_value", 86), ("new", 64), ("potential", 47)]
     for i, (name, region) in enumerate([("Blue Ocean Foods", "Hangzhou"), ("Red Hill Mining", "Beijing"),
                                          ("Golden Gate Textiles", "Suzhou"), ("Northern Star Logistics", "Tianjin")]):
-        make_customer(owner=alice if i % 2 else bob, name=name, region=region, industry="Wholesale",
-                      tags=",VIP," if i % 2 else "")
+        customer = make_customer(owner=alice if i % 2 else bob, name=name, region=region, industry="Wholesale",
+                                 tags=",VIP," if i % 2 else "")
+        tier, health = tiers[i]
+        CustomerSegment.objects.create(customer=customer, as_of=now.date(), tier=tier, rfm_segment="loyal",
+                                       value_tier="high", membership_level="gold", health_score=health,
+                                       next_contact_due=now.date(), computed_at=now)
 
 
 def test_alice_works_a_customer_end_to_end(alice, acme, more_customers, login_as, live_server, screenshot):
