@@ -92,7 +92,7 @@ class CampaignForm(forms.Form):
     survey = forms.ModelChoiceField(label=_("Survey"), queryset=None)
     name = forms.CharField(label=_("Campaign name"), max_length=200)
     tier = forms.ChoiceField(label=_("Tier"), choices=TIER_CHOICES, required=False)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("All owners"))
     region = forms.CharField(label=_("Region"), max_length=100, required=False)
     tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
 

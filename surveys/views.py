@@ -134,7 +134,7 @@ def campaign_create(request):
         raise PermissionDenied
     kwargs = {"surveys": Survey.objects.for_user(request.user).filter(is_active=True),
               "owners": crm_selectors.assignable_users_for(user=request.user)}
-    form = CampaignForm(request.POST or None, **kwargs)
+    form = CampaignForm(request.POST or None, initial={"survey": selectors.default_survey()}, **kwargs)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_launch(actor=request.user, survey=form.cleaned_data["survey"],

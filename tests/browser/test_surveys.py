@@ -101,3 +101,42 @@ def test_a_lead_reads_the_results_and_the_customer_page_shows_the_loop(live_serv
     panel = page.locator("#survey-panel")
     assert panel.get_by_text("NPS 3").is_visible() and panel.get_by_text("待回访").is_visible()
     screenshot("survey-customer-panel-zh")
+
+
+def test_a_manager_enters_a_phone_survey_from_the_customer_page(live_server, login_as, alice, make_customer,
+                                                                screenshot):
+    customer = make_customer(owner=alice, name="苏州贸易")
+    default_survey()
+    page = login_as(alice, lang="zh-hans")
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+    page.click("#survey-panel >> text=录入电话回访")
+    page.wait_for_load_state()
+    page.fill("#id_overall", "5")
+    page.fill("#id_nps", "4")
+    page.fill("#id_reason", "交付比承诺晚了两周")
+    screenshot("survey-phone-entry-zh")
+    page.click("#phone-survey-form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/customers/{customer.pk}/")
+    panel = page.locator("#survey-panel")
+    assert panel.get_by_text("NPS 4").is_visible() and panel.get_by_text("待回访").is_visible()
+    assert SurveyResponse.objects.get().channel == "phone"
+
+
+def test_a_lead_sends_a_campaign_to_a_region(live_server, login_as, lena, alice, make_customer, screenshot):
+    from surveys.models import SurveyInvitation
+
+    make_customer(owner=alice, name="上海A", region="上海", email="a@example.com")
+    make_customer(owner=alice, name="北京B", region="北京", email="b@example.com")
+    default_survey()
+    page = login_as(lena, lang="zh-hans")
+    page.goto(f"{live_server.url}/surveys/")
+    page.click("text=新建问卷发放")
+    page.fill("#id_name", "上海客户季度回访")
+    page.fill("#id_region", "上海")
+    screenshot("survey-campaign-form-zh")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    assert page.get_by_text("邀请 1 位").is_visible()
+    screenshot("survey-list-zh")
+    assert list(SurveyInvitation.objects.values_list("customer__name", flat=True)) == ["上海A"]
