@@ -137,6 +137,12 @@ def sla_breach_list_for_user(*, user) -> QuerySet[SlaBreach]:
         "ticket", "ticket__customer", "ticket__department", "ticket__assignee")
 
 
+def department_of(*, user) -> Department | None:
+    """The department a user works in: the one they supervise, else one they belong to."""
+    return (Department.objects.filter(supervisor=user).order_by("id").first()
+            or user.ticket_departments.order_by("id").first())
+
+
 def department_list() -> QuerySet[Department]:
     return Department.objects.select_related("supervisor")
 

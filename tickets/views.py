@@ -45,6 +45,8 @@ def queue(request):
     default_scope = "mine" if request.user.assigned_tickets.filter(status__in=OPEN_STATUSES).exists() else "all"
     scope = data.get("scope") or default_scope
     department = data.get("department")
+    if scope == "department" and department is None:
+        department = selectors.department_of(user=request.user)
     qs = selectors.ticket_queue_for_user(user=request.user, scope=scope,
                                          department_id=department.pk if department else None)
     now = timezone.now()
@@ -54,7 +56,7 @@ def queue(request):
     page = Paginator(qs.order_by(*SORTS[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"form": form, "scope": scope, "sort": sort, "page": page, "rows": _rows(page.object_list, now=now),
+    context = {"form": form, "scope": scope, "department": department, "sort": sort, "page": page, "rows": _rows(page.object_list, now=now),
                "now": now, "query": params.urlencode(), "scopes": QueueForm.SCOPES,
                "can_configure": _can_configure(request.user)}
     if request.htmx:

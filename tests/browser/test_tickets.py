@@ -61,3 +61,24 @@ def test_the_queue_in_chinese(sam, tickets, login_as, live_server, screenshot):
     assert page.locator("h1").inner_text() == "工单队列"
     assert page.locator("table.queue th").last.inner_text().startswith("SLA 剩余时间")
     screenshot("tickets-queue-zh")
+
+
+def test_an_account_manager_opens_a_ticket_from_the_customer_page(alice, make_customer, login_as, live_server,
+                                                                  screenshot):
+    from tickets.defaults import ensure_defaults
+
+    ensure_defaults()
+    acme = make_customer(owner=alice, name="Acme Printing")
+    page = login_as(alice)
+    page.goto(f"{live_server.url}/customers/{acme.pk}/")
+    panel = page.locator("#tickets-panel")
+    panel.locator("input[name=subject]").fill("Toner cartridge leaks")
+    panel.locator("select[name=category]").select_option("product")
+    panel.locator("select[name=urgency]").select_option("urgent")
+    screenshot("tickets-customer-panel")
+    panel.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/tickets/\d+/$"))
+    assert "Toner cartridge leaks" in page.locator("h1").inner_text()
+    assert "Technical support" in page.locator("#ticket-props").inner_text()
+    assert page.locator("#clock-first_response [data-due]").count() == 1
+    screenshot("tickets-created")

@@ -158,3 +158,13 @@ def test_a_team_lead_edits_routing_supervisors_and_sla_policies(lena, sam, acme,
 def test_support_and_account_managers_cannot_change_ticket_settings(sam, alice):
     assert client_for(sam).get("/tickets/settings/").status_code == 403
     assert client_for(alice).post("/tickets/settings/", {"section": "routing"}).status_code == 403
+
+
+def test_the_department_queue_defaults_to_the_department_the_user_supervises(acme, sam, lena, now, frozen):
+    from tickets.models import Department
+
+    Department.objects.filter(code="finance").update(supervisor=lena)
+    make_ticket(customer=acme, actor=sam, now=now, subject="Bill too high", category="billing")
+    make_ticket(customer=acme, actor=sam, now=now, subject="Screen broken", category="product")
+    html = client_for(lena).get("/tickets/?scope=department").content.decode()
+    assert "Bill too high" in html and "Screen broken" not in html
