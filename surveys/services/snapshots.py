@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,6 +14,7 @@ from core.formulas import DETRACTOR_MAX, PROMOTER_MIN
 from surveys.models import SurveyDailySnapshot, SurveyInvitation, SurveyResponse
 from surveys.selectors import day_start
 
+SNAPSHOT_LOCK = 0x5355  # advisory-lock namespace of survey snapshots ("SU")
 SCORE_FIELDS = ("overall", "quality", "speed", "resolution", "care", "ces")
 
 
@@ -62,6 +63,11 @@ def snapshot_rows_for_day(*, day: date) -> list[dict]:
 def snapshots_rebuild_day(*, day: date, now: datetime) -> int:
     """Replace the day's snapshot rows (delete + insert in one transaction): running
     it twice gives the same rows, never doubled counts."""
+    if connection.vendor == "postgresql":
+        # Two rebuilds of one day must not interleave: under READ COMMITTED the second
+        # DELETE would not see the first one's fresh rows and both inserts would stay.
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SNAPSHOT_LOCK, day.toordinal()])
     rows = snapshot_rows_for_day(day=day)
     SurveyDailySnapshot.objects.filter(day=day).delete()
     SurveyDailySnapshot.objects.bulk_create(
