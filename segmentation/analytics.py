@@ -135,63 +135,68 @@ def empty_inputs() -> pd.DataFrame:
     return frame
 
 
+TIER_CHOICES = ["churn_risk", "new", "high_value", "potential"]
+VALUE_TIER_CHOICES = ["high", "medium", "low"]
+MEMBERSHIP_CHOICES = ["bronze", "silver", "gold", "platinum"]
+RFM_SEGMENT_CHOICES = ["champions", "loyal", "potential_loyalist", "new", "promising", "need_attention",
+                       "about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost", "no_purchases"]
+
+
+def _categorical(codes: np.ndarray, categories: list[str], index) -> pd.Series:
+    return pd.Series(pd.Categorical.from_codes(np.asarray(codes, dtype="int64"), categories=categories), index=index)
+
+
 def combine_inputs(activity: pd.DataFrame, tickets: pd.DataFrame, surveys: pd.DataFrame) -> pd.DataFrame:
-    """Join ticket and survey rows (the contract shapes of tickets/surveys
-    selectors) onto the activity rows; satisfaction = the later of the two."""
+    """Join the ticket and survey frames (``selectors.ticket_frame`` /
+    ``survey_frame``: one row per customer, local dates) onto the activity rows;
+    satisfaction = the later of the survey answer and the ticket rating."""
     df = activity.copy()
-    if len(tickets):
-        t = tickets.rename(columns={"latest_satisfaction_100": "ticket_sat", "latest_satisfaction_at": "ticket_sat_at"})
-        t["last_ticket_on"] = pd.to_datetime(t["last_ticket_at"], utc=True).dt.tz_localize(None).dt.normalize()
-        t = t[["customer_id", "last_ticket_on", "open_complaints", "ticket_sat", "ticket_sat_at"]]
-    else:
-        t = pd.DataFrame({"customer_id": pd.Series(dtype="int64"), "last_ticket_on": pd.Series(dtype="datetime64[ns]"),
-                          "open_complaints": pd.Series(dtype="float64"), "ticket_sat": pd.Series(dtype="float64"),
-                          "ticket_sat_at": pd.Series(dtype="datetime64[ns, UTC]")})
-    if len(surveys):
-        s = surveys.rename(columns={"satisfaction_100": "survey_sat", "answered_at": "survey_sat_at"})
-        s["last_response_on"] = pd.to_datetime(s["last_response_at"], utc=True).dt.tz_localize(None).dt.normalize()
-        s = s[["customer_id", "survey_sat", "survey_sat_at", "last_response_on"]]
-    else:
-        s = pd.DataFrame({"customer_id": pd.Series(dtype="int64"), "survey_sat": pd.Series(dtype="float64"),
-                          "survey_sat_at": pd.Series(dtype="datetime64[ns, UTC]"),
-                          "last_response_on": pd.Series(dtype="datetime64[ns]")})
-    for c in ("last_ticket_on", "open_complaints", "last_response_on", "satisfaction"):
-        if c in df.columns:
-            df = df.drop(columns=c)
-    df = df.merge(t, on="customer_id", how="left").merge(s, on="customer_id", how="left")
-    ticket_at = pd.to_datetime(df["ticket_sat_at"], utc=True)
-    survey_at = pd.to_datetime(df["survey_sat_at"], utc=True)
-    ticket_sat = pd.to_numeric(df["ticket_sat"], errors="coerce")
-    survey_sat = pd.to_numeric(df["survey_sat"], errors="coerce")
-    use_ticket = ticket_sat.notna() & (survey_sat.isna() | (ticket_at > survey_at))
+    ids = df["customer_id"].to_numpy()
+    t = tickets.drop_duplicates("customer_id", keep="last").set_index("customer_id").reindex(ids)
+    s = surveys.drop_duplicates("customer_id", keep="last").set_index("customer_id").reindex(ids)
+    df["last_ticket_on"] = pd.to_datetime(t["last_ticket_on"]).to_numpy()
+    df["open_complaints"] = pd.to_numeric(t["open_complaints"]).fillna(0).astype("int64").to_numpy()
+    df["last_response_on"] = pd.to_datetime(s["last_response_on"]).to_numpy()
+    ticket_sat = pd.to_numeric(t["ticket_sat"], errors="coerce").to_numpy(dtype="float64")
+    survey_sat = pd.to_numeric(s["survey_sat"], errors="coerce").to_numpy(dtype="float64")
+    ticket_at = pd.to_datetime(t["ticket_sat_at"], utc=True).to_numpy()
+    survey_at = pd.to_datetime(s["survey_sat_at"], utc=True).to_numpy()
+    use_ticket = ~np.isnan(ticket_sat) & (np.isnan(survey_sat) | (ticket_at > survey_at))
     df["satisfaction"] = np.where(use_ticket, ticket_sat, survey_sat)
-    df["open_complaints"] = pd.to_numeric(df["open_complaints"], errors="coerce").fillna(0).astype("int64")
-    return df.drop(columns=["ticket_sat", "ticket_sat_at", "survey_sat", "survey_sat_at"])
+    return df
 
 
 def top_share(values: pd.Series, percent: float) -> pd.Series:
     """True for the top ``percent`` % of the positive values: k = ceil(n × percent / 100)
     customers, ties at the k-th value included (equal spend, equal treatment)."""
-    positive = values > 0
+    v = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0)
+    positive = v > 0
     n = int(positive.sum())
     k = math.ceil(n * percent / 100) if n else 0
     if k == 0:
         return pd.Series(False, index=values.index)
-    ranks = values.where(positive).rank(method="min", ascending=False)
-    return (ranks <= k).fillna(False).astype(bool)
+    kth_largest = np.partition(v[positive], n - k)[n - k]
+    return pd.Series(positive & (v >= kth_largest), index=values.index)
 
 
 def quintile_scores(values: pd.Series) -> pd.Series:
-    """1-5 by quintile of rank, higher value = higher score; ties ranked by order
-    (rank(method="first")) so bins hold n/5 each. NaN values get no score."""
-    present = values.notna()
-    n = int(present.sum())
-    scores = pd.Series(np.nan, index=values.index)
-    if n == 0:
-        return scores
-    ranks = values[present].rank(method="first")
-    scores[present] = np.floor((ranks - 1) * 5 / n) + 1
-    return scores
+    """1-5 by quintile of rank, higher value = higher score; ties ranked by order of
+    appearance (as rank(method="first"): a stable sort) so bins hold n/5 each.
+    NaN values get no score."""
+    v = np.asarray(values, dtype="float64")
+    idx = np.flatnonzero(~np.isnan(v))
+    n = len(idx)
+    scores = np.full(len(v), np.nan)
+    if n:
+        ranks = np.empty(n)
+        ranks[np.argsort(v[idx], kind="stable")] = np.arange(1, n + 1)
+        scores[idx] = np.floor((ranks - 1) * 5 / n) + 1
+    return pd.Series(scores, index=values.index)
+
+
+_RFM_LOOKUP = np.full(56, RFM_SEGMENT_CHOICES.index("no_purchases"), dtype="int64")
+for (_r, _f), _segment in RFM_SEGMENT_MAP.items():
+    _RFM_LOOKUP[_r * 10 + _f] = RFM_SEGMENT_CHOICES.index(_segment)
 
 
 def rfm(df: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
@@ -207,24 +212,26 @@ def rfm(df: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
     out["r_score"] = quintile_scores(-r_days)
     out["f_score"] = quintile_scores(f.where(purchased))
     out["m_score"] = quintile_scores(m.where(purchased))
-    key = out["r_score"].fillna(0).astype("int64") * 10 + out["f_score"].fillna(0).astype("int64")
-    lookup = {r * 10 + f_: seg for (r, f_), seg in RFM_SEGMENT_MAP.items()}
-    out["rfm_segment"] = key.map(lookup).fillna("no_purchases")
+    key = np.nan_to_num(out["r_score"].to_numpy(), nan=0).astype("int64") * 10 + np.nan_to_num(
+        out["f_score"].to_numpy(), nan=0).astype("int64")
+    out["rfm_segment"] = _categorical(_RFM_LOOKUP[key], RFM_SEGMENT_CHOICES, df.index)
     return out
 
 
 def value_tiers(spend: pd.Series, *, params) -> pd.Series:
-    high = top_share(spend.fillna(0), params.value_high_percent)
-    upper = top_share(spend.fillna(0), params.value_high_percent + params.value_medium_percent)
-    return pd.Series(np.where(high, "high", np.where(upper, "medium", "low")), index=spend.index)
+    high = top_share(spend, params.value_high_percent).to_numpy()
+    upper = top_share(spend, params.value_high_percent + params.value_medium_percent).to_numpy()
+    return _categorical(np.where(high, 0, np.where(upper, 1, 2)), VALUE_TIER_CHOICES, spend.index)
 
 
 def membership(net_spend_lifetime: pd.Series, *, params) -> pd.DataFrame:
     points = np.floor(net_spend_lifetime.fillna(0).clip(lower=0)).astype("int64")
     level = np.select(
         [points >= params.platinum_points, points >= params.gold_points, points >= params.silver_points],
-        ["platinum", "gold", "silver"], default="bronze")
-    return pd.DataFrame({"membership_points": points, "membership_level": level}, index=net_spend_lifetime.index)
+        [3, 2, 1], default=0)
+    return pd.DataFrame({"membership_points": points,
+                         "membership_level": _categorical(level, MEMBERSHIP_CHOICES, net_spend_lifetime.index)},
+                        index=net_spend_lifetime.index)
 
 
 def cadence_interval_days(*, tier: str, age_days: int, params) -> int:
@@ -237,6 +244,7 @@ def cadence_interval_days(*, tier: str, age_days: int, params) -> int:
 
 
 def cadence_intervals(tier: pd.Series, age_days: pd.Series, *, params) -> pd.Series:
+    tier = pd.Series(pd.Categorical(tier, categories=TIER_CHOICES), index=tier.index)
     return pd.Series(np.select(
         [(tier == "new") & (age_days < params.new_daily_days), tier == "new", tier == "high_value",
          tier == "churn_risk"],
@@ -271,28 +279,68 @@ def assign_tiers(df: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame:
     hv_age = age > params.high_value_age_days
     high = ~churn & ~new & (hv_spend | hv_age)
 
-    tier = np.select([churn, new, high], ["churn_risk", "new", "high_value"], default="potential")
-    age_s = age.astype("int64").astype(str)
-    sat_s = satisfaction.round(0).fillna(0).astype("int64").astype(str)
-    parts = [
-        np.where(c_inactive, "inactive:" + inactive.astype("int64").astype(str), ""),
-        np.where(churn & c_satisfaction, "satisfaction:" + sat_s + f":{params.churn_satisfaction_below}", ""),
-        np.where(c_objection, "objection:" + objections.astype(str), ""),
-        np.where(c_complaint, "complaint:" + complaints.astype(str), ""),
-        np.where(new, "age:" + age_s, ""),
-        np.where(high & hv_spend, f"top_spend:{params.high_value_top_percent}", ""),
-        np.where(high & hv_age, "age:" + age_s, ""),
-        np.where(tier == "potential", "potential:" + age_s + f":{params.high_value_top_percent}", ""),
-    ]
-    reason = pd.Series(parts[0], index=df.index, dtype=object)
-    for part in parts[1:]:
-        reason = reason + ";" + pd.Series(part, index=df.index, dtype=object)
-    reason = reason.str.replace(";+", ";", regex=True).str.strip(";")
-    return pd.DataFrame({"tier": tier, "tier_reason": reason, "age_days": age.astype("int64"),
-                         "inactive_days": inactive.astype("int64")}, index=df.index)
+    tier = _categorical(np.select([churn, new, high], [0, 1, 2], default=3), TIER_CHOICES, df.index)
+    sat_value = satisfaction.round(0).fillna(-1).astype("int64")
+    return pd.DataFrame({
+        "tier": tier, "age_days": age.astype("int64"), "inactive_days": inactive.astype("int64"),
+        # What the reason says (see reason_codes); kept as numbers so a writer can build the text in SQL.
+        "c_inactive": c_inactive.astype("int8"), "c_satisfaction": c_satisfaction.astype("int8"),
+        "satisfaction_value": sat_value, "open_objections": objections, "open_complaints": complaints,
+        "hv_spend": (high & hv_spend).astype("int8"), "hv_age": (high & hv_age).astype("int8"),
+    }, index=df.index)
+
+
+def reason_codes(frame: pd.DataFrame, *, params) -> pd.Series:
+    """The stored reason of each row, codes joined by ";" in this order:
+    ``inactive:<days>``, ``satisfaction:<value>:<threshold>``, ``objection:<n>``,
+    ``complaint:<n>``, ``age:<days>`` (new), ``top_spend:<percent>``,
+    ``age:<days>`` (high value by age), ``potential:<days>:<percent>``.
+    (``services`` builds the same text in SQL on PostgreSQL.)"""
+    n = len(frame)
+    out = np.full(n, "", dtype=object)
+    tier = frame["tier"].to_numpy()
+
+    def add(mask, texts):
+        idx = np.flatnonzero(np.asarray(mask))
+        if len(idx) == 0:
+            return
+        texts = np.asarray(texts, dtype=object)[idx] if np.ndim(texts) else np.full(len(idx), texts, dtype=object)
+        current = out[idx]
+        out[idx] = np.where(current == "", texts, current + ";" + texts)
+
+    def numbers(column: str) -> np.ndarray:
+        return frame[column].to_numpy().astype("int64").astype(str).astype(object)
+
+    age = numbers("age_days")
+    add(frame["c_inactive"] == 1, "inactive:" + numbers("inactive_days"))
+    add(frame["c_satisfaction"] == 1, "satisfaction:" + numbers("satisfaction_value")
+        + f":{params.churn_satisfaction_below}")
+    add(frame["open_objections"] > 0, "objection:" + numbers("open_objections"))
+    add(frame["open_complaints"] > 0, "complaint:" + numbers("open_complaints"))
+    add(tier == "new", "age:" + age)
+    add(frame["hv_spend"] == 1, f"top_spend:{params.high_value_top_percent}")
+    add(frame["hv_age"] == 1, "age:" + age)
+    add(tier == "potential", "potential:" + age + f":{params.high_value_top_percent}")
+    return pd.Series(out, index=frame.index, dtype=object)
 
 
 HEALTH_COMPONENTS = ("recency", "frequency_trend", "collection", "satisfaction", "complaints", "contact")
+
+
+def collection_rates(*, paid_on_time: pd.Series, due: pd.Series) -> pd.Series:
+    """``core.formulas.collection_rate`` per row (NaN when nothing was due): the
+    formula is applied once per distinct (paid, due) pair, then mapped back."""
+    paid = paid_on_time.fillna(0).to_numpy(dtype="int64")
+    due_n = due.fillna(0).to_numpy(dtype="int64")
+    rates = np.full(len(due_n), np.nan)
+    has_due = due_n > 0
+    if has_due.any():
+        pairs = np.stack([paid[has_due], due_n[has_due]], axis=1)
+        distinct, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        per_pair = np.array([formulas.collection_rate(paid_on_time=int(p), due=int(d)) for p, d in distinct],
+                            dtype="float64")
+        rates[has_due] = per_pair[inverse.reshape(-1)]
+    return pd.Series(rates, index=due.index)
 
 
 def health(df: pd.DataFrame, *, tiers: pd.DataFrame, params) -> pd.DataFrame:
@@ -302,12 +350,7 @@ def health(df: pd.DataFrame, *, tiers: pd.DataFrame, params) -> pd.DataFrame:
     prior = df["purchases_prior"].fillna(0)
     trend = np.where(prior > 0, 100 * np.minimum(1.0, recent / prior.where(prior > 0, 1)),
                      np.where(recent > 0, 100.0, 0.0))
-    due = df["due"].fillna(0).astype("int64")
-    paid = df["paid_on_time"].fillna(0).astype("int64")
-    # One definition of the collection rate (core.formulas); None when nothing was due.
-    rates = [formulas.collection_rate(paid_on_time=p, due=d) if d else None for p, d in zip(paid.tolist(),
-                                                                                          due.tolist())]
-    collection = 100 * pd.Series(rates, index=df.index, dtype="float64")
+    collection = 100 * collection_rates(paid_on_time=df["paid_on_time"], due=df["due"])
     satisfaction = pd.to_numeric(df["satisfaction"], errors="coerce").clip(lower=0, upper=100)
     open_items = df["open_complaints"].fillna(0) + df["open_objections"].fillna(0)
     complaints = (100 - 50 * open_items).clip(lower=0)
@@ -318,22 +361,26 @@ def health(df: pd.DataFrame, *, tiers: pd.DataFrame, params) -> pd.DataFrame:
     comps = pd.DataFrame({"recency": recency, "frequency_trend": trend, "collection": collection,
                           "satisfaction": satisfaction, "complaints": complaints, "contact": contact},
                          index=df.index).round(0)
-    weights = pd.Series({"recency": params.health_weight_recency,
-                         "frequency_trend": params.health_weight_frequency_trend,
-                         "collection": params.health_weight_collection,
-                         "satisfaction": params.health_weight_satisfaction,
-                         "complaints": params.health_weight_complaints,
-                         "contact": params.health_weight_contact}, dtype="float64")
-    present = comps.notna()
-    weight_sum = present.mul(weights, axis=1).sum(axis=1)
-    blended = comps.fillna(0).mul(weights, axis=1).sum(axis=1) / weight_sum.where(weight_sum > 0, 1)
+    weights = np.array([params.health_weight_recency, params.health_weight_frequency_trend,
+                        params.health_weight_collection, params.health_weight_satisfaction,
+                        params.health_weight_complaints, params.health_weight_contact], dtype="float64")
+    values = comps[list(HEALTH_COMPONENTS)].to_numpy(dtype="float64")
+    present = ~np.isnan(values)
+    weight_sum = present @ weights
+    blended = np.nan_to_num(values, nan=0.0) @ weights / np.where(weight_sum > 0, weight_sum, 1)
     comps["health_score"] = np.floor(blended + 0.5).clip(0, 100)
     comps["interval_days"] = interval
     return comps
 
 
-def score_segments(inputs: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame:
-    """One result row per input row (see the module docstring for every rule)."""
+REASON_COLUMNS = ["age_days", "inactive_days", "c_inactive", "c_satisfaction", "satisfaction_value",
+                  "open_objections", "open_complaints", "hv_spend", "hv_age"]
+
+
+def score_segments(inputs: pd.DataFrame, *, as_of: date, params, reasons: bool = True) -> pd.DataFrame:
+    """One result row per input row (see the module docstring for every rule).
+    With ``reasons=False`` the ``tier_reason`` text is left to the writer (the
+    numeric REASON_COLUMNS are always there)."""
     df = inputs.sort_values("customer_id", kind="stable").reset_index(drop=True)
     tiers = assign_tiers(df, as_of=as_of, params=params)
     scores = rfm(df, as_of=as_of)
@@ -345,12 +392,15 @@ def score_segments(inputs: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame
     base = last_contact.fillna(pd.to_datetime(df["customer_since"])).fillna(pd.Timestamp(as_of))
     next_due = base + pd.to_timedelta(comps["interval_days"], unit="D")
     overdue = (pd.Timestamp(as_of) - next_due).dt.days.clip(lower=0)
-    weights = value.map({"high": params.value_weight_high, "medium": params.value_weight_medium,
-                         "low": params.value_weight_low})
+    weights = np.array([params.value_weight_high, params.value_weight_medium,
+                        params.value_weight_low])[value.cat.codes.to_numpy()]
 
     out = pd.DataFrame({"customer_id": df["customer_id"].astype("int64")})
     out["tier"] = tiers["tier"]
-    out["tier_reason"] = tiers["tier_reason"]
+    for c in REASON_COLUMNS:
+        out[c] = tiers[c]
+    if reasons:
+        out["tier_reason"] = reason_codes(tiers, params=params)
     out = pd.concat([out, scores], axis=1)
     out["value_tier"] = value
     out["membership_level"] = member["membership_level"]
@@ -358,8 +408,8 @@ def score_segments(inputs: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame
     out["health_score"] = comps["health_score"].astype("int64")
     for c in HEALTH_COMPONENTS:
         out[f"health_{c}"] = comps[c]
-    out["last_contact_on"] = last_contact.dt.date
-    out["next_contact_due"] = next_due.dt.date
+    out["last_contact_on"] = last_contact
+    out["next_contact_due"] = next_due
     out["days_overdue"] = overdue.astype("int64")
     out["queue_weight"] = overdue * weights
     return out

@@ -28,5 +28,5 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
         services.segments_recompute(as_of=as_of, now=now)
     job = services.segments_recompute(as_of=today, now=now)
     tiers = ", ".join(f"{k} {v}" for k, v in sorted(job.counts.get("tier", {}).items()))
-    return (f"segmentation: {job.customers} customers segmented as of {today} ({tiers}); "
+    return (f"{job.customers} customers segmented as of {today} ({tiers}); "
             f"history at {', '.join(d.isoformat() for d in history)}")

@@ -112,8 +112,12 @@ class CustomerSegment(models.Model):
 class SegmentHistory(models.Model):
     """A customer's segment at each recompute date (idempotent per (customer, as_of))."""
 
+    # No database FK (the ORM still cascades): a per-row FK trigger would cost more
+    # than the rest of a million-row history insert, and the recompute only writes
+    # ids it has just read from crm_customer. The unique (customer, as_of) index
+    # serves lookups by customer.
     customer = models.ForeignKey("crm.Customer", on_delete=models.CASCADE, related_name="segment_history",
-                                 verbose_name=_("customer"))
+                                 verbose_name=_("customer"), db_constraint=False, db_index=False)
     as_of = models.DateField(_("as of"))
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
     value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier.choices)

@@ -150,21 +150,46 @@ def _shape_inputs(raw: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+TICKET_FRAME_COLUMNS = ["customer_id", "last_ticket_on", "open_complaints", "ticket_sat", "ticket_sat_at"]
+SURVEY_FRAME_COLUMNS = ["customer_id", "survey_sat", "survey_sat_at", "last_response_on"]
+
+
+def ticket_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows of tickets.selectors.ticket_activity_by_customer (its documented shape)
+    as the frame analytics.combine_inputs takes (local dates)."""
+    raw = pd.DataFrame(rows, columns=["customer_id", "last_ticket_at", "open_complaints", "latest_satisfaction_100",
+                                      "latest_satisfaction_at"])
+    return pd.DataFrame({
+        "customer_id": raw["customer_id"].astype("int64"),
+        "last_ticket_on": _local_dates(raw["last_ticket_at"]),
+        "open_complaints": pd.to_numeric(raw["open_complaints"]).fillna(0).astype("int64"),
+        "ticket_sat": pd.to_numeric(raw["latest_satisfaction_100"], errors="coerce").astype("float64"),
+        "ticket_sat_at": pd.to_datetime(raw["latest_satisfaction_at"], utc=True),
+    }, columns=TICKET_FRAME_COLUMNS)
+
+
+def survey_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows of surveys.selectors.latest_satisfaction_by_customer (its documented shape)
+    as the frame analytics.combine_inputs takes (local dates)."""
+    raw = pd.DataFrame(rows, columns=["customer_id", "satisfaction_100", "answered_at", "last_response_at"])
+    return pd.DataFrame({
+        "customer_id": raw["customer_id"].astype("int64"),
+        "survey_sat": pd.to_numeric(raw["satisfaction_100"], errors="coerce").astype("float64"),
+        "survey_sat_at": pd.to_datetime(raw["answered_at"], utc=True),
+        "last_response_on": _local_dates(raw["last_response_at"]),
+    }, columns=SURVEY_FRAME_COLUMNS)
+
+
 def ticket_rows(*, as_of: date) -> pd.DataFrame:
-    """tickets.selectors.ticket_activity_by_customer as a frame (its documented row shape)."""
     from tickets.selectors import ticket_activity_by_customer
 
-    rows = list(ticket_activity_by_customer(as_of=as_of))
-    return pd.DataFrame(rows, columns=["customer_id", "last_ticket_at", "open_complaints",
-                                       "latest_satisfaction_100", "latest_satisfaction_at"])
+    return ticket_frame(list(ticket_activity_by_customer(as_of=as_of)))
 
 
 def survey_rows(*, as_of: date) -> pd.DataFrame:
-    """surveys.selectors.latest_satisfaction_by_customer as a frame (its documented row shape)."""
     from surveys.selectors import latest_satisfaction_by_customer
 
-    rows = list(latest_satisfaction_by_customer(as_of=as_of))
-    return pd.DataFrame(rows, columns=["customer_id", "satisfaction_100", "answered_at", "last_response_at"])
+    return survey_frame(list(latest_satisfaction_by_customer(as_of=as_of)))
 
 
 # ---------------------------------------------------------------- caller-scoped reads

@@ -2,8 +2,6 @@
 the settings page and the one-click contact from the follow-up queue."""
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import date, datetime, timedelta
 
@@ -16,7 +14,7 @@ from django.utils import timezone
 from crm import selectors as crm_selectors
 from crm import services as crm_services
 from crm.models import Customer, Interaction
-from segmentation import analytics, selectors
+from segmentation import analytics, pgwrite, selectors
 from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory, SegmentSettings
 
 log = logging.getLogger(__name__)
@@ -24,7 +22,6 @@ log = logging.getLogger(__name__)
 # pg_advisory_xact_lock key: one recompute writes at a time.
 RECOMPUTE_LOCK_KEY = 7_301_001
 CHUNK_IDS = 250_000  # customer ids per aggregation query (bounds the rows in flight)
-WRITE_ROWS = 100_000  # rows per COPY / bulk batch
 
 SEGMENT_COLUMNS = [
     "customer_id", "as_of", "tier", "tier_reason", "r_days", "f_count", "m_amount", "r_score", "f_score", "m_score",
@@ -76,7 +73,7 @@ def segments_recompute(*, as_of: date, job_id: int | None = None, now: datetime 
         job = RecomputeJob.objects.create(as_of=as_of, status=RecomputeJob.Status.RUNNING, created_at=now,
                                           started_at=timezone.now())
     try:
-        result = segments_score(as_of=as_of, chunk_ids=chunk_ids)
+        result = segments_score(as_of=as_of, chunk_ids=chunk_ids, reasons=connection.vendor != "postgresql")
         with transaction.atomic():
             counts = _write(result, as_of=as_of, now=now)
             RecomputeJob.objects.filter(pk=job.pk).update(
@@ -90,88 +87,67 @@ def segments_recompute(*, as_of: date, job_id: int | None = None, now: datetime 
     return job
 
 
-def segments_score(*, as_of: date, chunk_ids: int = CHUNK_IDS) -> pd.DataFrame:
+def segments_score(*, as_of: date, chunk_ids: int = CHUNK_IDS, reasons: bool = True) -> pd.DataFrame:
     """Inputs from SQL by id range, joined with tickets and surveys, scored."""
     params = selectors.segment_settings_get()
     lo, hi = selectors.customer_id_bounds()
     frames = [selectors.segment_inputs(as_of=as_of, params=params, lo=start, hi=min(start + chunk_ids, hi))
               for start in range(lo, hi, chunk_ids)]
     inputs = pd.concat(frames, ignore_index=True) if frames else analytics.empty_inputs()
+    del frames
     inputs = analytics.combine_inputs(inputs, selectors.ticket_rows(as_of=as_of), selectors.survey_rows(as_of=as_of))
-    return analytics.score_segments(inputs, as_of=as_of, params=params)
+    return analytics.score_segments(inputs, as_of=as_of, params=params, reasons=reasons)
 
 
 def _write(result: pd.DataFrame, *, as_of: date, now: datetime) -> dict:
     """Caller holds a transaction. Returns the job counts."""
+    params = selectors.segment_settings_get()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
     current_as_of = CustomerSegment.objects.aggregate(m=Max("as_of"))["m"]
     replace_current = current_as_of is None or as_of >= current_as_of
-    frame = _prepare(result, as_of=as_of, now=now)
     if connection.vendor == "postgresql":
-        changed = _write_postgresql(frame, replace_current=replace_current)
+        pgwrite.stage_load(result, as_of=as_of)
+        changed = pgwrite.changed_tiers(as_of=as_of, now=now, params=params)
+        if replace_current:
+            pgwrite.current_swap(as_of=as_of, now=now, params=params)
+        _write_history(result, as_of=as_of, now=now, params=params)
     else:
+        frame = _prepare(result, as_of=as_of, now=now, params=params)
         changed = _write_orm(frame, replace_current=replace_current)
+        _write_history(frame, as_of=as_of, now=now, params=params)
     return {
-        "tier": {k: int(v) for k, v in result["tier"].value_counts().items()},
-        "value_tier": {k: int(v) for k, v in result["value_tier"].value_counts().items()},
+        "tier": {str(k): int(v) for k, v in result["tier"].value_counts().items() if v},
+        "value_tier": {str(k): int(v) for k, v in result["value_tier"].value_counts().items() if v},
         "tier_changed": changed,
         "current_replaced": replace_current,
     }
 
 
-def _prepare(result: pd.DataFrame, *, as_of: date, now: datetime) -> pd.DataFrame:
+def _prepare(result: pd.DataFrame, *, as_of: date, now: datetime, params) -> pd.DataFrame:
     frame = result.copy()
+    if "tier_reason" not in frame:
+        frame["tier_reason"] = analytics.reason_codes(frame, params=params)
     frame["as_of"] = as_of
     frame["computed_at"] = now
     for c in _NULLABLE_INTS:
         frame[c] = frame[c].round().astype("Int64")
+    for c in ("last_contact_on", "next_contact_due"):
+        frame[c] = pd.to_datetime(frame[c]).dt.date
     return frame[SEGMENT_COLUMNS]
 
 
-def _write_history(frame: pd.DataFrame) -> None:
-    """History rows for the frame's as_of (upsert: a second run leaves one row)."""
+def _write_history(frame: pd.DataFrame, *, as_of: date, now: datetime, params) -> None:
+    """History rows for ``as_of`` (upsert: a second run leaves one row per customer)."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO segmentation_segmenthistory ({', '.join(HISTORY_COLUMNS)}) "
-                f"SELECT {', '.join(HISTORY_COLUMNS)} FROM segment_stage "
-                "ON CONFLICT (customer_id, as_of) DO UPDATE SET tier = EXCLUDED.tier, "
-                "value_tier = EXCLUDED.value_tier, health_score = EXCLUDED.health_score, "
-                "rfm_segment = EXCLUDED.rfm_segment")
+        pgwrite.history_upsert(as_of=as_of, now=now, params=params)
         return
     rows = frame[HISTORY_COLUMNS].to_dict("records")
     for start in range(0, len(rows), 1000):
         SegmentHistory.objects.bulk_create(
             [SegmentHistory(**r) for r in rows[start:start + 1000]], update_conflicts=True,
             unique_fields=["customer", "as_of"], update_fields=["tier", "value_tier", "health_score", "rfm_segment"])
-
-
-def _write_postgresql(frame: pd.DataFrame, *, replace_current: bool) -> int:
-    """COPY into a temporary stage, then one upsert per table (same transaction)."""
-    columns = ", ".join(SEGMENT_COLUMNS)
-    with connection.cursor() as cursor:
-        # (A surrounding transaction, as in tests, may still hold an earlier stage.)
-        cursor.execute("DROP TABLE IF EXISTS segment_stage")
-        cursor.execute("CREATE TEMP TABLE segment_stage (LIKE segmentation_customersegment) ON COMMIT DROP")
-        raw = cursor.cursor
-        for start in range(0, len(frame), WRITE_ROWS):
-            buf = io.StringIO()
-            frame.iloc[start:start + WRITE_ROWS].to_csv(buf, index=False, header=False, na_rep="",
-                                                         quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
-            buf.seek(0)
-            raw.copy_expert(f"COPY segment_stage ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL "
-                            "(tier_reason))", buf)
-        cursor.execute("SELECT count(*) FROM segment_stage s JOIN segmentation_customersegment c "
-                       "ON c.customer_id = s.customer_id WHERE c.tier <> s.tier")
-        changed = cursor.fetchone()[0]
-        if replace_current:
-            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in SEGMENT_COLUMNS if c != "customer_id")
-            cursor.execute(f"INSERT INTO segmentation_customersegment ({columns}) SELECT {columns} FROM "
-                           f"segment_stage ON CONFLICT (customer_id) DO UPDATE SET {updates}")
-    _write_history(frame)
-    return int(changed)
 
 
 def _write_orm(frame: pd.DataFrame, *, replace_current: bool) -> int:
@@ -185,7 +161,6 @@ def _write_orm(frame: pd.DataFrame, *, replace_current: bool) -> int:
             CustomerSegment.objects.bulk_create(
                 [CustomerSegment(**r) for r in records[start:start + 1000]], update_conflicts=True,
                 unique_fields=["customer"], update_fields=update_fields)
-    _write_history(frame)
     return changed
 
 

@@ -206,11 +206,11 @@ def test_cadence_due_dates_and_days_overdue_per_tier():
         row(5, last_interaction_on=day(7)),                                 # potential: weekly, due today
         row(6, last_interaction_on=pd.NaT, customer_since=day(200)),        # never contacted
     )
-    assert out.loc[1, "next_contact_due"] == AS_OF - timedelta(days=2) and out.loc[1, "days_overdue"] == 2
-    assert out.loc[2, "next_contact_due"] == AS_OF + timedelta(days=4) and out.loc[2, "days_overdue"] == 0
-    assert out.loc[3, "next_contact_due"] == AS_OF - timedelta(days=7) and out.loc[3, "days_overdue"] == 7
-    assert out.loc[4, "next_contact_due"] == AS_OF - timedelta(days=5) and out.loc[4, "days_overdue"] == 5
-    assert out.loc[5, "next_contact_due"] == AS_OF and out.loc[5, "days_overdue"] == 0
+    assert out.loc[1, "next_contact_due"].date() == AS_OF - timedelta(days=2) and out.loc[1, "days_overdue"] == 2
+    assert out.loc[2, "next_contact_due"].date() == AS_OF + timedelta(days=4) and out.loc[2, "days_overdue"] == 0
+    assert out.loc[3, "next_contact_due"].date() == AS_OF - timedelta(days=7) and out.loc[3, "days_overdue"] == 7
+    assert out.loc[4, "next_contact_due"].date() == AS_OF - timedelta(days=5) and out.loc[4, "days_overdue"] == 5
+    assert out.loc[5, "next_contact_due"].date() == AS_OF and out.loc[5, "days_overdue"] == 0
     assert out.loc[6, "days_overdue"] == 193
 
 
@@ -226,13 +226,15 @@ def test_queue_weight_is_days_overdue_times_value_weight():
 
 def test_satisfaction_is_the_later_of_survey_and_ticket():
     activity = frame(row(1, satisfaction=None), row(2, satisfaction=None))
-    tickets = pd.DataFrame([
-        {"customer_id": 1, "last_ticket_at": pd.Timestamp("2026-06-01T10:00Z"), "open_complaints": 0,
+    from segmentation.selectors import survey_frame, ticket_frame
+
+    tickets = ticket_frame([
+        {"customer_id": 1, "last_ticket_at": pd.Timestamp("2026-06-01T20:00Z"), "open_complaints": 0,
          "latest_satisfaction_100": 40.0, "latest_satisfaction_at": pd.Timestamp("2026-06-01T10:00Z")},
         {"customer_id": 2, "last_ticket_at": pd.Timestamp("2026-05-01T10:00Z"), "open_complaints": 1,
          "latest_satisfaction_100": 40.0, "latest_satisfaction_at": pd.Timestamp("2026-05-01T10:00Z")},
     ])
-    surveys = pd.DataFrame([
+    surveys = survey_frame([
         {"customer_id": 1, "satisfaction_100": 90.0, "answered_at": pd.Timestamp("2026-05-20T10:00Z"),
          "last_response_at": pd.Timestamp("2026-05-20T10:00Z")},
         {"customer_id": 2, "satisfaction_100": 90.0, "answered_at": pd.Timestamp("2026-05-20T10:00Z"),
@@ -242,7 +244,8 @@ def test_satisfaction_is_the_later_of_survey_and_ticket():
     assert df.loc[1, "satisfaction"] == 40.0
     assert df.loc[2, "satisfaction"] == 90.0
     assert df.loc[2, "open_complaints"] == 1
-    assert df.loc[1, "last_ticket_on"] == pd.Timestamp("2026-06-01")
+    # 20:00 UTC is the next morning in Shanghai: the ticket's local date.
+    assert df.loc[1, "last_ticket_on"] == pd.Timestamp("2026-06-02")
 
 
 @pytest.mark.parametrize("lang,expected", [

@@ -72,6 +72,8 @@ def test_top_20_percent_of_spend_in_the_window_is_high_value_net_of_refunds(alic
     tiers = {c.name: seg(c).tier for c in customers}
     assert tiers["C9"] == tiers["C8"] == "high_value"
     assert tiers["C10"] == "potential" and tiers["C1"] == "potential"
+    assert seg(customers[8]).tier_reason == "top_spend:20"
+    assert seg(customers[0]).tier_reason == "potential:200:20"
     assert seg(customers[8]).m_amount == 9000
     assert seg(customers[9]).m_amount == 500
     # Lifetime spend still earns membership points.
@@ -149,7 +151,7 @@ def test_a_failed_recompute_leaves_the_previous_result_intact(alice, make_custom
     history_before = SegmentHistory.objects.count()
 
     # Later, the customer goes quiet; the recompute fails after writing the current table.
-    def boom(frame):
+    def boom(frame, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(services, "_write_history", boom)

@@ -1,0 +1,229 @@
+"""The bulk write of a recompute on PostgreSQL, inside the caller's transaction.
+
+1. ``stage_load``: the scored frame goes into a temporary stage table by binary
+   COPY built straight from numpy arrays (text columns travel as small codes,
+   NULLs as a sentinel), so no per-row Python and no CSV formatting.
+2. ``current_swap``: a fresh table is filled from the stage with one
+   INSERT … SELECT (codes become text, the reason text is built from its numeric
+   parts, exactly as ``analytics.reason_codes`` does), the constraints and
+   indexes of the live table are recreated on it, and it replaces the live
+   table (DROP + RENAME). Writing a new table is several times cheaper than
+   updating every row in place, and readers see the old table or the new one:
+   a reader that waits on the lock re-resolves the name after the commit.
+3. ``history_upsert``: one INSERT … ON CONFLICT for the history of that as_of;
+   unchanged rows are not rewritten, so a second run writes nothing.
+"""
+from __future__ import annotations
+
+import io
+import struct
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from segmentation.models import CustomerSegment, MembershipLevel, RfmSegment, SegmentHistory, Tier, ValueTier
+
+TABLE = CustomerSegment._meta.db_table
+NEXT_TABLE = f"{TABLE}_next"
+HISTORY = SegmentHistory._meta.db_table
+STAGE = "segment_stage"
+NULL_INT = -2_147_483_648  # stands for NULL in int4 stage columns
+BATCH_ROWS = 200_000
+
+TIERS = [c.value for c in Tier]
+RFM_SEGMENTS = [c.value for c in RfmSegment]
+VALUE_TIERS = [c.value for c in ValueTier]
+MEMBERSHIP_LEVELS = [c.value for c in MembershipLevel]
+
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_TRAILER = struct.pack(">h", -1)
+_NUMPY = {"int4": ">i4", "int8": ">i8", "float8": ">f8"}
+_SIZE = {"int4": 4, "int8": 8, "float8": 8}
+
+
+def _codes(values: pd.Series, categories: list[str]) -> np.ndarray:
+    """1-based codes into ``categories`` (0 for an unknown value: NULL, refused by NOT NULL)."""
+    return pd.Categorical(values, categories=categories).codes.astype("int64") + 1
+
+
+def _ints(values: pd.Series) -> np.ndarray:
+    return pd.to_numeric(values).round().fillna(NULL_INT).to_numpy().astype("int64")
+
+
+def _days_between(later: pd.Series | pd.Timestamp, earlier: pd.Series | pd.Timestamp) -> pd.Series:
+    return (later - earlier).dt.days
+
+
+def stage_columns(result: pd.DataFrame, *, as_of: date) -> list[tuple[str, str, np.ndarray]]:
+    """(name, PostgreSQL type, values) of each stage column."""
+    day = pd.Timestamp(as_of)
+    last_contact = _days_between(day, pd.to_datetime(result["last_contact_on"]))
+    next_due = _days_between(pd.to_datetime(result["next_contact_due"]), day)
+    return [
+        ("customer_id", "int8", result["customer_id"].to_numpy()),
+        ("tier_code", "int4", _codes(result["tier"], TIERS)),
+        ("age_days", "int4", _ints(result["age_days"])),
+        ("inactive_days", "int4", _ints(result["inactive_days"])),
+        ("c_inactive", "int4", _ints(result["c_inactive"])),
+        ("c_satisfaction", "int4", _ints(result["c_satisfaction"])),
+        ("satisfaction_value", "int4", _ints(result["satisfaction_value"])),
+        ("open_objections", "int4", _ints(result["open_objections"])),
+        ("open_complaints", "int4", _ints(result["open_complaints"])),
+        ("hv_spend", "int4", _ints(result["hv_spend"])),
+        ("hv_age", "int4", _ints(result["hv_age"])),
+        ("r_days", "int4", _ints(result["r_days"])),
+        ("f_count", "int4", _ints(result["f_count"])),
+        ("m_amount", "float8", result["m_amount"].to_numpy(dtype="float64")),
+        ("r_score", "int4", _ints(result["r_score"])),
+        ("f_score", "int4", _ints(result["f_score"])),
+        ("m_score", "int4", _ints(result["m_score"])),
+        ("rfm_code", "int4", _codes(result["rfm_segment"], RFM_SEGMENTS)),
+        ("value_code", "int4", _codes(result["value_tier"], VALUE_TIERS)),
+        ("member_code", "int4", _codes(result["membership_level"], MEMBERSHIP_LEVELS)),
+        ("membership_points", "int8", result["membership_points"].to_numpy(dtype="int64")),
+        ("health_score", "int4", _ints(result["health_score"])),
+        *[(f"health_{c}", "int4", _ints(result[f"health_{c}"]))
+          for c in ("recency", "frequency_trend", "collection", "satisfaction", "complaints", "contact")],
+        ("last_contact_offset", "int4", _ints(last_contact)),
+        ("next_due_offset", "int4", _ints(next_due)),
+        ("days_overdue", "int4", _ints(result["days_overdue"])),
+        ("queue_weight", "float8", result["queue_weight"].to_numpy(dtype="float64")),
+    ]
+
+
+def binary_copy_payload(columns: list[tuple[str, str, np.ndarray]], start: int, stop: int) -> bytes:
+    """Rows [start, stop) in PostgreSQL's binary COPY format (no NULLs: sentinels)."""
+    n = stop - start
+    fields = [("n", ">i2")]
+    for name, kind, _values in columns:
+        fields += [(f"{name}__len", ">i4"), (name, _NUMPY[kind])]
+    records = np.empty(n, dtype=fields)
+    records["n"] = len(columns)
+    for name, kind, values in columns:
+        records[f"{name}__len"] = _SIZE[kind]
+        records[name] = values[start:stop]
+    return _HEADER + records.tobytes() + _TRAILER
+
+
+def stage_load(result: pd.DataFrame, *, as_of: date) -> None:
+    columns = stage_columns(result, as_of=as_of)
+    with connection.cursor() as cursor:
+        # (A surrounding transaction, as in tests, may still hold an earlier stage.)
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(f"CREATE TEMP TABLE {STAGE} ({', '.join(f'{n} {k} NOT NULL' for n, k, _ in columns)}) "
+                       "ON COMMIT DROP")
+        names = ", ".join(n for n, _k, _v in columns)
+        for start in range(0, len(result), BATCH_ROWS):
+            payload = binary_copy_payload(columns, start, min(start + BATCH_ROWS, len(result)))
+            cursor.cursor.copy_expert(f"COPY {STAGE} ({names}) FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload))
+
+
+def _null(column: str) -> str:
+    return f"NULLIF(s.{column}, {NULL_INT})"
+
+
+_TIER = "(%(tiers)s::text[])[s.tier_code]"
+
+# The reason text from its numeric parts: the same codes, in the same order, as
+# analytics.reason_codes.
+_REASON = """concat_ws(';',
+    CASE WHEN s.c_inactive = 1 THEN 'inactive:' || s.inactive_days END,
+    CASE WHEN s.c_satisfaction = 1 THEN 'satisfaction:' || s.satisfaction_value || ':' || %(satisfaction_below)s END,
+    CASE WHEN s.open_objections > 0 THEN 'objection:' || s.open_objections END,
+    CASE WHEN s.open_complaints > 0 THEN 'complaint:' || s.open_complaints END,
+    CASE WHEN s.tier_code = 2 THEN 'age:' || s.age_days END,
+    CASE WHEN s.hv_spend = 1 THEN 'top_spend:' || %(top_percent)s END,
+    CASE WHEN s.hv_age = 1 THEN 'age:' || s.age_days END,
+    CASE WHEN s.tier_code = 4 THEN 'potential:' || s.age_days || ':' || %(top_percent)s END)"""
+
+_SEGMENT_SELECT = {
+    "customer_id": "s.customer_id",
+    "as_of": "%(as_of)s::date",
+    "tier": _TIER,
+    "tier_reason": _REASON,
+    "r_days": _null("r_days"),
+    "f_count": "s.f_count",
+    "m_amount": "round(s.m_amount::numeric, 2)",
+    "r_score": _null("r_score"),
+    "f_score": _null("f_score"),
+    "m_score": _null("m_score"),
+    "rfm_segment": "(%(rfm_segments)s::text[])[s.rfm_code]",
+    "value_tier": "(%(value_tiers)s::text[])[s.value_code]",
+    "membership_level": "(%(membership_levels)s::text[])[s.member_code]",
+    "membership_points": "s.membership_points",
+    "health_score": "s.health_score",
+    **{f"health_{c}": _null(f"health_{c}")
+       for c in ("recency", "frequency_trend", "collection", "satisfaction", "complaints", "contact")},
+    "last_contact_on": f"%(as_of)s::date - {_null('last_contact_offset')}",
+    "next_contact_due": "%(as_of)s::date + s.next_due_offset",
+    "days_overdue": "s.days_overdue",
+    "queue_weight": "s.queue_weight",
+    "computed_at": "%(now)s::timestamptz",
+}
+
+
+def _sql_params(*, as_of: date, now: datetime, params) -> dict:
+    return {"as_of": as_of, "now": now, "tiers": TIERS, "rfm_segments": RFM_SEGMENTS, "value_tiers": VALUE_TIERS,
+            "membership_levels": MEMBERSHIP_LEVELS, "satisfaction_below": str(params.churn_satisfaction_below),
+            "top_percent": str(params.high_value_top_percent)}
+
+
+def changed_tiers(*, as_of: date, now: datetime, params) -> int:
+    """Customers whose tier differs from the live table's (before the swap)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {TABLE} c ON c.customer_id = s.customer_id "
+                       f"WHERE c.tier <> {_TIER}", _sql_params(as_of=as_of, now=now, params=params))
+        return int(cursor.fetchone()[0])
+
+
+def current_swap(*, as_of: date, now: datetime, params) -> None:
+    """Replace the live table by one built from the stage (caller holds the lock)."""
+    columns = list(_SEGMENT_SELECT)
+    with connection.cursor() as cursor:
+        # Fire deferred FK checks queued earlier in this transaction: a table with
+        # pending trigger events cannot be dropped.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+                       "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f', 'c') "
+                       "ORDER BY contype = 'f', conname", [TABLE])
+        constraints = cursor.fetchall()
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
+                       "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass) "
+                       "ORDER BY indexname", [TABLE, TABLE])
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"DROP TABLE IF EXISTS {NEXT_TABLE}")
+        cursor.execute(f"CREATE TABLE {NEXT_TABLE} (LIKE {TABLE} INCLUDING DEFAULTS)")
+        cursor.execute(
+            f"INSERT INTO {NEXT_TABLE} ({', '.join(columns)}) SELECT {', '.join(_SEGMENT_SELECT.values())} "
+            f"FROM {STAGE} s", _sql_params(as_of=as_of, now=now, params=params))
+        # Customers not in this recompute (created after as_of) keep their row.
+        cursor.execute(f"INSERT INTO {NEXT_TABLE} SELECT * FROM {TABLE} t WHERE NOT EXISTS "
+                       f"(SELECT 1 FROM {STAGE} s WHERE s.customer_id = t.customer_id)")
+        cursor.execute(f"DROP TABLE {TABLE}")
+        cursor.execute(f"ALTER TABLE {NEXT_TABLE} RENAME TO {TABLE}")
+        for name, definition, kind in constraints:
+            if kind == "f":
+                # NOT VALID + VALIDATE: no write lock on the customer table while checking.
+                cursor.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition} NOT VALID')
+                cursor.execute(f'ALTER TABLE {TABLE} VALIDATE CONSTRAINT "{name}"')
+            else:
+                cursor.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
+        for definition in indexes:
+            cursor.execute(definition)
+        cursor.execute(f"ANALYZE {TABLE}")
+
+
+def history_upsert(*, as_of: date, now: datetime, params) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {HISTORY} AS h (customer_id, as_of, tier, value_tier, health_score, rfm_segment) "
+            f"SELECT s.customer_id, %(as_of)s::date, {_TIER}, (%(value_tiers)s::text[])[s.value_code], "
+            "s.health_score, (%(rfm_segments)s::text[])[s.rfm_code] "
+            f"FROM {STAGE} s "
+            "ON CONFLICT (customer_id, as_of) DO UPDATE SET tier = EXCLUDED.tier, value_tier = EXCLUDED.value_tier, "
+            "health_score = EXCLUDED.health_score, rfm_segment = EXCLUDED.rfm_segment "
+            "WHERE (h.tier, h.value_tier, h.health_score, h.rfm_segment) IS DISTINCT FROM "
+            "(EXCLUDED.tier, EXCLUDED.value_tier, EXCLUDED.health_score, EXCLUDED.rfm_segment)",
+            _sql_params(as_of=as_of, now=now, params=params))
