@@ -21,6 +21,7 @@ from core.masking import mask
 from core.services import audit_export_record, audit_reveal_record
 from crm import exports, selectors, services
 from crm.forms import (
+    DEFAULT_SORT,
     SORTS,
     ContactForm,
     CustomerFilterForm,
@@ -44,6 +45,8 @@ class CappedPaginator(Paginator):
     exact below the cap, "10,000+" above it, so a broad list over a large table
     never pays for a full count. Nobody pages past page 400; they filter."""
 
+    capped = False
+
     @cached_property
     def count(self) -> int:
         counted = self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
@@ -64,32 +67,33 @@ def _filtered_customers(request) -> tuple[CustomerFilterForm, object]:
     return form, form.filter(queryset)
 
 
+def _sort_links(current: str) -> dict[str, dict]:
+    """Per sortable column: the sort a click on its header asks for, and its arrow.
+    A click on the current column flips it; names start A→Z, dates newest first."""
+    links = {}
+    for column in SORTABLE:
+        if current.lstrip("-") == column:
+            target = column if current.startswith("-") else f"-{column}"
+            direction = "desc" if current.startswith("-") else "asc"
+        else:
+            target, direction = (column if column == "name" else f"-{column}"), ""
+        links[column] = {"sort": target if target in SORTS else DEFAULT_SORT, "direction": direction}
+    return links
+
+
 @require_GET
 @login_required
 def customer_list(request):
     form, queryset = _filtered_customers(request)
     paginator = CappedPaginator(queryset.defer(*LIST_DEFERRED), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    current = form.sort_key
-    sort_links = {}
-    for column in SORTABLE:
-        ascending_first = column == "name"
-        if current.lstrip("-") == column:
-            target = column if current.startswith("-") else f"-{column}"
-            direction = "desc" if current.startswith("-") else "asc"
-        else:
-            target = column if ascending_first else f"-{column}"
-            direction = ""
-        assert target in SORTS
-        sort_links[column] = {"sort": target, "direction": direction}
     return render(request, "crm/customer_list.html", {
         "form": form,
         "page": page,
         "count_capped": paginator.capped,
-        "sort_links": sort_links,
+        "sort_links": _sort_links(form.sort_key),
         "with_segments": has_segments(),
         "can_edit": roles.can_edit_customers(request.user),
-        "export_query": request.GET.urlencode(),
     })
 
 

@@ -162,6 +162,15 @@ def test_customers_without_a_first_deal_sort_last_both_ways(client, alice, make_
     assert names("-first_deal") == ["Recent", "Old", "Never bought"]
 
 
+def test_clicking_the_current_sort_header_flips_it(client, alice, acme):
+    client_for(client, alice)
+    links = client.get(reverse("customer-list"), {"sort": "name"}).context["sort_links"]
+    assert links["name"] == {"sort": "-name", "direction": "asc"}
+    assert links["created"] == {"sort": "-created", "direction": ""}
+    links = client.get(reverse("customer-list"), {"sort": "-name"}).context["sort_links"]
+    assert links["name"] == {"sort": "name", "direction": "desc"}
+
+
 def test_list_owner_filter_offers_only_the_team(client, alice, bob, charlie):
     form = client_for(client, alice).get(reverse("customer-list")).context["form"]
     assert set(form.fields["owner"].queryset) == {alice, bob}
