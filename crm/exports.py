@@ -24,6 +24,8 @@ CHUNK_SIZE = 1000
 COLUMNS = ["id", "external_id", "name", "kind", "industry", "size", "region", "owner", "team", "first_deal_date",
            "preferred_channel", "tags", *PERSONAL_FIELDS, "created_at"]
 SEGMENT_COLUMNS = ["tier", "health_score"]
+# Column widths (characters) in the XLSX, in COLUMNS order, then the segment columns.
+XLSX_WIDTHS = [8, 14, 30, 8, 14, 14, 12, 12, 12, 12, 10, 20, 16, 24, 22, 30, 17, 12, 10]
 
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 _FORMULA_START = ("=", "@", "\t", "\r")
@@ -128,8 +130,13 @@ def xlsx_write(rows: Iterable[list], file) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Customers")[:31])
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     bold = Font(bold=True)
     first = True
     for row in rows:

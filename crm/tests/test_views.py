@@ -79,6 +79,16 @@ def test_the_404_page_is_translated(client, charlie, acme):
     assert "页面不存在" in response.content.decode()
 
 
+def test_the_500_page_stands_alone_and_is_translated(rf):
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override("zh-hans"):
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "出错了" in response.content.decode()
+
+
 def test_customer_list_shows_only_the_users_scope(client, charlie, acme, southwind):
     response = client_for(client, charlie).get(reverse("customer-list"))
     body = response.content.decode()
