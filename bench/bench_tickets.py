@@ -158,7 +158,7 @@ def load_closed(*, customers: int, closed: int, events_per_ticket: int) -> float
         created = "timestamptz '2024-06-15 00:00+08' + (i::float / %d) * interval '728 days'" % closed
         cur.execute(insert_select(Ticket, source=f"(SELECT i, {created} AS c FROM generate_series(1, {closed})"
                                                  " AS g(i)) AS s", values={
-            "number": "'C' || i", "customer_id": f"1 + (i * 7919) % {customers}", "subject": "'Bench closed ' || i",
+            "number": "'C' || i", "customer_id": f"1 + (i::bigint * 7919) % {customers}", "subject": "'Bench closed ' || i",
             "category": "(ARRAY['product','technical','service','invoice','billing','complaint','other'])"
                         "[1 + i % 7]",
             "is_complaint": "i % 7 = 5", "urgency": "'normal'", "channel": "'phone'", "status": "'closed'",

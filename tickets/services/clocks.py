@@ -44,20 +44,50 @@ def _store(ticket: Ticket, state: sla.TicketSla) -> None:
     ticket.sla_check_at = state.next_check_at if ticket.status in OPEN_STATUSES else None
 
 
-def _escalate(ticket: Ticket, clock: str, due_at: dt.datetime, now: dt.datetime) -> None:
+def _escalate(ticket: Ticket, now: dt.datetime, notices: dict) -> None:
+    """Raise the ticket in every queue and collect who hears of it: the
+    department supervisor and the assignee."""
     ticket.escalation_level = min(MAX_ESCALATION, ticket.escalation_level + 1)
     ticket.escalated_at = now
-    recipients = {}
     if ticket.department_id and ticket.department.supervisor_id:
-        recipients[ticket.department.supervisor_id] = ticket.department.supervisor
+        notices.setdefault(ticket.department.supervisor_id, (ticket.department.supervisor, []))
     if ticket.assignee_id:
-        recipients[ticket.assignee_id] = ticket.assignee
-    title = _("SLA breach on ticket %(number)s: %(clock)s") % {"number": ticket.number,
-                                                                "clock": Clock(clock).label}
-    body = _("%(subject)s — due %(due)s.") % {"subject": ticket.subject, "due": due_at.isoformat()}
-    url = reverse("tickets:detail", args=[ticket.pk])
-    for user in recipients.values():
+        notices.setdefault(ticket.assignee_id, (ticket.assignee, []))
+
+
+def _notify(notices: dict, now: dt.datetime) -> None:
+    """One notification per recipient per settle: a single breach names its ticket;
+    a storm of them (many tickets breaching in one scan batch) becomes one digest
+    linking to the breached queue, instead of hundreds of e-mails."""
+    for user, items in notices.values():
+        if len(items) == 1:
+            ticket, clock, due_at = items[0]
+            title = _("SLA breach on ticket %(number)s: %(clock)s") % {"number": ticket.number,
+                                                                        "clock": Clock(clock).label}
+            body = _("%(subject)s — due %(due)s.") % {"subject": ticket.subject, "due": due_at.isoformat()}
+            url = reverse("tickets:detail", args=[ticket.pk])
+        else:
+            title = _("%(count)d SLA breaches on your tickets") % {"count": len(items)}
+            body = "\n".join(f"{t.number} · {Clock(c).label} · {t.subject}" for t, c, _due in items[:50])
+            url = reverse("tickets:queue") + "?scope=all&breached=on"
         notification_create(recipient=user, kind="sla_breach", title=title, body=body, url=url, now=now)
+
+
+def sla_store_many(tickets: list[Ticket]) -> None:
+    """Save SLA_FIELDS of many tickets in one statement (UPDATE … FROM VALUES on
+    PostgreSQL; Django's CASE-based bulk_update elsewhere)."""
+    if not tickets:
+        return
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, SLA_FIELDS)
+        return
+    rows = ", ".join(["(%s, %s::timestamptz, %s::timestamptz, %s::smallint, %s::timestamptz)"] * len(tickets))
+    params = [v for t in tickets for v in (t.pk, t.sla_due_at, t.sla_check_at, t.escalation_level, t.escalated_at)]
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} AS t SET sla_due_at = v.due, sla_check_at = v.chk, "
+                       f"escalation_level = v.lvl, escalated_at = v.esc FROM (VALUES {rows}) "
+                       f"AS v(id, due, chk, lvl, esc) WHERE t.id = v.id", params)
 
 
 def sla_settle_many(*, tickets: Iterable[Ticket], now: dt.datetime) -> tuple[dict[int, sla.TicketSla], set]:
@@ -71,20 +101,26 @@ def sla_settle_many(*, tickets: Iterable[Ticket], now: dt.datetime) -> tuple[dic
     wanted = [(t.pk, c.clock, c.due_at) for t in tickets for c in states[t.pk].clocks.values() if c.overdue]
     inserted = breaches_insert_once(rows=wanted, now=now)
     new_events = []
+    notices: dict = {}
     by_pk = {t.pk: t for t in tickets}
+    note = _("recorded at %(now)s") % {"now": now.isoformat()}
     for ticket_id, clock, due_at in wanted:
         if (ticket_id, clock) not in inserted:
-            continue
+            continue  # another scanner recorded (and escalated) it
         ticket = by_pk[ticket_id]
-        event = SlaEvent(ticket=ticket, clock=clock, kind=SlaEvent.Kind.BREACHED, at=due_at,
-                         note=_("recorded at %(now)s") % {"now": now.isoformat()})
-        new_events.append(event)
-        _escalate(ticket, clock, due_at, now)
+        new_events.append(SlaEvent(ticket=ticket, clock=clock, kind=SlaEvent.Kind.BREACHED, at=due_at, note=note))
+        _escalate(ticket, now, notices)
+        for user_id in {ticket.department.supervisor_id if ticket.department_id else None, ticket.assignee_id}:
+            if user_id in notices:
+                notices[user_id][1].append((ticket, clock, due_at))
     SlaEvent.objects.bulk_create(new_events)
-    touched = {e.ticket_id for e in new_events}
+    _notify(notices, now)
+    added: dict[int, list[SlaEvent]] = {}
+    for e in new_events:
+        added.setdefault(e.ticket_id, []).append(e)
     for ticket in tickets:
-        if ticket.pk in touched:
-            events = [*ticket.sla_events.all(), *(e for e in new_events if e.ticket_id == ticket.pk)]
+        if ticket.pk in added:
+            events = [*ticket.sla_events.all(), *added[ticket.pk]]
             states[ticket.pk] = ticket_sla_state(ticket=ticket, now=now, events=events)
         _store(ticket, states[ticket.pk])
     return states, inserted
@@ -111,7 +147,7 @@ def sla_breach_scan(*, now: dt.datetime, batch_size: int = 500) -> dict:
             prefetch_related_objects(batch, Prefetch("sla_events", queryset=SlaEvent.objects.order_by("at", "id")),
                                      "sla_calendar__hours", "sla_calendar__holidays")
             _states, inserted = sla_settle_many(tickets=batch, now=now)
-            Ticket.objects.bulk_update(batch, SLA_FIELDS)
+            sla_store_many(batch)
             checked += len(batch)
             recorded += len(inserted)
             escalated += len({ticket_id for ticket_id, _clock in inserted})

@@ -348,3 +348,13 @@ def test_the_demo_hook_makes_a_few_hundred_realistic_tickets_deterministically(m
     assert SlaBreach.objects.exists()
     assert Department.objects.get(code="technical").supervisor.username == "lead"
     assert "tickets" in summary
+
+
+def test_a_breach_storm_sends_each_person_one_digest_not_one_notice_per_ticket(acme, sam, lena, technical, now):
+    tickets = [make_ticket(customer=acme, actor=sam, now=now, assignee=sam) for _ in range(5)]
+    assert scan(now + 10 * MIN)["breaches_recorded"] == 5
+    notices = Notification.objects.filter(kind="sla_breach")
+    assert sorted(notices.values_list("recipient__username", flat=True)) == ["lena", "sam"]
+    for n in notices:
+        assert n.title == "5 SLA breaches on your tickets"
+        assert all(t.number in n.body for t in tickets)
