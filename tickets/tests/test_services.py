@@ -358,3 +358,26 @@ def test_a_breach_storm_sends_each_person_one_digest_not_one_notice_per_ticket(a
     for n in notices:
         assert n.title == "5 SLA breaches on your tickets"
         assert all(t.number in n.body for t in tickets)
+
+
+def test_a_policy_with_a_business_calendar_counts_only_business_hours_over_a_weekend_and_holiday(acme, sam):
+    from zoneinfo import ZoneInfo
+
+    from tickets.models import BusinessCalendar, BusinessHours, Holiday, SlaPolicy
+
+    office = BusinessCalendar.objects.create(name="Office", timezone="Asia/Shanghai")
+    for weekday in range(5):
+        BusinessHours.objects.create(calendar=office, weekday=weekday, start=dt.time(9), end=dt.time(18))
+    Holiday.objects.create(calendar=office, date=dt.date(2026, 6, 22), name="Holiday Monday")
+    SlaPolicy.objects.filter(urgency="normal", tier="").update(calendar=office)
+    sh = ZoneInfo("Asia/Shanghai")
+    friday_evening = dt.datetime(2026, 6, 19, 17, 55, tzinfo=sh)
+    ticket = make_ticket(customer=acme, actor=sam, now=friday_evening)
+    tuesday = dt.datetime(2026, 6, 23, 9, 0, tzinfo=sh)
+    scan(tuesday + 4 * MIN)
+    assert breaches(ticket) == []
+    scan(tuesday + 5 * MIN)
+    assert breaches(ticket) == ["first_response"]
+    state = selectors.ticket_sla_state(ticket=selectors.ticket_list_for_user(user=sam).get(pk=ticket.pk),
+                                       now=tuesday)
+    assert state["commitment"].due_at == dt.datetime(2026, 6, 23, 10, 55, tzinfo=sh)
