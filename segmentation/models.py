@@ -114,8 +114,7 @@ class SegmentHistory(models.Model):
 
     # No database FK (the ORM still cascades): a per-row FK trigger would cost more
     # than the rest of a million-row history insert, and the recompute only writes
-    # ids it has just read from crm_customer. The unique (customer, as_of) index
-    # serves lookups by customer.
+    # ids it has just read from crm_customer.
     customer = models.ForeignKey("crm.Customer", on_delete=models.CASCADE, related_name="segment_history",
                                  verbose_name=_("customer"), db_constraint=False, db_index=False)
     as_of = models.DateField(_("as of"))
@@ -129,7 +128,9 @@ class SegmentHistory(models.Model):
         verbose_name = _("segment history")
         verbose_name_plural = _("segment history")
         constraints = [
-            models.UniqueConstraint(fields=["customer", "as_of"], name="segment_history_unique_customer_as_of"),
+            # as_of first: a recompute appends one date's rows at the end of the index
+            # instead of touching every customer's page.
+            models.UniqueConstraint(fields=["as_of", "customer"], name="segment_history_unique_as_of_customer"),
         ]
         indexes = [models.Index(fields=["as_of", "tier"])]
 

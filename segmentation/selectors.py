@@ -40,10 +40,10 @@ def day_start(day: date) -> datetime:
 
 
 _INPUTS_SQL = """
-SELECT c.id AS customer_id, c.first_deal_date, c.created_at,
+SELECT c.id AS customer_id, c.first_deal_date, {created_on} AS created_on,
        t.last_tx_on, t.first_purchase_on, t.last_purchase_on, t.purchases, t.spend, t.purchases_recent,
        t.purchases_prior, t.net_spend_lifetime, t.due, t.paid_on_time,
-       i.last_interaction_at, i.interactions_recent, i.open_objections
+       i.last_interaction_on, i.interactions_recent, i.open_objections
 FROM crm_customer c
 LEFT JOIN (
     SELECT customer_id,
@@ -70,7 +70,7 @@ LEFT JOIN (
 ) t ON t.customer_id = c.id
 LEFT JOIN (
     SELECT customer_id,
-           MAX(occurred_at) AS last_interaction_at,
+           {last_interaction} AS last_interaction_on,
            SUM(CASE WHEN occurred_at >= %(contact_start)s THEN 1 ELSE 0 END) AS interactions_recent,
            SUM(CASE WHEN is_objection AND (objection_resolved_at IS NULL OR objection_resolved_at >= %(as_of_end)s)
                     THEN 1 ELSE 0 END) AS open_objections
@@ -105,19 +105,30 @@ def segment_inputs(*, as_of: date, params: SegmentSettings, lo: int, hi: int) ->
         "half_start": as_of - timedelta(days=window // 2), "as_of_end": as_of_end,
         "contact_start": as_of_end - timedelta(days=analytics.CONTACT_LOOKBACK_DAYS), "lo": lo, "hi": hi,
     }
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        # Local calendar days computed by the database.
+        sql = _INPUTS_SQL.format(created_on="(c.created_at AT TIME ZONE %(tz)s)::date",
+                                 last_interaction="(MAX(occurred_at) AT TIME ZONE %(tz)s)::date")
+        sql_params["tz"] = django_settings.TIME_ZONE
+    else:
+        sql = _INPUTS_SQL.format(created_on="c.created_at", last_interaction="MAX(occurred_at)")
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgresql:
             # COPY streams the rows as CSV: far cheaper than building a tuple per row.
             raw_cursor = cursor.cursor
-            query = raw_cursor.mogrify(_INPUTS_SQL, sql_params).decode()
+            query = raw_cursor.mogrify(sql, sql_params).decode()
             buf = io.StringIO()
             raw_cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
             buf.seek(0)
             raw = pd.read_csv(buf)
         else:
-            cursor.execute(_INPUTS_SQL, sql_params)
+            cursor.execute(sql, sql_params)
             columns = [c[0] for c in cursor.description]
             raw = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+            # SQLite returns UTC timestamps: local days here.
+            raw["created_on"] = _local_dates(raw["created_on"])
+            raw["last_interaction_on"] = _local_dates(raw["last_interaction_on"])
     return _shape_inputs(raw)
 
 
@@ -127,22 +138,27 @@ def _local_dates(values: pd.Series) -> pd.Series:
     return stamps.dt.tz_convert(django_settings.TIME_ZONE).dt.tz_localize(None).dt.normalize()
 
 
+def _dates(values: pd.Series) -> pd.Series:
+    """ISO date strings (COPY) or date objects (SQLite) to datetime64; NaT where missing."""
+    return pd.to_datetime(values, format="ISO8601")
+
+
 def _shape_inputs(raw: pd.DataFrame) -> pd.DataFrame:
     if raw.empty:
         return analytics.empty_inputs()
     df = pd.DataFrame({"customer_id": raw["customer_id"].astype("int64")})
-    created_on = _local_dates(raw["created_at"])
-    first_deal = pd.to_datetime(raw["first_deal_date"])
-    first_purchase = pd.to_datetime(raw["first_purchase_on"])
+    created_on = _dates(raw["created_on"])
+    first_deal = _dates(raw["first_deal_date"])
+    first_purchase = _dates(raw["first_purchase_on"])
     # First deal; without one, creation — or an earlier first purchase (imported history).
     df["customer_since"] = first_deal.fillna(pd.concat([first_purchase, created_on], axis=1).min(axis=1))
-    df["last_tx_on"] = pd.to_datetime(raw["last_tx_on"])
-    df["last_purchase_on"] = pd.to_datetime(raw["last_purchase_on"])
+    df["last_tx_on"] = _dates(raw["last_tx_on"])
+    df["last_purchase_on"] = _dates(raw["last_purchase_on"])
     for c in _INT_COLUMNS:
         df[c] = pd.to_numeric(raw[c]).fillna(0).astype("int64")
     df["spend"] = pd.to_numeric(raw["spend"]).fillna(0.0).astype("float64")
     df["net_spend_lifetime"] = pd.to_numeric(raw["net_spend_lifetime"]).fillna(0.0).astype("float64")
-    df["last_interaction_on"] = _local_dates(raw["last_interaction_at"])
+    df["last_interaction_on"] = _dates(raw["last_interaction_on"])
     df["last_ticket_on"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     df["open_complaints"] = 0
     df["satisfaction"] = float("nan")
