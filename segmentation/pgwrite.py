@@ -185,6 +185,9 @@ def current_swap(*, as_of: date, now: datetime, params) -> None:
         # Fire deferred FK checks queued earlier in this transaction: a table with
         # pending trigger events cannot be dropped.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # A long reader must not stall everyone queued behind the swap's lock: give
+        # up instead (the job fails, the previous result stays).
+        cursor.execute("SET LOCAL lock_timeout = '30s'")
         cursor.execute("SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
                        "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f', 'c') "
                        "ORDER BY contype = 'f', conname", [TABLE])

@@ -3,6 +3,8 @@ the settings page and the one-click contact from the follow-up queue."""
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # pg_advisory_xact_lock key: one recompute writes at a time.
 RECOMPUTE_LOCK_KEY = 7_301_001
+_LOCAL_WRITE_LOCK = threading.Lock()
 CHUNK_IDS = 250_000  # customer ids per aggregation query (bounds the rows in flight)
 
 SEGMENT_COLUMNS = [
@@ -74,7 +77,10 @@ def segments_recompute(*, as_of: date, job_id: int | None = None, now: datetime 
                                           started_at=timezone.now())
     try:
         result = segments_score(as_of=as_of, chunk_ids=chunk_ids, reasons=connection.vendor != "postgresql")
-        with transaction.atomic():
+        # PostgreSQL serialises writers with an advisory lock inside _write; SQLite
+        # (the embedded mode) with its database write lock across processes and
+        # this lock within one (its shared-cache table locks do not wait).
+        with _LOCAL_WRITE_LOCK if connection.vendor != "postgresql" else nullcontext(), transaction.atomic():
             counts = _write(result, as_of=as_of, now=now)
             RecomputeJob.objects.filter(pk=job.pk).update(
                 status=RecomputeJob.Status.DONE, customers=len(result), counts=counts, finished_at=timezone.now(),
