@@ -32,7 +32,6 @@ class Plan:
     followups: pd.DataFrame
 
 
-
 def _pick(rng, items, n, p=None):
     return np.asarray(items, dtype=object)[rng.choice(len(items), n, p=p)]
 
