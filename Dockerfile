@@ -1,5 +1,11 @@
 # The CRM image: gunicorn (web), Celery worker and Celery beat all run from it
 # (see docker-compose.yml). Production settings; secrets come from the environment.
+# Browser assets (Chart.js) come from npm, pinned by package-lock.json; no CDN.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,6 +20,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+COPY --from=assets /assets/node_modules/chart.js /app/node_modules/chart.js
 # Static files are collected into the image (whitenoise serves them). The
 # values below exist only for this build step; the real ones come at run time.
 RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
