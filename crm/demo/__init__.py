@@ -32,6 +32,7 @@ __all__ = ["CHUNK_SIZE", "DEMO_PASSWORD", "DEMO_SOURCE", "DEMO_USERS", "LoadResu
 DEMO_PASSWORD = "demo-pass-2026"
 TEAM_EAST, TEAM_SOUTH = "华东", "华南"
 CHUNK_SIZE = 50_000
+TRUNCATE_ABOVE = 20_000
 # username, role, team, display name, what the login is for
 DEMO_USERS = [
     ("admin", Role.ADMIN, None, "管理员", "admin: all teams, Django admin at /admin/"),
@@ -72,11 +73,13 @@ def demo_exists() -> bool:
 def demo_delete() -> int:
     """Delete the demo customers and everything that cascades from them.
 
-    On PostgreSQL, when every customer is a demo customer, the customer tables
-    and every table referencing them are truncated (deleting a million rows one
-    by one through the ORM's cascade would take hours)."""
+    Above TRUNCATE_ABOVE demo customers on PostgreSQL, when every customer is a
+    demo customer, the customer tables and every table referencing them are
+    truncated instead (the ORM's cascade over a million customers would take
+    hours); rows of those tables with no customer at all go too."""
     count = Customer.objects.filter(source=DEMO_SOURCE).count()
-    if connection.vendor == "postgresql" and not Customer.objects.exclude(source=DEMO_SOURCE).exists():
+    if (connection.vendor == "postgresql" and count > TRUNCATE_ABOVE
+            and not Customer.objects.exclude(source=DEMO_SOURCE).exists()):
         tables = ", ".join(m._meta.db_table for m in (Customer, Contact, Transaction, Interaction, FollowUp))
         with connection.cursor() as cursor:
             if connection.in_atomic_block:

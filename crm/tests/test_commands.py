@@ -192,6 +192,15 @@ def test_demo_reset_keeps_customers_that_are_not_demo_data(no_app_hooks, alice, 
     assert Customer.objects.filter(source=demo.DEMO_SOURCE).count() == 10
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE path is PostgreSQL only")
+def test_demo_reset_of_a_large_demo_truncates_on_postgresql(no_app_hooks, monkeypatch):
+    monkeypatch.setattr(demo, "TRUNCATE_ABOVE", 10)
+    load(n=20)
+    load(n=15, seed=9, reset=True)
+    assert Customer.objects.count() == 15
+    assert Transaction.objects.filter(customer__source=demo.DEMO_SOURCE).count() == Transaction.objects.count()
+
+
 def _fake_hook(monkeypatch, app: str, calls: list, with_bulk: bool):
     module = types.ModuleType(f"{app}.demo")
     if with_bulk:

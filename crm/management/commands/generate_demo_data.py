@@ -9,8 +9,9 @@ same seed, size and --as-of give the same data. On PostgreSQL it loads with
 COPY (a million customers in minutes); elsewhere with bulk_create.
 
 It refuses to run when demo customers exist unless --reset is given, which
-deletes them first (and on PostgreSQL, when every customer is demo data,
-truncates the customer tables and every table referencing them).
+deletes them first (on PostgreSQL, above 20,000 demo customers and when every
+customer is demo data, by truncating the customer tables and every table that
+references them). --if-empty does nothing when any customer exists.
 
 Demo hooks of the other apps
 ----------------------------
