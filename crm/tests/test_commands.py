@@ -228,6 +228,9 @@ def test_demo_calls_each_app_hook_after_the_crm_data_and_prints_its_summary(monk
     assert "tickets: tickets made 3 things" in out and "surveys: surveys made 2 things" in out
 
 
-def test_demo_hooks_of_the_real_apps_run_without_error():
+def test_demo_hooks_of_the_real_apps_run_and_report():
     out = load(n=15, seed=3)
     assert "CRM: 15 customers" in out
+    present = [app for app in command.HOOK_APPS if getattr(command._hook_module(app), "demo_generate", None)]
+    for app in present:
+        assert f"\n{app}: " in out, app
