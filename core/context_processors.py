@@ -7,7 +7,7 @@ def navigation(request):
     if not user or not user.is_authenticated:
         return {}
     return {
-        "nav_items": nav_for(user),
+        "nav_items": nav_for(user, path=request.path),
         "nav_is_admin": roles.is_admin(user),
         "nav_is_lead": roles.is_team_lead(user) or roles.is_admin(user),
         "nav_unread_notifications": user.notifications.filter(read_at__isnull=True).count(),

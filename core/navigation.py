@@ -19,7 +19,8 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
 ]
 
 
-def nav_for(user) -> list[dict]:
+def nav_for(user, *, path: str = "") -> list[dict]:
+    """The menu for this user; the entry whose URL is the longest prefix of ``path`` is current."""
     items = []
     for name, label, who in NAV_ITEMS:
         if who == "staff" and roles.is_support(user):
@@ -30,5 +31,8 @@ def nav_for(user) -> list[dict]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"name": name, "url": url, "label": label})
+        items.append({"name": name, "url": url, "label": label, "current": False})
+    matches = [i for i in items if path.startswith(i["url"])]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["current"] = True
     return items

@@ -21,7 +21,15 @@ FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
+# Our apps come first so their translations and templates win over Django's
+# (e.g. admin's "Add" / "Created" would otherwise shadow our wording).
 INSTALLED_APPS = [
+    "core",
+    "crm",
+    "segmentation",
+    "tickets",
+    "surveys",
+    "reviews",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -36,12 +44,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "core",
-    "crm",
-    "segmentation",
-    "tickets",
-    "surveys",
-    "reviews",
 ]
 
 MIDDLEWARE = [
