@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from tickets.models import OPEN_STATUSES, Category, Clock, SlaBreach, Status, Ticket, Urgency
+from tickets.models import OPEN_STATUSES, Category, Clock, SlaBreach, SlaTimer, Status, Ticket, Urgency
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -27,7 +27,7 @@ class TicketFilter(django_filters.FilterSet):
         # Recorded breaches, plus open tickets whose next unrecorded due time has
         # passed (the scan records them within a minute): current at read time.
         breached = Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk")))) | Q(
-            status__in=OPEN_STATUSES, sla_check_at__lte=timezone.now())
+            Exists(SlaTimer.objects.filter(ticket=OuterRef("pk"), check_at__lte=timezone.now())))
         return queryset.filter(breached) if value else queryset.exclude(breached)
 
 

@@ -18,7 +18,7 @@ from core.services import audit_reveal_record
 from tickets import selectors, services
 from tickets.forms import (AssignForm, CloseForm, CommitForm, QueueForm, QuickTicketForm, ReopenForm, ReplyForm,
                            ResolveForm, TicketCreateForm, VersionForm, apply_service_error)
-from tickets.models import OPEN_STATUSES, Clock, SlaBreach, Status
+from tickets.models import OPEN_STATUSES, Clock, SlaBreach, SlaTimer, Status
 
 PAGE_SIZE = 50
 URGENCY_RANK = Case(When(urgency="critical", then=Value(0)), When(urgency="urgent", then=Value(1)), default=Value(2),
@@ -51,7 +51,8 @@ def queue(request):
                                          department_id=department.pk if department else None)
     now = timezone.now()
     if data.get("breached"):
-        qs = qs.filter(Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk")))) | Q(sla_check_at__lte=now))
+        qs = qs.filter(Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"))))
+                       | Q(Exists(SlaTimer.objects.filter(ticket=OuterRef("pk"), check_at__lte=now))))
     sort = data.get("sort") or "sla"
     page = Paginator(qs.order_by(*SORTS[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()

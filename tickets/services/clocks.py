@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from core.services import notification_create
 from tickets import sla
-from tickets.models import OPEN_STATUSES, Clock, SlaBreach, SlaEvent, Ticket
+from tickets.models import OPEN_STATUSES, Clock, SlaBreach, SlaEvent, SlaTimer, Ticket
 from tickets.selectors import ticket_sla_state
 
-SLA_FIELDS = ["sla_due_at", "sla_check_at", "escalation_level", "escalated_at"]
+SLA_FIELDS = ["sla_due_at", "escalation_level", "escalated_at"]
 # Escalation raises a ticket in every queue; capped so the queue order stays meaningful.
 MAX_ESCALATION = 4
 
@@ -39,9 +39,19 @@ def breaches_insert_once(*, rows: list[tuple[int, str, dt.datetime]], now: dt.da
         return {(int(t), c) for t, c in cursor.fetchall()}
 
 
-def _store(ticket: Ticket, state: sla.TicketSla) -> None:
-    ticket.sla_due_at = state.next_due_at
-    ticket.sla_check_at = state.next_check_at if ticket.status in OPEN_STATUSES else None
+def check_at(ticket: Ticket, state: sla.TicketSla) -> dt.datetime | None:
+    """When the scan must next look at the ticket (None: never, while nothing changes)."""
+    return state.next_check_at if ticket.status in OPEN_STATUSES else None
+
+
+def timers_store(items: list[tuple[int, dt.datetime | None]]) -> None:
+    """Upsert the SlaTimer of each (ticket id, check_at); delete it where there is nothing to watch."""
+    keep = [SlaTimer(ticket_id=pk, check_at=at) for pk, at in items if at is not None]
+    drop = [pk for pk, at in items if at is None]
+    if keep:
+        SlaTimer.objects.bulk_create(keep, update_conflicts=True, unique_fields=["ticket"], update_fields=["check_at"])
+    if drop:
+        SlaTimer.objects.filter(ticket_id__in=drop).delete()
 
 
 def _escalate(ticket: Ticket, now: dt.datetime, notices: dict) -> None:
@@ -73,26 +83,27 @@ def _notify(notices: dict, now: dt.datetime) -> None:
         notification_create(recipient=user, kind="sla_breach", title=title, body=body, url=url, now=now)
 
 
-def sla_store_many(tickets: list[Ticket]) -> None:
-    """Save SLA_FIELDS of many tickets in one statement (UPDATE … FROM VALUES on
-    PostgreSQL; Django's CASE-based bulk_update elsewhere)."""
+def escalations_store(tickets: list[Ticket]) -> None:
+    """Save escalation_level/escalated_at of many tickets in one statement (UPDATE …
+    FROM VALUES on PostgreSQL, Django's bulk_update elsewhere). Neither column is
+    indexed, so PostgreSQL can update in place (HOT) however big the table is."""
     if not tickets:
         return
     if connection.vendor != "postgresql":
-        Ticket.objects.bulk_update(tickets, SLA_FIELDS)
+        Ticket.objects.bulk_update(tickets, ["escalation_level", "escalated_at"])
         return
-    rows = ", ".join(["(%s, %s::timestamptz, %s::timestamptz, %s::smallint, %s::timestamptz)"] * len(tickets))
-    params = [v for t in tickets for v in (t.pk, t.sla_due_at, t.sla_check_at, t.escalation_level, t.escalated_at)]
+    rows = ", ".join(["(%s, %s::smallint, %s::timestamptz)"] * len(tickets))
+    params = [v for t in tickets for v in (t.pk, t.escalation_level, t.escalated_at)]
     table = connection.ops.quote_name(Ticket._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} AS t SET sla_due_at = v.due, sla_check_at = v.chk, "
-                       f"escalation_level = v.lvl, escalated_at = v.esc FROM (VALUES {rows}) "
-                       f"AS v(id, due, chk, lvl, esc) WHERE t.id = v.id", params)
+        cursor.execute(f"UPDATE {table} AS t SET escalation_level = v.lvl, escalated_at = v.esc "
+                       f"FROM (VALUES {rows}) AS v(id, lvl, esc) WHERE t.id = v.id", params)
 
 
 def sla_settle_many(*, tickets: Iterable[Ticket], now: dt.datetime) -> tuple[dict[int, sla.TicketSla], set]:
-    """Record every clock overdue at ``now`` (once), escalate the new breaches and
-    refresh the tickets' sla_due_at/sla_check_at in memory (callers save SLA_FIELDS).
+    """Record every clock overdue at ``now`` (once) and escalate the new breaches
+    (escalation fields changed in memory: callers save them). Returns each ticket's
+    state after the recording, and the (ticket id, clock) pairs inserted.
 
     Precondition: the caller holds the tickets' row locks and their ``sla_events``
     (and calendar) are prefetched or loadable."""
@@ -122,34 +133,36 @@ def sla_settle_many(*, tickets: Iterable[Ticket], now: dt.datetime) -> tuple[dic
         if ticket.pk in added:
             events = [*ticket.sla_events.all(), *added[ticket.pk]]
             states[ticket.pk] = ticket_sla_state(ticket=ticket, now=now, events=events)
-        _store(ticket, states[ticket.pk])
     return states, inserted
 
 
 def sla_breach_scan(*, now: dt.datetime, batch_size: int = 500) -> dict:
     """Record and escalate every SLA breach due by ``now``. Run every minute by beat.
 
-    Reads only open tickets whose next unrecorded due time has come, through the
-    partial index on sla_check_at (its cost does not grow with closed history).
-    Each batch locks its rows with SKIP LOCKED, so two scanners split the work,
-    and the unique (ticket, clock) constraint makes any overlap a no-op."""
-    candidates = list(Ticket.objects.filter(status__in=OPEN_STATUSES, sla_check_at__lte=now)
-                      .order_by("sla_check_at", "pk").values_list("pk", flat=True))
+    Reads the SlaTimer rows due by ``now`` (one per open ticket with a clock to
+    watch, indexed by check_at) and writes back only timers, escalations and the
+    append-only breach/event/notification rows: its cost does not grow with the
+    closed history. Each batch locks its tickets with SKIP LOCKED, so two scanners
+    split the work, and the unique (ticket, clock) constraint makes any overlap a no-op."""
+    candidates = list(SlaTimer.objects.filter(check_at__lte=now).order_by("check_at", "ticket_id")
+                      .values_list("ticket_id", flat=True))
     checked = recorded = escalated = 0
     for i in range(0, len(candidates), batch_size):
         with transaction.atomic():
             batch = list(Ticket.objects.select_for_update(skip_locked=True, of=("self",))
                          .filter(pk__in=candidates[i:i + batch_size], status__in=OPEN_STATUSES,
-                                 sla_check_at__lte=now)
+                                 sla_timer__check_at__lte=now)
                          .select_related("department__supervisor", "assignee", "sla_calendar"))
             if not batch:
                 continue
             prefetch_related_objects(batch, Prefetch("sla_events", queryset=SlaEvent.objects.order_by("at", "id")),
                                      "sla_calendar__hours", "sla_calendar__holidays")
-            _states, inserted = sla_settle_many(tickets=batch, now=now)
-            sla_store_many(batch)
+            states, inserted = sla_settle_many(tickets=batch, now=now)
+            timers_store([(t.pk, check_at(t, states[t.pk])) for t in batch])
+            touched = {ticket_id for ticket_id, _clock in inserted}
+            escalations_store([t for t in batch if t.pk in touched])
             checked += len(batch)
             recorded += len(inserted)
-            escalated += len({ticket_id for ticket_id, _clock in inserted})
+            escalated += len(touched)
     return {"candidates": len(candidates), "checked": checked, "breaches_recorded": recorded,
             "tickets_escalated": escalated}

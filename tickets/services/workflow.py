@@ -26,7 +26,7 @@ from tickets.models import (OPEN_STATUSES, Category, Channel, Clock, Department,
                             TicketMessage, Urgency)
 from tickets.selectors import (can_import_history, customer_tier, department_for_category, sla_policy_for,
                                ticket_sla_state)
-from tickets.services.clocks import SLA_FIELDS, sla_settle_many
+from tickets.services.clocks import SLA_FIELDS, check_at, sla_settle_many, timers_store
 
 REPEAT_WINDOW = dt.timedelta(days=30)
 EDITABLE_FIELDS = ("subject", "description", "category", "is_complaint", "urgency", "channel", "department",
@@ -78,10 +78,10 @@ class _Edit:
         t = self.ticket
         state = ticket_sla_state(ticket=t, now=self.now, events=list(t.sla_events.order_by("at", "id")))
         t.sla_due_at = state.next_due_at
-        t.sla_check_at = state.next_check_at if t.status in OPEN_STATUSES else None
         t.version += 1
         t.updated_at = self.now
         t.save(update_fields=sorted({*self.fields, *SLA_FIELDS, "version", "updated_at"}))
+        timers_store([(t.pk, check_at(t, state))])
 
 
 def _lock(pk: int) -> Ticket:

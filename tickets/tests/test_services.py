@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from core.models import Notification
 from tickets import selectors, services
-from tickets.models import Department, RoutingRule, SlaBreach, SlaEvent, Status, Ticket
+from tickets.models import Department, RoutingRule, SlaBreach, SlaEvent, SlaTimer, Status, Ticket
 from tickets.tests.factories import make_ticket
 
 MIN = dt.timedelta(minutes=1)
@@ -195,8 +195,7 @@ def test_waiting_on_the_customer_pauses_every_clock_across_midnight_and_again(ac
 def test_a_paused_ticket_is_not_scanned(acme, sam, now):
     ticket = make_ticket(customer=acme, actor=sam, now=now)
     services.ticket_wait(ticket=ticket, actor=sam, now=now + MIN)
-    ticket.refresh_from_db()
-    assert ticket.sla_check_at is None
+    assert not SlaTimer.objects.filter(ticket=ticket).exists()
     assert scan(now + 3 * H)["candidates"] == 0
 
 
@@ -205,7 +204,7 @@ def test_resolving_stops_every_clock_and_close_takes_satisfaction(acme, sam, now
     services.ticket_resolve(ticket=ticket, actor=sam, resolution="Replaced the roller", now=now + 5 * MIN)
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED and ticket.first_response_at == now + 5 * MIN
-    assert ticket.sla_check_at is None
+    assert not SlaTimer.objects.filter(ticket=ticket).exists()
     with pytest.raises(ValidationError) as err:
         services.ticket_close(ticket=ticket, actor=sam, satisfaction=6, now=now + H)
     assert "satisfaction" in err.value.message_dict
@@ -381,3 +380,12 @@ def test_a_policy_with_a_business_calendar_counts_only_business_hours_over_a_wee
     state = selectors.ticket_sla_state(ticket=selectors.ticket_list_for_user(user=sam).get(pk=ticket.pk),
                                        now=tuesday)
     assert state["commitment"].due_at == dt.datetime(2026, 6, 23, 10, 55, tzinfo=sh)
+
+
+def test_the_scan_moves_the_timer_to_the_next_unrecorded_clock(acme, sam, now):
+    ticket = make_ticket(customer=acme, actor=sam, now=now)
+    assert SlaTimer.objects.get(ticket=ticket).check_at == now + 10 * MIN
+    scan(now + 10 * MIN)
+    assert SlaTimer.objects.get(ticket=ticket).check_at == now + 2 * H
+    ticket.refresh_from_db()
+    assert ticket.sla_due_at == now + 10 * MIN  # the queue still sorts it by its overdue clock
