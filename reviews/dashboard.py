@@ -1,5 +1,5 @@
 """What the dashboards show, read from the snapshots (computed and stored when a
-snapshot is missing) plus two small live reads (overdue follow-ups, nothing else)."""
+snapshot is missing) plus one live grouped read: overdue follow-ups by owner."""
 from __future__ import annotations
 
 import datetime as dt
@@ -30,41 +30,27 @@ def dashboard_scope(*, user, team_id: int | None) -> tuple[Scope, bool]:
     return Scope(owner_id=user.pk), True
 
 
-def _snapshot(kind: str, scope: Scope, as_of: dt.date, now: dt.datetime) -> dict | None:
-    """Latest stored distribution on or before as_of; owner scopes (small) and
-    missing snapshots are computed now (team/all ones are stored)."""
-    if scope.owner_id is None:
-        snap = (DashboardSnapshot.objects.filter(kind=kind, scope_key=scope.key, as_of__lte=as_of)
-                .order_by("-as_of").first())
-        if snap is None:
-            snapshots.dashboard_snapshots_store(scope=scope, as_of=as_of, now=now)
-            snap = (DashboardSnapshot.objects.filter(kind=kind, scope_key=scope.key, as_of__lte=as_of)
-                    .order_by("-as_of").first())
-        return snap.data if snap else None
-    if kind == DashboardSnapshot.Kind.VALUE_ENGAGEMENT:
-        return snapshots._value_engagement(scope=scope)
-    if kind == DashboardSnapshot.Kind.TICKET_CATEGORIES:
-        from reviews.metrics import month_period
-
-        return snapshots._ticket_categories(scope=scope, period=month_period(as_of))
-    if kind == DashboardSnapshot.Kind.TOP_AT_RISK:
-        return snapshots._top_at_risk(scope=scope)
-    return None
+def _ensure_snapshots(scope: Scope, as_of: dt.date, now: dt.datetime) -> None:
+    """Team and company snapshots come from the nightly job; when they are missing
+    (and for a personal dashboard, when they are not from today) they are computed
+    and stored now, so later views read them."""
+    qs = DashboardSnapshot.objects.filter(scope_key=scope.key, kind=DashboardSnapshot.Kind.TIER_MIX)
+    qs = qs.filter(as_of=as_of) if scope.owner_id is not None else qs.filter(as_of__lte=as_of)
+    if not qs.exists():
+        snapshots.dashboard_snapshots_store(scope=scope, as_of=as_of, now=now)
 
 
-def _tier_trend(scope: Scope, as_of: dt.date, now: dt.datetime) -> list[tuple[dt.date, dict]]:
+def _snapshot(kind: str, scope: Scope, as_of: dt.date) -> dict | None:
+    """The latest stored distribution on or before as_of."""
+    snap = (DashboardSnapshot.objects.filter(kind=kind, scope_key=scope.key, as_of__lte=as_of)
+            .order_by("-as_of").only("data").first())
+    return snap.data if snap else None
+
+
+def _tier_trend(scope: Scope, as_of: dt.date) -> list[tuple[dt.date, dict]]:
     periods = snapshots.month_periods(as_of=as_of)
-    if scope.owner_id is not None:
-        today = timezone.localtime(now).date()
-        return [(p.start, snapshots._tier_mix(scope=scope, day=min(p.end, as_of), today=today) or {})
-                for p in periods]
     rows = {s.as_of: s.data for s in DashboardSnapshot.objects.filter(
         kind=DashboardSnapshot.Kind.TIER_MIX, scope_key=scope.key, as_of__gte=periods[0].start, as_of__lte=as_of)}
-    if not rows:
-        snapshots.dashboard_snapshots_store(scope=scope, as_of=as_of, now=now)
-        rows = {s.as_of: s.data for s in DashboardSnapshot.objects.filter(
-            kind=DashboardSnapshot.Kind.TIER_MIX, scope_key=scope.key, as_of__gte=periods[0].start,
-            as_of__lte=as_of)}
     out = []
     for p in periods:
         days = [d for d in rows if p.start <= d <= p.end]
@@ -92,7 +78,8 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
                      "unit": UNIT_LABELS.get(m.unit, m.unit), "previous": series[key][-2].value})
     charts = []
     tiers = tier_choices()
-    trend = _tier_trend(scope, as_of, now)
+    _ensure_snapshots(scope, as_of, now)
+    trend = _tier_trend(scope, as_of)
     charts.append(_chart("tier-trend", _("Tier mix by month"), "bar", [d.strftime("%Y-%m") for d, _x in trend],
                          [{"label": str(label), "data": [mix.get(t, 0) for _d, mix in trend]} for t, label in tiers],
                          ))
@@ -103,7 +90,7 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
         for k in ("churn_rate", "repurchase_rate")]))
     charts.append(_chart("sla-trend", _("SLA compliance (%)"), "line", months, [
         {"label": str(CATALOGUE["sla_compliance"].name), "data": [s.value for s in series["sla_compliance"]]}]))
-    categories = _snapshot(DashboardSnapshot.Kind.TICKET_CATEGORIES, scope, as_of, now) or {}
+    categories = _snapshot(DashboardSnapshot.Kind.TICKET_CATEGORIES, scope, as_of) or {}
     try:
         from tickets.models import Category
 
@@ -114,13 +101,13 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
     charts.append(_chart("ticket-categories", _("Tickets by category this month"), "bar",
                          [str(cat_labels.get(k, k)) for k in cat_keys],
                          [{"label": _("Tickets"), "data": [categories[k] for k in cat_keys]}]))
-    grid_data = _snapshot(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, scope, as_of, now)
+    grid_data = _snapshot(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, scope, as_of)
     bands = [b for b, _low in snapshots.ENGAGEMENT_BANDS]
     grid = None
     if grid_data is not None:
         grid = [{"value": v, "cells": [{"engagement": e, "count": grid_data.get(f"{v}:{e}", 0)} for e in bands]}
                 for v in VALUE_TIERS]
     overdue = selectors.overdue_followups_by_owner(customers_q=scope.customer_q("customer__"), now=now)
-    at_risk = (_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of, now) or {}).get("rows", [])
+    at_risk = (_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of) or {}).get("rows", [])
     return {"scope": scope, "personal": personal, "as_of": as_of, "kpis": kpis, "charts": charts, "grid": grid,
             "bands": bands, "overdue": overdue, "at_risk": at_risk}
