@@ -112,7 +112,8 @@ class RoutingForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    # The blank choice lets the formset's empty extra row stay unchanged (and be skipped).
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=[("", "—"), *Urgency.choices])
     tier = forms.ChoiceField(label=_("Customer tier"), required=False)
     first_response_minutes = forms.IntegerField(label=_("First response (minutes)"), min_value=1)
     commitment_minutes = forms.IntegerField(label=_("Solution or committed time (minutes)"), min_value=1)

@@ -23,6 +23,7 @@ from tickets.models import OPEN_STATUSES, Clock, SlaBreach, SlaTimer, Status
 PAGE_SIZE = 50
 URGENCY_RANK = Case(When(urgency="critical", then=Value(0)), When(urgency="urgent", then=Value(1)), default=Value(2),
                     output_field=IntegerField())
+URGENCY_ORDER = {"normal": 0, "urgent": 1, "critical": 2}
 SORTS = {
     # Escalated tickets rise to the top; then least time left (breached first).
     "sla": ["-escalation_level", F("sla_due_at").asc(nulls_last=True), "created_at", "id"],
@@ -240,7 +241,8 @@ def ticket_settings(request):
                           users=users)
     initial = [{"urgency": p.urgency, "tier": p.tier, "first_response_minutes": p.first_response_minutes,
                 "commitment_minutes": p.commitment_minutes, "update_minutes": p.update_minutes,
-                "calendar": p.calendar_id} for p in SlaPolicy.objects.all()]
+                "calendar": p.calendar_id}
+               for p in sorted(SlaPolicy.objects.all(), key=lambda p: (URGENCY_ORDER.get(p.urgency, 9), p.tier))]
     policies = PolicyFormSet(request.POST if section == "policies" else None, initial=initial, prefix="policy")
     if section == "routing" and routing.is_valid():
         with transaction.atomic():

@@ -168,3 +168,22 @@ def test_the_department_queue_defaults_to_the_department_the_user_supervises(acm
     make_ticket(customer=acme, actor=sam, now=now, subject="Screen broken", category="product")
     html = client_for(lena).get("/tickets/?scope=department").content.decode()
     assert "Bill too high" in html and "Screen broken" not in html
+
+
+def test_saving_the_policy_table_unchanged_with_its_empty_extra_row_works(lena, now, frozen):
+    import re
+
+    from tickets.models import SlaPolicy
+
+    c = client_for(lena)
+    html = c.get("/tickets/settings/").content.decode()
+    data = {"section": "policies"}
+    for name, value in re.findall(r'name="(policy-[^"]+)"[^>]*value="([^"]*)"', html):
+        data[name] = value
+    for name, value in re.findall(r'<select name="(policy-\d+-[a-z_]+)"[^>]*>.*?<option value="([^"]*)"[^>]*selected',
+                                  html, re.S):
+        data[name] = value
+    assert data["policy-TOTAL_FORMS"] == "4"
+    r = c.post("/tickets/settings/", data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert SlaPolicy.objects.count() == 3
