@@ -80,12 +80,10 @@ class CustomerSegment(models.Model):
     class Meta:
         verbose_name = _("customer segment")
         verbose_name_plural = _("customer segments")
-        indexes = [
-            models.Index(fields=["tier"]),
-            models.Index(fields=["value_tier"]),
-            models.Index(fields=["rfm_segment"]),
-            models.Index(fields=["next_contact_due"]),
-        ]
+        # No index on tier, value tier or RFM segment: a handful of values each, so a
+        # filter on one reads a large share of the table anyway, and every recompute
+        # would rebuild them.
+        indexes = [models.Index(fields=["next_contact_due"])]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.tier} ({self.as_of})"
@@ -128,9 +126,8 @@ class SegmentHistory(models.Model):
         verbose_name = _("segment history")
         verbose_name_plural = _("segment history")
         constraints = [
-            # as_of first: a recompute appends one date's rows at the end of the index
-            # instead of touching every customer's page.
-            models.UniqueConstraint(fields=["as_of", "customer"], name="segment_history_unique_as_of_customer"),
+            # customer first: also the index of "this customer's tier on a day" lookups.
+            models.UniqueConstraint(fields=["customer", "as_of"], name="segment_history_unique_customer_as_of"),
         ]
         indexes = [models.Index(fields=["as_of", "tier"])]
 

@@ -213,6 +213,7 @@ def current_swap(*, as_of: date, now: datetime, params) -> None:
                 cursor.execute(f'ALTER TABLE {TABLE} VALIDATE CONSTRAINT "{name}"')
             else:
                 cursor.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for definition in indexes:
             cursor.execute(definition)
         cursor.execute(f"ANALYZE {TABLE}")
@@ -225,7 +226,7 @@ def history_upsert(*, as_of: date, now: datetime, params) -> None:
             f"SELECT s.customer_id, %(as_of)s::date, {_TIER}, (%(value_tiers)s::text[])[s.value_code], "
             "s.health_score, (%(rfm_segments)s::text[])[s.rfm_code] "
             f"FROM {STAGE} s ORDER BY s.customer_id "
-            "ON CONFLICT (as_of, customer_id) DO UPDATE SET tier = EXCLUDED.tier, value_tier = EXCLUDED.value_tier, "
+            "ON CONFLICT (customer_id, as_of) DO UPDATE SET tier = EXCLUDED.tier, value_tier = EXCLUDED.value_tier, "
             "health_score = EXCLUDED.health_score, rfm_segment = EXCLUDED.rfm_segment "
             "WHERE (h.tier, h.value_tier, h.health_score, h.rfm_segment) IS DISTINCT FROM "
             "(EXCLUDED.tier, EXCLUDED.value_tier, EXCLUDED.health_score, EXCLUDED.rfm_segment)",

@@ -153,7 +153,7 @@ def _write_history(frame: pd.DataFrame, *, as_of: date, now: datetime, params) -
     for start in range(0, len(rows), 1000):
         SegmentHistory.objects.bulk_create(
             [SegmentHistory(**r) for r in rows[start:start + 1000]], update_conflicts=True,
-            unique_fields=["as_of", "customer"], update_fields=["tier", "value_tier", "health_score", "rfm_segment"])
+            unique_fields=["customer", "as_of"], update_fields=["tier", "value_tier", "health_score", "rfm_segment"])
 
 
 def _write_orm(frame: pd.DataFrame, *, replace_current: bool) -> int:
