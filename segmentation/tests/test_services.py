@@ -240,3 +240,33 @@ def test_demo_hook_segments_today_and_three_month_ends(alice, make_customer, now
     assert sorted(SegmentHistory.objects.values_list("as_of", flat=True)) == [
         days_ago(0).replace(month=3, day=31), days_ago(0).replace(month=4, day=30),
         days_ago(0).replace(month=5, day=31), AS_OF]
+
+
+def test_the_postgresql_table_swap_keeps_every_constraint_and_index(alice, make_customer, now):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the table swap is the PostgreSQL writer")
+
+    def shape():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+                           "WHERE conrelid = 'segmentation_customersegment'::regclass AND contype <> 'n' ORDER BY 1")
+            constraints = cursor.fetchall()
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes "
+                           "WHERE tablename = 'segmentation_customersegment' ORDER BY 1")
+            return constraints, cursor.fetchall()
+
+    c = customer_since(make_customer, owner=alice, name="C", days=300)
+    buy(c, days=3)
+    before = shape()
+    services.segments_recompute(as_of=AS_OF, now=now)
+    services.segments_recompute(as_of=AS_OF, now=now)
+    assert shape() == before
+    # The foreign key still guards the table.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("UPDATE segmentation_customersegment SET customer_id = 999999")
