@@ -107,7 +107,7 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
     if grid_data is not None:
         grid = [{"value": v, "cells": [{"engagement": e, "count": grid_data.get(f"{v}:{e}", 0)} for e in bands]}
                 for v in VALUE_TIERS]
-    overdue = selectors.overdue_followups_by_owner(customers_q=scope.customer_q("customer__"), now=now)
+    overdue = selectors.overdue_followups_by_owner(scope=scope, now=now)
     at_risk = (_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of) or {}).get("rows", [])
     return {"scope": scope, "personal": personal, "as_of": as_of, "kpis": kpis, "charts": charts, "grid": grid,
             "bands": bands, "overdue": overdue, "at_risk": at_risk}
