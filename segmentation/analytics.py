@@ -225,7 +225,8 @@ def value_tiers(spend: pd.Series, *, params) -> pd.Series:
 
 
 def membership(net_spend_lifetime: pd.Series, *, params) -> pd.DataFrame:
-    points = np.floor(net_spend_lifetime.fillna(0).clip(lower=0)).astype("int64")
+    # Round to the cent first: the sums arrive as floats (9999.999999999998 is 10,000.00).
+    points = np.floor(net_spend_lifetime.fillna(0).clip(lower=0).round(2)).astype("int64")
     level = np.select(
         [points >= params.platinum_points, points >= params.gold_points, points >= params.silver_points],
         [3, 2, 1], default=0)

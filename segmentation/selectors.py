@@ -48,22 +48,19 @@ FROM crm_customer c
 LEFT JOIN (
     SELECT customer_id,
            MAX(occurred_on) AS last_tx_on,
-           MIN(CASE WHEN kind = 'purchase' THEN occurred_on END) AS first_purchase_on,
-           MAX(CASE WHEN kind = 'purchase' AND occurred_on > %(window_start)s THEN occurred_on END) AS last_purchase_on,
-           SUM(CASE WHEN kind = 'purchase' AND occurred_on > %(window_start)s THEN 1 ELSE 0 END) AS purchases,
-           CAST(SUM(CASE WHEN occurred_on > %(window_start)s
-                         THEN (CASE WHEN kind = 'purchase' THEN amount ELSE -amount END) ELSE 0 END)
-                AS DOUBLE PRECISION) AS spend,
-           SUM(CASE WHEN kind = 'purchase' AND occurred_on > %(half_start)s THEN 1 ELSE 0 END) AS purchases_recent,
-           SUM(CASE WHEN kind = 'purchase' AND occurred_on > %(window_start)s AND occurred_on <= %(half_start)s
-                    THEN 1 ELSE 0 END) AS purchases_prior,
-           CAST(SUM(CASE WHEN kind = 'purchase' THEN amount ELSE -amount END) AS DOUBLE PRECISION)
-                AS net_spend_lifetime,
-           SUM(CASE WHEN kind = 'purchase' AND due_on > %(window_start)s AND due_on <= %(as_of)s
-                    THEN 1 ELSE 0 END) AS due,
-           SUM(CASE WHEN kind = 'purchase' AND due_on > %(window_start)s AND due_on <= %(as_of)s
-                         AND paid_on IS NOT NULL AND paid_on <= due_on AND paid_on <= %(as_of)s
-                    THEN 1 ELSE 0 END) AS paid_on_time
+           MIN(occurred_on) FILTER (WHERE kind = 'purchase') AS first_purchase_on,
+           MAX(occurred_on) FILTER (WHERE kind = 'purchase' AND occurred_on > %(window_start)s) AS last_purchase_on,
+           COUNT(*) FILTER (WHERE kind = 'purchase' AND occurred_on > %(window_start)s) AS purchases,
+           SUM(CASE WHEN kind = 'purchase' THEN CAST(amount AS DOUBLE PRECISION)
+                    ELSE -CAST(amount AS DOUBLE PRECISION) END) FILTER (WHERE occurred_on > %(window_start)s) AS spend,
+           COUNT(*) FILTER (WHERE kind = 'purchase' AND occurred_on > %(half_start)s) AS purchases_recent,
+           COUNT(*) FILTER (WHERE kind = 'purchase' AND occurred_on > %(window_start)s
+                            AND occurred_on <= %(half_start)s) AS purchases_prior,
+           SUM(CASE WHEN kind = 'purchase' THEN CAST(amount AS DOUBLE PRECISION)
+                    ELSE -CAST(amount AS DOUBLE PRECISION) END) AS net_spend_lifetime,
+           COUNT(*) FILTER (WHERE kind = 'purchase' AND due_on > %(window_start)s AND due_on <= %(as_of)s) AS due,
+           COUNT(*) FILTER (WHERE kind = 'purchase' AND due_on > %(window_start)s AND due_on <= %(as_of)s
+                            AND paid_on <= due_on AND paid_on <= %(as_of)s) AS paid_on_time
     FROM crm_transaction
     WHERE occurred_on <= %(as_of)s AND customer_id >= %(lo)s AND customer_id < %(hi)s
     GROUP BY customer_id
@@ -71,9 +68,9 @@ LEFT JOIN (
 LEFT JOIN (
     SELECT customer_id,
            {last_interaction} AS last_interaction_on,
-           SUM(CASE WHEN occurred_at >= %(contact_start)s THEN 1 ELSE 0 END) AS interactions_recent,
-           SUM(CASE WHEN is_objection AND (objection_resolved_at IS NULL OR objection_resolved_at >= %(as_of_end)s)
-                    THEN 1 ELSE 0 END) AS open_objections
+           COUNT(*) FILTER (WHERE occurred_at >= %(contact_start)s) AS interactions_recent,
+           COUNT(*) FILTER (WHERE is_objection AND (objection_resolved_at IS NULL
+                                                    OR objection_resolved_at >= %(as_of_end)s)) AS open_objections
     FROM crm_interaction
     WHERE occurred_at < %(as_of_end)s AND customer_id >= %(lo)s AND customer_id < %(hi)s
     GROUP BY customer_id

@@ -270,3 +270,12 @@ def test_the_postgresql_table_swap_keeps_every_constraint_and_index(alice, make_
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("UPDATE segmentation_customersegment SET customer_id = 999999")
+
+
+def test_membership_reaches_silver_at_exactly_10000_from_cent_amounts(alice, make_customer, now):
+    c = customer_since(make_customer, owner=alice, name="Cents", days=300)
+    for amount in ("3333.33", "3333.33", "3333.34", "0.10", "0.20"):
+        buy(c, days=10, amount=amount)
+    buy(c, days=5, amount="0.30", kind="refund")
+    services.segments_recompute(as_of=AS_OF, now=now)
+    assert (seg(c).membership_points, seg(c).membership_level) == (10000, "silver")
