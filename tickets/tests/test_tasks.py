@@ -11,7 +11,7 @@ from django.utils import timezone
 from conftest import wait_until
 from core.models import Notification
 from tickets import services
-from tickets.models import Department, SlaBreach, SlaEvent
+from tickets.models import Department, SlaBreach, SlaEvent, Ticket, TicketMessage
 from tickets.tasks import sla_breach_scan
 from tickets.tests.factories import make_ticket
 
@@ -75,3 +75,38 @@ def test_two_scanners_at_once_record_each_breach_once(make_customer, alice, sam,
     # Every breach was announced to its assignee exactly once (digests per scan batch).
     text = " ".join(f"{n.title} {n.body}" for n in Notification.objects.filter(kind="sla_breach"))
     assert all(text.count(t.number) == 1 for t in tickets)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_replying_at_once_lose_no_update(make_customer, alice, sam, bob, now):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    ticket = make_ticket(customer=make_customer(owner=alice), actor=sam, now=now)
+    start = ticket.version
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def reply(user, minute):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            services.ticket_reply(ticket=Ticket.objects.get(pk=ticket.pk), actor=user, body=f"from {user}",
+                                  now=now + dt.timedelta(minutes=minute))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reply, args=(u, m)) for u, m in ((sam, 1), (bob, 2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    ticket.refresh_from_db()
+    assert ticket.version == start + 2  # each change saw the other's (serialised by the row lock)
+    assert TicketMessage.objects.filter(ticket=ticket).count() == 2
+    # One first response, and exactly one restart of the update clock per reply.
+    assert SlaEvent.objects.filter(ticket=ticket, clock="first_response", kind="met").count() == 1
+    assert SlaEvent.objects.filter(ticket=ticket, clock="update", kind="started").count() == 3
