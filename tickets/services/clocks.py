@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.services import notification_create
@@ -74,7 +75,8 @@ def _notify(notices: dict, now: dt.datetime) -> None:
             ticket, clock, due_at = items[0]
             title = _("SLA breach on ticket %(number)s: %(clock)s") % {"number": ticket.number,
                                                                         "clock": Clock(clock).label}
-            body = _("%(subject)s — due %(due)s.") % {"subject": ticket.subject, "due": due_at.isoformat()}
+            body = _("%(subject)s — due %(due)s.") % {
+                "subject": ticket.subject, "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}
             url = reverse("tickets:detail", args=[ticket.pk])
         else:
             title = _("%(count)d SLA breaches on your tickets") % {"count": len(items)}
@@ -114,7 +116,7 @@ def sla_settle_many(*, tickets: Iterable[Ticket], now: dt.datetime) -> tuple[dic
     new_events = []
     notices: dict = {}
     by_pk = {t.pk: t for t in tickets}
-    note = _("recorded at %(now)s") % {"now": now.isoformat()}
+    note = _("recorded at %(now)s") % {"now": timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S")}
     for ticket_id, clock, due_at in wanted:
         if (ticket_id, clock) not in inserted:
             continue  # another scanner recorded (and escalated) it
