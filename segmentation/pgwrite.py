@@ -10,8 +10,9 @@
    table (DROP + RENAME). Writing a new table is several times cheaper than
    updating every row in place, and readers see the old table or the new one:
    a reader that waits on the lock re-resolves the name after the commit.
-3. ``history_upsert``: one INSERT … ON CONFLICT for the history of that as_of;
-   unchanged rows are not rewritten, so a second run writes nothing.
+3. ``history_upsert``: a plain INSERT for a new as_of (the nightly case), else
+   one INSERT … ON CONFLICT that leaves unchanged rows alone, so a second run
+   writes nothing.
 """
 from __future__ import annotations
 
@@ -222,12 +223,18 @@ def current_swap(*, as_of: date, now: datetime, params) -> None:
 
 
 def history_upsert(*, as_of: date, now: datetime, params) -> None:
+    select = (f"SELECT s.customer_id, %(as_of)s::date, {_TIER}, (%(value_tiers)s::text[])[s.value_code], "
+              f"s.health_score, (%(rfm_segments)s::text[])[s.rfm_code] FROM {STAGE} s ORDER BY s.customer_id")
+    columns = "customer_id, as_of, tier, value_tier, health_score, rfm_segment"
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {HISTORY} WHERE as_of = %s)", [as_of])
+        if not cursor.fetchone()[0]:
+            # A new date (the nightly case; the advisory lock keeps it new): a plain append.
+            cursor.execute(f"INSERT INTO {HISTORY} ({columns}) {select}",
+                           _sql_params(as_of=as_of, now=now, params=params))
+            return
         cursor.execute(
-            f"INSERT INTO {HISTORY} AS h (customer_id, as_of, tier, value_tier, health_score, rfm_segment) "
-            f"SELECT s.customer_id, %(as_of)s::date, {_TIER}, (%(value_tiers)s::text[])[s.value_code], "
-            "s.health_score, (%(rfm_segments)s::text[])[s.rfm_code] "
-            f"FROM {STAGE} s ORDER BY s.customer_id "
+            f"INSERT INTO {HISTORY} AS h ({columns}) {select} "
             "ON CONFLICT (customer_id, as_of) DO UPDATE SET tier = EXCLUDED.tier, value_tier = EXCLUDED.value_tier, "
             "health_score = EXCLUDED.health_score, rfm_segment = EXCLUDED.rfm_segment "
             "WHERE (h.tier, h.value_tier, h.health_score, h.rfm_segment) IS DISTINCT FROM "
