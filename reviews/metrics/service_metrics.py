@@ -2,9 +2,9 @@
 Each returns NO_DATA while the data part does not exist or nothing was counted."""
 from __future__ import annotations
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
 
-from core.formulas import DETRACTOR_MAX, PROMOTER_MIN, nps_from_counts, ratio, satisfaction_100_from_overall
+from core.formulas import ratio, satisfaction_100_from_overall
 from reviews import selectors
 from reviews.metrics.base import NO_DATA, MetricValue, Period, Scope, pct, rounded
 
@@ -17,18 +17,12 @@ def _responses(period: Period, scope: Scope):
 
 
 def nps(*, period: Period, scope: Scope) -> MetricValue:
-    """% promoters (9–10) − % detractors (0–6) of survey answers in the period, −100…100."""
-    qs = _responses(period, scope)
-    if qs is None:
+    """% promoters (9–10) − % detractors (0–6) of survey answers in the period, −100…100
+    (surveys.selectors.nps_counts: one aggregate, core.formulas.nps_from_counts)."""
+    counts = selectors.survey_nps_counts(period=period, scope=scope)
+    if counts is None or counts["nps"] is None:
         return NO_DATA
-    c = qs.filter(nps__isnull=False).aggregate(
-        total=Count("id"), promoters=Count("id", filter=Q(nps__gte=PROMOTER_MIN)),
-        detractors=Count("id", filter=Q(nps__lte=DETRACTOR_MAX)))
-    value = nps_from_counts(promoters=c["promoters"], detractors=c["detractors"],
-                            passives=c["total"] - c["promoters"] - c["detractors"])
-    if value is None:
-        return NO_DATA
-    return MetricValue(value, c["promoters"] - c["detractors"], c["total"])
+    return MetricValue(counts["nps"], counts["promoters"] - counts["detractors"], counts["responses"])
 
 
 def avg_satisfaction(*, period: Period, scope: Scope) -> MetricValue:
@@ -58,13 +52,22 @@ def _avg_duration(qs, start_field: str, end_field: str, seconds_per_unit: float)
     return MetricValue(rounded(total_units / c["n"]), rounded(total_units), c["n"])
 
 
+def _ticket_rows(period: Period, scope: Scope) -> list[dict] | None:
+    """tickets.selectors.ticket_rows_for_metrics: tickets created in the period."""
+    return selectors.ticket_rows_for_metrics(period=period, scope=scope)
+
+
 def first_response_minutes(*, period: Period, scope: Scope) -> MetricValue:
     """Average minutes from creation to the first staff response, over tickets created in the period that have one."""
-    qs = _tickets(scope)
-    if qs is None:
+    rows = _ticket_rows(period, scope)
+    if rows is None:
         return NO_DATA
-    qs = qs.filter(created_at__gte=period.start_at, created_at__lt=period.end_at, first_response_at__isnull=False)
-    return _avg_duration(qs, "created_at", "first_response_at", 60.0)
+    minutes = [(r["first_response_at"] - r["created_at"]).total_seconds() / 60.0 for r in rows
+               if r["first_response_at"] is not None]
+    avg = ratio(sum(minutes), len(minutes))
+    if avg is None:
+        return NO_DATA
+    return MetricValue(rounded(avg), rounded(sum(minutes)), len(minutes))
 
 
 def resolution_hours(*, period: Period, scope: Scope) -> MetricValue:
@@ -78,26 +81,19 @@ def resolution_hours(*, period: Period, scope: Scope) -> MetricValue:
 
 def sla_compliance(*, period: Period, scope: Scope) -> MetricValue:
     """Tickets created in the period with no SLA breach recorded on any clock ÷ tickets created in the period."""
-    qs = _tickets(scope)
-    breach = selectors.sla_breach_model()
-    if qs is None or breach is None:
+    rows = _ticket_rows(period, scope)
+    if not rows:
         return NO_DATA
-    qs = qs.filter(created_at__gte=period.start_at, created_at__lt=period.end_at)
-    c = qs.aggregate(n=Count("id"))
-    if not c["n"]:
-        return NO_DATA
-    compliant = qs.filter(~Exists(breach.objects.filter(ticket=OuterRef("pk")))).count()
-    return MetricValue(pct(ratio(compliant, c["n"])), compliant, c["n"])
+    compliant = sum(1 for r in rows if not r["any_breached"])
+    return MetricValue(pct(ratio(compliant, len(rows))), compliant, len(rows))
 
 
 def repeat_complaint_rate(*, period: Period, scope: Scope) -> MetricValue:
     """Complaint tickets created in the period flagged repeat (same customer and
     category within 30 days, flagged by the tickets app) ÷ complaint tickets created in the period."""
-    qs = _tickets(scope)
-    if qs is None:
+    rows = _ticket_rows(period, scope)
+    complaints = [r for r in rows or [] if r["is_complaint"]]
+    if not complaints:
         return NO_DATA
-    c = qs.filter(is_complaint=True, created_at__gte=period.start_at, created_at__lt=period.end_at).aggregate(
-        n=Count("id"), repeats=Count("id", filter=Q(is_repeat=True)))
-    if not c["n"]:
-        return NO_DATA
-    return MetricValue(pct(ratio(c["repeats"], c["n"])), c["repeats"], c["n"])
+    repeats = sum(1 for r in complaints if r["is_repeat"])
+    return MetricValue(pct(ratio(repeats, len(complaints))), repeats, len(complaints))
