@@ -66,7 +66,9 @@ def _tier_mix(*, scope: Scope, day: dt.date, today: dt.date) -> dict | None:
     if history is None or segment is None:
         return None
     latest = history.objects.filter(as_of__lte=day).aggregate(d=Max("as_of"))["d"]
-    if day >= today or latest is None:
+    if day < today and latest is None:
+        return None  # no segment history that far back: unknown, not today's mix
+    if day >= today:
         rows = segment.objects.filter(scope.customer_q("customer__")).values("tier").annotate(n=Count("pk"))
     else:
         rows = history.objects.filter(scope.customer_q("customer__"), as_of=latest).values("tier").annotate(

@@ -73,12 +73,21 @@ def test_lena_creates_a_report_sets_targets_adds_an_action_and_downloads_it(lena
 
 
 def test_the_dashboard_renders_its_charts(lena, history, login_as, live_server, screenshot):
+    from segmentation.services import segments_recompute
+
+    start, end = history
+    segments_recompute(as_of=end, now=timezone.now())  # history for last month's tier mix
+    segments_recompute(as_of=timezone.localdate(), now=timezone.now())
     page = login_as(lena)
     page.goto(f"{live_server.url}/reviews/dashboard/")
     page.wait_for_selector("html[data-charts-ready='1']")
     rendered = page.locator("canvas[data-rendered='1']").count()
     assert rendered >= 3, "Chart.js should draw the trend charts"
     assert page.locator("#value-engagement").is_visible()
+    # The grid's counts add up to the team's four customers and link to the cell's list.
+    counts = [int(a.inner_text()) for a in page.locator("#value-engagement td a").all()]
+    assert sum(counts) == 4
+    assert page.locator("canvas[data-chart='chart-data-tier-trend'][data-rendered='1']").count() == 1
     page.locator("#chart-churn-trend summary").click()
     assert page.locator("#chart-churn-trend table").is_visible()
     screenshot("reviews-dashboard")
