@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.review_detail, name="detail"),
     path("<int:pk>/rows/", views.review_rows_save, name="rows-save"),
     path("<int:pk>/refresh/", views.review_refresh, name="refresh"),
+    path("<int:pk>/status/", views.review_status, name="status"),
     path("<int:pk>/findings/", views.review_finding_add, name="finding-add"),
     path("<int:pk>/findings/<int:finding_id>/delete/", views.review_finding_delete, name="finding-delete"),
     path("<int:pk>/actions/", views.review_action_add, name="action-add"),

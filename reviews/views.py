@@ -146,6 +146,21 @@ def review_refresh(request, pk: int):
 
 @require_POST
 @login_required
+def review_status(request, pk: int):
+    review = selectors.review_editable_for_user(user=request.user, pk=pk)
+    try:
+        services.review_update(review=review, status=request.POST.get("status", ""))
+    except ValidationError as exc:
+        for errs in exc.message_dict.values():
+            for e in errs:
+                messages.error(request, e)
+    else:
+        messages.success(request, _("Status updated."))
+    return redirect("reviews:detail", pk=review.pk)
+
+
+@require_POST
+@login_required
 def review_finding_add(request, pk: int):
     review = selectors.review_editable_for_user(user=request.user, pk=pk)
     form = FindingForm(request.POST)

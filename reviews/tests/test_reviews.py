@@ -363,3 +363,12 @@ def test_api_patch_replaces_targets_and_keeps_actuals_computed(lena, may_data, a
     api.patch(f"/api/v1/reviews/{review.pk}/", {"targets": [{"metric": "repurchase_rate", "actual": 99}]},
               format="json")
     assert review.metric_rows.get(metric="repurchase_rate").actual == 33.33
+
+
+def test_lead_marks_a_report_final_and_alice_cannot(lena, alice, client, now):
+    review = make_review(lena, now)
+    client.force_login(alice)
+    assert client.post(reverse("reviews:status", args=[review.pk]), {"status": "final"}).status_code == 404
+    client.force_login(lena)
+    client.post(reverse("reviews:status", args=[review.pk]), {"status": "final"})
+    assert Review.objects.get(pk=review.pk).status == "final"
