@@ -124,6 +124,7 @@ class Customer(models.Model):
             models.Index(fields=["name"]),
             models.Index(fields=["region"]),
             models.Index(fields=["industry"]),
+            models.Index(fields=["first_deal_date", "id"]),  # list sort by first deal
         ]
 
     def __str__(self) -> str:
@@ -179,7 +180,10 @@ class Transaction(models.Model):
                                     name="transaction_external_id_unique_per_source"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="transaction_amount_not_negative"),
         ]
-        indexes = [models.Index(fields=["customer", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["customer", "occurred_on"]),
+            models.Index(fields=["kind", "occurred_on"]),  # period metrics (repurchase, CLV, activation)
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} ({self.occurred_on})"

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +25,7 @@ from reviews.scoping import metric_scope_for_user
 class MetricCatalogueView(APIView):
     """Every metric of the catalogue: key, names, unit, direction, formula, numerator, denominator."""
 
+    @extend_schema(operation_id="v1_metrics_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response({"results": [metric_describe(m) for m in CATALOGUE.values()]})
 
@@ -44,6 +47,8 @@ class MetricQuerySerializer(serializers.Serializer):
 class MetricValueView(APIView):
     """``?start=&end=`` (default: this month so far) plus scope filters ``team``, ``owner``, ``tier``."""
 
+    @extend_schema(operation_id="v1_metrics_value", parameters=[MetricQuerySerializer],
+                   responses={200: OpenApiTypes.OBJECT})
     def get(self, request, key: str):
         metric = CATALOGUE.get(key)
         if metric is None:
