@@ -202,6 +202,18 @@ _ALL_FIELDS = {
 }
 
 
+# The columns each import type understands, in template order (the template CSV's header row).
+ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "customers": ("name", "external_id", "source", "kind", "industry", "size", "region", "first_deal_date",
+                  "preferred_channel", "tags", "phone", "email", "id_number", "address", "birthday", "notes"),
+    "contacts": ("customer_external_id", "name", "title", "phone", "email", "is_primary"),
+    "transactions": ("customer_external_id", "external_id", "source", "kind", "amount", "occurred_on", "due_on",
+                     "paid_on", "notes"),
+    "interactions": ("customer_external_id", "occurred_at", "channel", "summary", "feedback", "next_action",
+                     "next_action_due", "is_objection"),
+}
+
+
 def _dedup_key(entity: str, data: dict) -> tuple | None:
     if data.get("external_id"):
         return ("ext", data.get("source", ""), data["external_id"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm import views
+from crm import import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,10 @@ urlpatterns = [
     path("customers/new/", views.customer_create, name="customer-create"),
     path("customers/export.csv", views.customer_export_csv, name="customer-export-csv"),
     path("customers/export.xlsx", views.customer_export_xlsx, name="customer-export-xlsx"),
+    path("customers/import/", import_views.customer_import, name="customer-import"),
+    path("customers/import/template/<str:entity>.csv", import_views.customer_import_template,
+         name="customer-import-template"),
+    path("customers/import/<str:token>/", import_views.customer_import_preview, name="customer-import-preview"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer-edit"),
     path("customers/<int:pk>/contacts/new/", views.contact_create, name="contact-create"),
