@@ -22,6 +22,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("reviews/", include("reviews.urls")),
     path("s/", include("surveys.public_urls")),  # public survey answer pages (no login)
+    path("manage/", include("crm.manage_urls")),
     path("", include("core.urls")),
     path("", include("crm.urls")),
 ]

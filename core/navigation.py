@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import roles
 
-# (url name, label, who sees it: "all" | "staff" (not support) | "lead" (team lead/admin) | "support")
+# (url name, label, who sees it: "all" | "staff" (not support) | "lead" (team lead/admin) | "admin")
 NAV_ITEMS: list[tuple[str, object, str]] = [
     ("customer-list", _("Customers"), "all"),
     ("segmentation:follow-ups", _("My follow-ups"), "staff"),
@@ -26,6 +26,8 @@ def nav_for(user, *, path: str = "") -> list[dict]:
         if who == "staff" and roles.is_support(user):
             continue
         if who == "lead" and not (roles.is_team_lead(user) or roles.is_admin(user)):
+            continue
+        if who == "admin" and not roles.is_admin(user):
             continue
         try:
             url = reverse(name)

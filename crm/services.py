@@ -194,3 +194,11 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
 def team_get_or_create(*, name: str) -> Team:
     team, _created = Team.objects.get_or_create(name=name)
     return team
+
+
+@transaction.atomic
+def team_rename(*, team: Team, name: str) -> Team:
+    team.name = name
+    team.full_clean()
+    team.save(update_fields=["name"])
+    return team
