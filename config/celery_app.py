@@ -21,6 +21,9 @@ app.conf.beat_schedule["surveys-snapshots"] = {"task": "surveys.tasks.survey_sna
 # segmentation: recompute every customer's tier, RFM, health and cadence nightly.
 app.conf.beat_schedule["segmentation-recompute-nightly"] = {"task": "segmentation.recompute_nightly",
                                                             "schedule": crontab(hour=2, minute=30)}
+# segmentation: each manager's and lead's digest of overdue follow-ups, once a morning.
+app.conf.beat_schedule["segmentation-followup-digests"] = {"task": "segmentation.followup_digests",
+                                                           "schedule": crontab(hour=8, minute=0)}
 # reviews: metric and dashboard snapshots nightly (after the segment recompute); the
 # monthly review drafts on the 1st (once per team and month); action reminders daily.
 app.conf.beat_schedule["reviews-metric-snapshots"] = {"task": "reviews.metric_snapshots_rebuild",

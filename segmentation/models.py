@@ -242,3 +242,16 @@ class RecomputeJob(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.as_of} {self.status}"
+
+
+class FollowUpDigest(models.Model):
+    """One row per user and day a follow-up digest was sent: the claim that makes
+    the daily digest idempotent (two workers, a redelivered task: one notification)."""
+
+    user = models.ForeignKey("crm.User", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    items = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="followup_digest_once_per_day")]

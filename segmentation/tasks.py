@@ -21,3 +21,11 @@ def segments_recompute_task(job_id: int) -> str:
 def segments_recompute_nightly_task() -> str:
     """Nightly: today's segments for every customer."""
     return services.segments_recompute(as_of=timezone.localdate(), now=timezone.now()).status
+
+
+@shared_task(name="segmentation.followup_digests")
+def followup_digests_task() -> int:
+    """Morning digest of overdue follow-ups (once per user and day)."""
+    from segmentation.digest import followup_digests_send
+
+    return followup_digests_send(today=timezone.localdate(), now=timezone.now())
