@@ -2,28 +2,7 @@
 from django.db import migrations
 from django.utils import timezone
 
-QUESTIONS = [
-    # kind, dimension, zh, en, help_zh, help_en, required
-    ("rating", "quality", "产品/服务质量", "Product/service quality",
-     "1=非常不满意,10=非常满意", "1 = very dissatisfied, 10 = very satisfied", True),
-    ("rating", "speed", "响应速度", "Response speed",
-     "1=非常不满意,10=非常满意", "1 = very dissatisfied, 10 = very satisfied", True),
-    ("rating", "resolution", "问题解决效果", "Problem resolution",
-     "1=非常不满意,10=非常满意", "1 = very dissatisfied, 10 = very satisfied", True),
-    ("rating", "care", "客户关怀体验", "Customer care experience",
-     "1=非常不满意,10=非常满意", "1 = very dissatisfied, 10 = very satisfied", True),
-    ("rating", "overall", "整体满意度", "Overall satisfaction",
-     "1=非常不满意,10=非常满意", "1 = very dissatisfied, 10 = very satisfied", True),
-    ("nps", "", "您有多大可能将我们的产品/服务推荐给朋友或同事?",
-     "How likely are you to recommend our product/service to a friend or colleague?",
-     "0=完全不可能,10=极大可能", "0 = not at all likely, 10 = extremely likely", True),
-    ("text", "reason", "推荐原因(若≥7分)/不推荐原因(若≤6分)",
-     "Why would you (7 or more) or would you not (6 or less) recommend us?", "", "", False),
-    ("text", "suggestions", "改进建议:您希望我们在哪些方面进行优化?",
-     "Suggestions: what should we improve?", "", "", False),
-    ("contact", "", "联系方式(选填):若需进一步沟通,请留下您的联系方式",
-     "Contact (optional): leave your phone or e-mail if you would like us to get back to you", "", "", False),
-]
+from surveys.defaults import QUESTIONS  # one list for the migration and survey_default_ensure
 
 
 def forwards(apps, schema_editor):
