@@ -97,3 +97,26 @@ def trend_alerts(counts: pd.DataFrame, *, baseline_weeks: int = BASELINE_WEEKS, 
                          "baseline": round(float(baseline.loc[w, cat]), 2)} for w in last]
             alerts.append({"category": cat, "week_start": counts.index[-1], "evidence": evidence})
     return alerts
+
+
+def feedback_priority_scores(rows: list[dict]) -> list[dict]:
+    """Feedback priority (DESIGN "Tickets": weighs affected customers and affected
+    contract value). Pure: no database, no clock.
+
+    rows: one per category, each with ``customers`` (distinct affected customers)
+    and ``value`` (their contract value, CNY; Decimal or number). Returns the rows,
+    each with a ``score`` added, most important first::
+
+        score = 100 × (0.5 × customers ÷ max customers + 0.5 × value ÷ max value)
+
+    the maxima taken over the given categories. When no category has any value the
+    value half is 0 for all, so they still rank by customers. Ties are broken by
+    value, then customers, then category code. Scores are rounded to 0.1."""
+    max_customers = max((float(r["customers"]) for r in rows), default=0.0)
+    max_value = max((float(r["value"]) for r in rows), default=0.0)
+    scored = []
+    for r in rows:
+        customers_part = float(r["customers"]) / max_customers if max_customers > 0 else 0.0
+        value_part = max(float(r["value"]), 0.0) / max_value if max_value > 0 else 0.0
+        scored.append({**r, "score": round(100.0 * (0.5 * customers_part + 0.5 * value_part), 1)})
+    return sorted(scored, key=lambda r: (-r["score"], -float(r["value"]), -r["customers"], str(r["category"])))

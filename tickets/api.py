@@ -3,7 +3,7 @@ service or selector, render."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -134,6 +134,30 @@ class TicketMessageSerializer(serializers.ModelSerializer):
         fields = ["id", "ticket", "author", "from_customer", "public", "body", "created_at"]
 
 
+class FeedbackPriorityQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False, help_text="Day of the figures (default: today, local time).")
+    window_days = serializers.IntegerField(required=False, default=90, min_value=1, max_value=366,
+                                           help_text="Tickets created in this many days up to as_of count too.")
+
+
+class FeedbackPriorityRowSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    label = serializers.CharField()
+    open = serializers.IntegerField(help_text="Open tickets of the category.")
+    tickets = serializers.IntegerField(help_text="Tickets counted: open, or created in the window.")
+    customers = serializers.IntegerField(help_text="Distinct affected customers.")
+    value = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                     help_text="Affected contract value (CNY): the customers' purchases − refunds "
+                                               "in the 365 days up to as_of.")
+    score = serializers.FloatField(help_text="0–100: 50 × customers ÷ max customers + 50 × value ÷ max value.")
+
+
+class FeedbackPrioritySerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    window_days = serializers.IntegerField()
+    results = FeedbackPriorityRowSerializer(many=True)
+
+
 def _conflict(exc: services.TicketConflict) -> Response:
     return Response({"detail": str(exc), "version": exc.current_version}, status=status.HTTP_409_CONFLICT)
 
@@ -254,6 +278,24 @@ class TicketViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         return self._transition(AssignSerializer, services.ticket_assign)
+
+
+    @extend_schema(
+        summary="Feedback priority by category",
+        description="Per ticket category over the caller's tickets (open, or created in the last window_days days): "
+                    "open tickets, distinct affected customers, their contract value and a 0–100 priority score; "
+                    "most important first.",
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, description="Day of the figures (default: today)."),
+                    OpenApiParameter("window_days", OpenApiTypes.INT, description="Window in days (1–366, default 90).")],
+        responses={200: FeedbackPrioritySerializer})
+    @action(detail=False, methods=["get"], url_path="feedback-priority", filter_backends=[], pagination_class=None)
+    def feedback_priority(self, request):
+        params = FeedbackPriorityQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        as_of = params.validated_data.get("as_of") or timezone.localdate(timezone.now())
+        window_days = params.validated_data["window_days"]
+        rows = selectors.feedback_priority(user=request.user, as_of=as_of, window_days=window_days)
+        return Response(FeedbackPrioritySerializer({"as_of": as_of, "window_days": window_days, "results": rows}).data)
 
 
 class SlaBreachSerializer(serializers.ModelSerializer):

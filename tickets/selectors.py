@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Window
+from decimal import Decimal
+
+from django.db.models import (Case, Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value,
+                              When, Window)
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,8 +23,10 @@ from django.utils import timezone
 from core import roles
 from core.formulas import satisfaction_100_from_ticket
 from crm.models import Customer, User
+from crm.models import Transaction
 from tickets import sla
-from tickets.models import (OPEN_STATUSES, BusinessCalendar, Clock, Department, RoutingRule, SlaBreach, SlaEvent,
+from tickets.analytics import feedback_priority_scores
+from tickets.models import (OPEN_STATUSES, BusinessCalendar, Category, Clock, Department, RoutingRule, SlaBreach, SlaEvent,
                             SlaPolicy, Ticket, TicketMessage, TrendAlert, WeeklySummary)
 
 # --- scope -------------------------------------------------------------------------------------------------
@@ -149,6 +154,57 @@ def department_list() -> QuerySet[Department]:
 
 def staff_for_assignment() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("username")
+
+
+CONTRACT_VALUE_DAYS = 365
+
+
+def feedback_priority(*, user, as_of: dt.date, window_days: int = 90) -> list[dict]:
+    """Feedback priority per ticket category, most important first (DESIGN "Tickets").
+
+    Tickets considered: those the user may see (``ticket_scope_for_user``) that are
+    open now, or were created in the ``window_days`` days up to the end of ``as_of``
+    (local time); tickets created after ``as_of`` are not counted. Per category:
+
+    * ``open`` — open tickets among them;
+    * ``tickets`` — all of them (open, or created in the window);
+    * ``customers`` — distinct affected customers (a customer with two tickets counts once);
+    * ``value`` — affected contract value (CNY): the sum over those customers of their
+      net spend, purchases − refunds (crm.Transaction) dated in the 365 days up to and
+      including ``as_of``; a customer whose refunds exceed purchases counts as 0;
+    * ``score`` — 0–100 from ``tickets.analytics.feedback_priority_scores``.
+
+    Two queries whatever the number of categories or customers: one GROUP BY
+    (category, customer) over the tickets, one GROUP BY customer over their
+    transactions (customers as a subquery); merged in memory."""
+    end = _end_of_day(as_of)
+    window_start = end - dt.timedelta(days=window_days)
+    tickets = ticket_scope_for_user(user=user).filter(created_at__lt=end).filter(
+        Q(status__in=OPEN_STATUSES) | Q(created_at__gte=window_start))
+    pairs = list(tickets.values("category", "customer_id")
+                 .annotate(n=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUSES))).order_by())
+    if not pairs:
+        return []
+    signed = Case(When(kind=Transaction.Kind.REFUND, then=-F("amount")), default=F("amount"),
+                  output_field=DecimalField(max_digits=16, decimal_places=2))
+    spend = dict(Transaction.objects
+                 .filter(customer_id__in=tickets.values("customer_id"),
+                         occurred_on__gt=as_of - dt.timedelta(days=CONTRACT_VALUE_DAYS), occurred_on__lte=as_of)
+                 .values("customer_id").annotate(net=Sum(signed, default=Value(Decimal("0"))))
+                 .order_by().values_list("customer_id", "net"))
+    by_category: dict[str, dict] = {}
+    for p in pairs:
+        row = by_category.setdefault(p["category"], {"category": p["category"], "open": 0, "tickets": 0,
+                                                     "customers": 0, "value": Decimal("0")})
+        row["open"] += p["open"]
+        row["tickets"] += p["n"]
+        row["customers"] += 1  # one pair per (category, customer): distinct
+        row["value"] += max(Decimal(spend.get(p["customer_id"]) or 0), Decimal("0"))
+    labels = dict(Category.choices)
+    rows = feedback_priority_scores(list(by_category.values()))
+    for r in rows:
+        r["label"] = labels.get(r["category"], r["category"])
+    return rows
 
 
 def weekly_summary_list(*, limit: int = 12) -> QuerySet[WeeklySummary]:

@@ -208,6 +208,7 @@ def weekly(request):
         "summaries": selectors.weekly_summary_list(),
         "alerts": selectors.trend_alert_list(),
         "can_run": can_run,
+        "priority": selectors.feedback_priority(user=request.user, as_of=timezone.localdate(timezone.now())),
     })
 
 

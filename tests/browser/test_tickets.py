@@ -82,3 +82,26 @@ def test_an_account_manager_opens_a_ticket_from_the_customer_page(alice, make_cu
     assert "Technical support" in page.locator("#ticket-props").inner_text()
     assert page.locator("#clock-first_response [data-due]").count() == 1
     screenshot("tickets-created")
+
+
+def test_a_team_lead_reads_the_feedback_priority_in_chinese(lena, tickets, make_customer, alice, sam, login_as,
+                                                           live_server, screenshot):
+    from crm.models import Transaction
+
+    acme = tickets[0].customer
+    Transaction.objects.create(customer=acme, kind="purchase", amount="120000", occurred_on=timezone.localdate())
+    other = make_customer(owner=alice, name="Beta Office")
+    Transaction.objects.create(customer=other, kind="purchase", amount="8000", occurred_on=timezone.localdate())
+    services.ticket_create(actor=sam, customer=other, subject="Paper tray broken", category="product",
+                           now=timezone.now())
+    page = login_as(lena, lang="zh-hans")
+    page.goto(f"{live_server.url}/tickets/weekly/")
+    table = page.locator("#feedback-priority")
+    assert table.locator("h2").inner_text() == "反馈优先级"
+    rows = table.locator("tbody tr")
+    # product: 2 customers, 128,000 → 100; billing: 1 customer, 120,000 → 25 + 46.9 = 71.9
+    assert rows.nth(0).get_attribute("data-category") == "product"
+    assert "128,000.00" in rows.nth(0).inner_text()
+    assert "71.9" in rows.nth(1).inner_text()
+    table.scroll_into_view_if_needed()
+    screenshot("tickets-feedback-priority-zh")
