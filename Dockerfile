@@ -23,7 +23,8 @@ COPY . .
 COPY --from=assets /assets/node_modules/chart.js /app/node_modules/chart.js
 # Static files are collected into the image (whitenoise serves them). The
 # values below exist only for this build step; the real ones come at run time.
-RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+RUN python bin/compile_messages.py \
+    && SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
         python manage.py collectstatic --no-input -v 0 \
     && useradd --create-home --uid 10001 crm \
     && mkdir -p /app/var \

@@ -18,3 +18,4 @@ if [ ! -d node_modules/chart.js ] && [ -f package-lock.json ] && command -v npm 
   npm ci --omit=dev --no-audit --no-fund --loglevel=error || echo "npm ci failed: charts will show as tables" >&2
 fi
 export PATH="$PWD/.venv/bin:$PATH"
+python bin/compile_messages.py -q
