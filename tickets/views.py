@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
@@ -115,10 +116,12 @@ ACTIONS = {
     "reopen": (ReopenForm, services.ticket_reopen),
     "assign": (AssignForm, services.ticket_assign),
 }
+# Lazy: this table is built at import time, the message is shown in the reader's language.
 DONE = {
-    "reply": _("Message added."), "commit": _("Resolution time committed."), "wait": _("Waiting for the customer."),
-    "resume": _("Work resumed."), "resolve": _("Ticket resolved."), "close": _("Ticket closed."),
-    "reopen": _("Ticket reopened."), "assign": _("Assignment saved."),
+    "reply": _lazy("Message added."), "commit": _lazy("Resolution time committed."),
+    "wait": _lazy("Waiting for the customer."), "resume": _lazy("Work resumed."),
+    "resolve": _lazy("Ticket resolved."), "close": _lazy("Ticket closed."),
+    "reopen": _lazy("Ticket reopened."), "assign": _lazy("Assignment saved."),
 }
 
 

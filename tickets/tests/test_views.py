@@ -187,3 +187,12 @@ def test_saving_the_policy_table_unchanged_with_its_empty_extra_row_works(lena, 
     r = c.post("/tickets/settings/", data)
     assert r.status_code == 302, r.content.decode()[:2000]
     assert SlaPolicy.objects.count() == 3
+
+
+@pytest.mark.parametrize("lang, expected", [("en", "Waiting for the customer."), ("zh-hans", "等待客户")])
+def test_the_action_message_is_in_the_readers_language(acme, sam, now, frozen, lang, expected):
+    ticket = make_ticket(customer=acme, actor=sam, now=now)
+    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    c.force_login(sam)
+    r = c.post(f"/tickets/{ticket.pk}/wait/", {"version": ticket.version}, follow=True)
+    assert expected in r.content.decode()
