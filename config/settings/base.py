@@ -148,8 +148,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Surveys: no customer is asked twice within the fatigue window; links expire.
 SURVEY_FATIGUE_DAYS = int(os.environ.get("SURVEY_FATIGUE_DAYS", "30"))
 SURVEY_TOKEN_TTL_DAYS = int(os.environ.get("SURVEY_TOKEN_TTL_DAYS", "14"))
-# Absolute address put in front of the /s/<token>/ links in survey e-mails.
-SURVEY_LINK_BASE_URL = os.environ.get("SURVEY_LINK_BASE_URL", "http://localhost:8000")
+# The site's public address, put in front of every link sent out of the site (survey
+# and notification e-mails). bin/dev sets it from PORT; production requires it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

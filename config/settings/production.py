@@ -18,6 +18,7 @@ def _required(name: str) -> str:
 SECRET_KEY = _required("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = _required("FIELD_ENCRYPTION_KEY")
 _required("DATABASE_URL")
+SITE_URL = _required("SITE_URL").rstrip("/")
 DEBUG = False
 SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() == "true"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.site import absolute_url
 from crm.models import Customer
 from surveys import triggers
 from surveys.models import Campaign, Survey, SurveyInvitation, Trigger
@@ -76,7 +77,7 @@ def _recipient(customer: Customer) -> str:
 
 
 def answer_url(token: str) -> str:
-    return settings.SURVEY_LINK_BASE_URL.rstrip("/") + reverse("survey-answer", args=[token])
+    return absolute_url(reverse("survey-answer", args=[token]))
 
 
 def invitation_send(*, invitation_id: int, now: datetime) -> bool:
