@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,11 +28,16 @@ class AuditLog(models.Model):
 
 
 class Notification(models.Model):
-    """In-app notification; e-mail copy sent by a Celery task after commit."""
+    """In-app notification; e-mail copy sent by a Celery task after commit.
+
+    ``params`` holds what the kind's renderer needs (core.notifications), so the
+    text is made in the reader's language when it is read; ``title``/``body`` are
+    the text of kinds without a renderer (and of rows made before ``params``)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32)
-    title = models.CharField(max_length=200)
+    params = models.JSONField(null=True, blank=True)
+    title = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
@@ -43,4 +49,18 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.text_title
+
+    @cached_property
+    def _text(self) -> tuple[str, str]:
+        from core.notifications import notification_text
+
+        return notification_text(self)
+
+    @property
+    def text_title(self) -> str:
+        return self._text[0]
+
+    @property
+    def text_body(self) -> str:
+        return self._text[1]

@@ -8,6 +8,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from core.models import AuditLog, Notification
+from core.notifications import notification_text, recipient_language
+from core.site import absolute_url
 
 
 def audit_reveal_record(*, user, object_type: str, object_ids: Iterable, fields: Iterable[str], channel: str,
@@ -28,11 +30,13 @@ def audit_export_record(*, user, object_type: str, count: int, channel: str, now
                             object_id=str(count), channel=channel)
 
 
-def notification_create(*, recipient, kind: str, title: str, body: str = "", url: str = "",
-                        now: datetime, email: bool = True) -> Notification:
-    """In-app notification; the e-mail copy is queued after the transaction commits."""
+def notification_create(*, recipient, kind: str, params: dict | None = None, title: str = "", body: str = "",
+                        url: str = "", now: datetime, email: bool = True) -> Notification:
+    """In-app notification; the e-mail copy is queued after the transaction commits.
+    A kind with a renderer (core.notifications) takes ``params`` and is rendered in
+    the reader's language; ``title``/``body`` are for free-text kinds only."""
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind, title=title, body=body, url=url, created_at=now
+        recipient=recipient, kind=kind, params=params, title=title[:200], body=body, url=url, created_at=now
     )
     if email and recipient.email:
         from core.tasks import notification_email_send
@@ -48,7 +52,8 @@ def notification_email_send(*, notification_id: int, now: datetime) -> bool:
     if not claimed:
         return False
     n = Notification.objects.select_related("recipient").get(pk=notification_id)
-    send_mail(n.title, f"{n.body}\n\n{n.url}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+    title, body = notification_text(n, language=recipient_language(n.recipient))
+    send_mail(title, f"{body}\n\n{absolute_url(n.url)}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
     return True
 
 

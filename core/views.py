@@ -1,12 +1,15 @@
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.forms import ThrottledAuthenticationForm
 from core.services import notifications_mark_read
+
+NOTIFICATIONS_PER_PAGE = 25
 
 
 class ThrottledLoginView(LoginView):
@@ -26,5 +29,7 @@ def notification_list(request):
     if request.method == "POST":
         notifications_mark_read(user=request.user, ids=None, now=timezone.now())
         return redirect("notifications")
-    items = request.user.notifications.all()[:100]
-    return render(request, "core/notifications.html", {"notifications": items})
+    page = Paginator(request.user.notifications.all(), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    unread = request.user.notifications.filter(read_at__isnull=True).count()
+    return render(request, "core/notifications.html", {"page": page, "notifications": page.object_list,
+                                                       "unread": unread})

@@ -3,12 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core.roles import Role
 from core.services import notification_create
@@ -30,13 +26,8 @@ def followup_digest_send(*, user: User, today: date, now: datetime) -> bool:
     try:
         with transaction.atomic():
             FollowUpDigest.objects.create(user=user, day=today, items=len(items), sent_at=now)
-            with translation.override(settings.LANGUAGE_CODE):
-                names = "、".join(it["customer"].name for it in items[:DIGEST_NAMES])
-                title = ngettext("%(n)d overdue follow-up", "%(n)d overdue follow-ups", len(items)) % {
-                    "n": len(items)}
-                body = _("Most urgent: %(names)s.") % {"names": names}
-            notification_create(recipient=user, kind="followup_digest", title=title, body=body,
-                                url=reverse("segmentation:follow-ups"), now=now)
+            params = {"count": len(items), "names": [it["customer"].name for it in items[:DIGEST_NAMES]]}
+            notification_create(recipient=user, kind="followup_digest", params=params, url=reverse("segmentation:follow-ups"), now=now)
     except IntegrityError:
         return False
     return True

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
@@ -118,10 +118,10 @@ ACTIONS = {
 }
 # Lazy: this table is built at import time, the message is shown in the reader's language.
 DONE = {
-    "reply": _lazy("Message added."), "commit": _lazy("Resolution time committed."),
-    "wait": _lazy("Waiting for the customer."), "resume": _lazy("Work resumed."),
-    "resolve": _lazy("Ticket resolved."), "close": _lazy("Ticket closed."),
-    "reopen": _lazy("Ticket reopened."), "assign": _lazy("Assignment saved."),
+    "reply": gettext_lazy("Message added."), "commit": gettext_lazy("Resolution time committed."),
+    "wait": gettext_lazy("Waiting for the customer."), "resume": gettext_lazy("Work resumed."),
+    "resolve": gettext_lazy("Ticket resolved."), "close": gettext_lazy("Ticket closed."),
+    "reopen": gettext_lazy("Ticket reopened."), "assign": gettext_lazy("Assignment saved."),
 }
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from core import roles
 from core.services import notification_create
@@ -74,13 +72,10 @@ def review_action_reminders_send(*, now: dt.datetime) -> int:
         try:
             with transaction.atomic():
                 ReviewActionReminder.objects.create(action=action, days_before=days_before, sent_at=now)
-                with override(settings.LANGUAGE_CODE):
-                    title = _("Action due in %(days)s day(s): %(title)s") % {"days": days_left,
-                                                                            "title": action.title}
-                    body = _("Review report: %(review)s. Deadline: %(deadline)s.") % {
-                        "review": action.review.title, "deadline": action.deadline.isoformat()}
-                notification_create(recipient=action.owner, kind="review_action_due", title=title, body=body,
-                                    url=url, now=now)
+                params = {"days": days_left, "title": action.title, "review": action.review.title,
+                          "deadline": action.deadline.isoformat()}
+                notification_create(recipient=action.owner, kind="review_action_due", params=params, url=url,
+                                    now=now)
         except IntegrityError:
             continue
         sent += 1

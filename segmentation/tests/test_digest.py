@@ -20,7 +20,7 @@ def test_alice_gets_one_digest_naming_her_overdue_customers(alice, make_customer
     _overdue(make_customer(owner=alice, name="Acme"), alice, 3, now)
     assert followup_digest_send(user=alice, today=TODAY, now=now) is True
     n = Notification.objects.get(recipient=alice, kind="followup_digest")
-    assert "Acme" in n.body and n.url == "/segments/follow-ups/"
+    assert "Acme" in n.text_body and n.url == "/segments/follow-ups/"
 
 
 def test_the_digest_is_sent_once_per_day_even_when_run_twice(alice, bob, make_customer, now):
@@ -41,5 +41,5 @@ def test_charlies_digest_never_names_north_customers(alice, charlie, make_custom
     _overdue(make_customer(owner=alice, name="North Co"), alice, 3, now)
     _overdue(make_customer(owner=charlie, name="South Co"), charlie, 3, now)
     followup_digests_send(today=TODAY, now=now)
-    body = Notification.objects.get(recipient=charlie).body
+    body = Notification.objects.get(recipient=charlie).text_body
     assert "South Co" in body and "North Co" not in body

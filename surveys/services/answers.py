@@ -79,6 +79,7 @@ def response_close_loop(*, response: SurveyResponse, now: datetime) -> FollowUp 
     Idempotent: the follow-up's origin is unique per response."""
     from core.services import notification_create
     from crm.services import followup_create
+    from surveys.notifications import detractor_reason
 
     satisfaction = satisfaction_100_from_overall(response.overall)
     detractor = response.nps is not None and response.nps <= DETRACTOR_MAX
@@ -89,21 +90,14 @@ def response_close_loop(*, response: SurveyResponse, now: datetime) -> FollowUp 
     origin = f"surveys.response:{response.pk}"
     if FollowUp.objects.filter(origin=origin).exists():
         return FollowUp.objects.get(origin=origin)
-    if detractor:
-        source = FollowUp.Source.DETRACTOR
-        reason = _("Survey detractor: NPS %(nps)s. Call the customer back.") % {"nps": response.nps}
-    else:
-        source = FollowUp.Source.LOW_SATISFACTION
-        reason = _("Low satisfaction in a survey: %(score)s/100. Call the customer back.") % {
-            "score": int(satisfaction)}
-    if response.reason:
-        reason = f"{reason} {response.reason}"
+    source = FollowUp.Source.DETRACTOR if detractor else FollowUp.Source.LOW_SATISFACTION
+    params = {"customer": customer.name, "nps": response.nps if detractor else None,
+              "score": None if detractor else int(satisfaction), "comment": response.reason or ""}
+    reason = detractor_reason(params)
     followup = followup_create(customer=customer, owner=customer.owner, source=source, reason=reason,
                                due_at=response.answered_at + FOLLOWUP_WITHIN, now=now, origin=origin)
     if customer.owner_id:
-        notification_create(recipient=customer.owner, kind="detractor",
-                            title=_("Detractor alert: %(customer)s") % {"customer": customer.name},
-                            body=reason, url=reverse("customer-detail", args=[customer.pk]), now=now)
+        notification_create(recipient=customer.owner, kind="detractor", params=params, url=reverse("customer-detail", args=[customer.pk]), now=now)
     return followup
 
 

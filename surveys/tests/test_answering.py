@@ -128,7 +128,7 @@ def test_a_detractor_opens_a_follow_up_for_the_owner_due_48_hours_after_the_answ
     assert followup.due_at == now + dt.timedelta(hours=48) and followup.done_at is None
     assert "Slow invoices" in followup.reason
     note = Notification.objects.get(recipient=alice)
-    assert note.kind == "detractor" and "Acme" in note.title
+    assert note.kind == "detractor" and "Acme" in note.text_title
 
 
 def test_a_passive_with_good_satisfaction_opens_nothing(customer, now):

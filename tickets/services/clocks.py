@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.services import notification_create
 from tickets import sla
-from tickets.models import OPEN_STATUSES, Clock, SlaBreach, SlaEvent, SlaTimer, Ticket
+from tickets.models import OPEN_STATUSES, SlaBreach, SlaEvent, SlaTimer, Ticket
 from tickets.selectors import ticket_sla_state
 
 SLA_FIELDS = ["sla_due_at", "escalation_level", "escalated_at"]
@@ -72,17 +72,12 @@ def _notify(notices: dict, now: dt.datetime) -> None:
     linking to the breached queue, instead of hundreds of e-mails."""
     for user, items in notices.values():
         if len(items) == 1:
-            ticket, clock, due_at = items[0]
-            title = _("SLA breach on ticket %(number)s: %(clock)s") % {"number": ticket.number,
-                                                                        "clock": Clock(clock).label}
-            body = _("%(subject)s — due %(due)s.") % {
-                "subject": ticket.subject, "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}
-            url = reverse("tickets:detail", args=[ticket.pk])
+            url = reverse("tickets:detail", args=[items[0][0].pk])
         else:
-            title = _("%(count)d SLA breaches on your tickets") % {"count": len(items)}
-            body = "\n".join(f"{t.number} · {Clock(c).label} · {t.subject}" for t, c, _due in items[:50])
             url = reverse("tickets:queue") + "?scope=all&breached=on"
-        notification_create(recipient=user, kind="sla_breach", title=title, body=body, url=url, now=now)
+        params = {"count": len(items), "items": [{"number": t.number, "clock": str(c), "subject": t.subject, "due_at": due.isoformat()}
+                            for t, c, due in items[:50]]}
+        notification_create(recipient=user, kind="sla_breach", params=params, url=url, now=now)
 
 
 def escalations_store(tickets: list[Ticket]) -> None:

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from core import roles
 from core.services import notification_create
@@ -70,12 +69,10 @@ def _notify_trend(alert: TrendAlert, *, now: dt.datetime) -> None:
     supervisors = Department.objects.filter(supervisor__isnull=False).values_list("supervisor_id", flat=True)
     recipients = User.objects.filter(Q(pk__in=supervisors) | Q(role__in=[roles.Role.TEAM_LEAD, roles.Role.ADMIN]),
                                      is_active=True).distinct()
-    counts = ", ".join(f"{e['week_start']}: {e['count']} (> {e['baseline']})" for e in alert.evidence)
-    title = _("Complaint trend: %(category)s above its 8-week baseline three weeks running") % {
-        "category": alert.get_category_display()}
+    params = {"category": alert.category, "evidence": alert.evidence}
     for user in recipients:
-        notification_create(recipient=user, kind="ticket_trend", title=title, body=counts,
-                            url=reverse("tickets:weekly"), now=now)
+        notification_create(recipient=user, kind="ticket_trend", params=params, url=reverse("tickets:weekly"),
+                            now=now)
 
 
 def weekly_ticket_report(*, now: dt.datetime) -> dict:

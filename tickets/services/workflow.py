@@ -117,8 +117,8 @@ def _require_open(ticket: Ticket) -> None:
 def _notify_assignee(ticket: Ticket, *, actor, now: dt.datetime) -> None:
     if ticket.assignee_id and ticket.assignee_id != getattr(actor, "pk", None):
         notification_create(recipient=ticket.assignee, kind="ticket_assigned",
-                            title=_("Ticket %(number)s assigned to you") % {"number": ticket.number},
-                            body=ticket.subject, url=reverse("tickets:detail", args=[ticket.pk]), now=now)
+                            params={"number": ticket.number, "subject": ticket.subject},
+                            url=reverse("tickets:detail", args=[ticket.pk]), now=now)
 
 
 def _apply_policy(ticket: Ticket) -> None:

@@ -355,8 +355,8 @@ def test_a_breach_storm_sends_each_person_one_digest_not_one_notice_per_ticket(a
     notices = Notification.objects.filter(kind="sla_breach")
     assert sorted(notices.values_list("recipient__username", flat=True)) == ["lena", "sam"]
     for n in notices:
-        assert n.title == "5 SLA breaches on your tickets"
-        assert all(t.number in n.body for t in tickets)
+        assert n.text_title == "5 SLA breaches on your tickets"
+        assert all(t.number in n.text_body for t in tickets)
 
 
 def test_a_policy_with_a_business_calendar_counts_only_business_hours_over_a_weekend_and_holiday(acme, sam):
