@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
@@ -49,6 +50,25 @@ class CustomerQuerySet(models.QuerySet):
         if user.team_id is None:
             return self.filter(owner=user)
         return self.filter(Q(team_id=user.team_id) | Q(owner=user))
+
+    def with_customer_since(self) -> CustomerQuerySet:
+        """Annotate ``customer_since`` (see ``customer_since_expression``)."""
+        return self.annotate(customer_since=customer_since_expression())
+
+
+def customer_since_expression(customer_ref: str = "pk"):
+    """DESIGN "Tiers": a customer since the earliest of the first deal date, the
+    first transaction and the (local) creation day, so imported history counts
+    from when it happened. The one definition: segmentation, the metrics and the
+    customer page all read it. ``customer_ref`` names the customer's id in the
+    queryset annotated ("pk" on Customer, "customer_id" on a related model);
+    with another ref the model must reach the customer's fields as ``customer__``."""
+    prefix = "" if customer_ref == "pk" else "customer__"
+    created_on = TruncDate(f"{prefix}created_at")
+    first_tx = Subquery(Transaction.objects.filter(customer_id=OuterRef(customer_ref)).order_by("occurred_on")
+                        .values("occurred_on")[:1])
+    # Least is NULL on SQLite when any argument is: every argument falls back to creation.
+    return Least(Coalesce(f"{prefix}first_deal_date", created_on), Coalesce(first_tx, created_on), created_on)
 
 
 def tags_encode(tags) -> str:

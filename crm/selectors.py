@@ -14,7 +14,8 @@ def customer_list_for_user(*, user) -> QuerySet[Customer]:
 
 
 def customer_get_for_user(*, user, pk) -> Customer:
-    return get_object_or_404(customer_list_for_user(user=user), pk=pk)
+    """With ``customer_since`` annotated (the customer page shows it)."""
+    return get_object_or_404(customer_list_for_user(user=user).with_customer_since(), pk=pk)
 
 
 def customer_editable_for_user(*, user, pk) -> Customer:

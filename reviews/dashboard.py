@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core import roles
 from reviews import selectors
 from reviews.labels import tier_choices
-from reviews.metrics import CATALOGUE, UNIT_LABELS, Scope
+from reviews.metrics import CATALOGUE, UNIT_LABELS, Period, Scope, month_period
 from reviews.models import DashboardSnapshot
 from reviews.services import snapshots
 
@@ -31,11 +31,12 @@ def dashboard_scope(*, user, team_id: int | None) -> tuple[Scope, bool]:
 
 
 def _ensure_snapshots(scope: Scope, as_of: dt.date, now: dt.datetime) -> None:
-    """Team and company snapshots come from the nightly job; when they are missing
-    (and for a personal dashboard, when they are not from today) they are computed
-    and stored now, so later views read them."""
-    qs = DashboardSnapshot.objects.filter(scope_key=scope.key, kind=DashboardSnapshot.Kind.TIER_MIX)
-    qs = qs.filter(as_of=as_of) if scope.owner_id is not None else qs.filter(as_of__lte=as_of)
+    """The current month's team and company snapshots come from the nightly job
+    (yesterday's will do); a past month's, and a personal dashboard's, must be of
+    their own date. Missing ones are computed and stored now, so later views read them."""
+    today = timezone.localtime(now).date()
+    qs = DashboardSnapshot.objects.filter(scope_key=scope.key, kind=DashboardSnapshot.Kind.TICKET_CATEGORIES)
+    qs = qs.filter(as_of=as_of) if scope.owner_id is not None or as_of < today else qs.filter(as_of__lte=as_of)
     if not qs.exists():
         snapshots.dashboard_snapshots_store(scope=scope, as_of=as_of, now=now)
 
@@ -65,12 +66,26 @@ def _chart(chart_id: str, title: str, kind: str, labels: list[str], datasets: li
                       "rows": [[label, *[d["data"][i] for d in datasets]] for i, label in enumerate(labels)]}}
 
 
-def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
+def dashboard_as_of(*, month: dt.date | None, now: dt.datetime) -> dt.date:
+    """The day a dashboard of ``month`` (any day in it; default the current one)
+    shows: the month's last day, or today while the month is not over."""
+    today = timezone.localtime(now).date()
+    return min(month_period(month or today).end, today)
+
+
+def _month_label(period) -> str:
+    label = period.start.strftime("%Y-%m")
+    if snapshots.is_partial(period):
+        return _("%(month)s (to %(day)s)") % {"month": label, "day": period.end.strftime("%d")}
+    return label
+
+
+def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.date | None = None) -> dict:
     scope, personal = dashboard_scope(user=user, team_id=team_id)
-    as_of = timezone.localtime(now).date()
+    as_of = dashboard_as_of(month=month, now=now)
     series = snapshots.metric_series(scope=scope, keys=sorted(set(TREND_METRICS + KPI_METRICS)), as_of=as_of,
                                      now=now)
-    months = [s.period_start.strftime("%Y-%m") for s in series["nps"]]
+    months = [_month_label(Period(s.period_start, s.period_end)) for s in series["nps"]]
     kpis = []
     for key in KPI_METRICS:
         m, current = CATALOGUE[key], series[key][-1]
@@ -80,7 +95,7 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
     tiers = tier_choices()
     _ensure_snapshots(scope, as_of, now)
     trend = _tier_trend(scope, as_of)
-    charts.append(_chart("tier-trend", _("Tier mix by month"), "bar", [d.strftime("%Y-%m") for d, _x in trend],
+    charts.append(_chart("tier-trend", _("Tier mix by month"), "bar", months,
                          [{"label": str(label), "data": [mix.get(t, 0) for _d, mix in trend]} for t, label in tiers],
                          ))
     charts.append(_chart("nps-trend", _("NPS and satisfaction"), "line", months, [
@@ -98,7 +113,7 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
     except ImportError:
         cat_labels = {}
     cat_keys = sorted(categories, key=lambda k: -categories[k])
-    charts.append(_chart("ticket-categories", _("Tickets by category this month"), "bar",
+    charts.append(_chart("ticket-categories", _("Tickets by category in the month"), "bar",
                          [str(cat_labels.get(k, k)) for k in cat_keys],
                          [{"label": _("Tickets"), "data": [categories[k] for k in cat_keys]}]))
     grid_data = _snapshot(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, scope, as_of)
@@ -107,7 +122,13 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime) -> dict:
     if grid_data is not None:
         grid = [{"value": v, "cells": [{"engagement": e, "count": grid_data.get(f"{v}:{e}", 0)} for e in bands]}
                 for v in VALUE_TIERS]
-    overdue = selectors.overdue_followups_by_owner(scope=scope, now=now)
+    today = timezone.localtime(now).date()
+    # A past month: what was overdue at its end.
+    overdue_at = now if as_of >= today else snapshots.day_end(as_of)
+    overdue = selectors.overdue_followups_by_owner(scope=scope, now=overdue_at)
     at_risk = (_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of) or {}).get("rows", [])
+    period = series["nps"][-1]
+    month_shown = Period(period.period_start, period.period_end)
     return {"scope": scope, "personal": personal, "as_of": as_of, "kpis": kpis, "charts": charts, "grid": grid,
-            "bands": bands, "overdue": overdue, "at_risk": at_risk}
+            "bands": bands, "overdue": overdue, "at_risk": at_risk, "month": month_shown,
+            "partial": snapshots.is_partial(month_shown), "current_month": month_period(today).start}

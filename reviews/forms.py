@@ -1,8 +1,11 @@
 """Browser forms of the reviews app."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.models import Team
 from reviews.labels import tier_choices
@@ -102,3 +105,27 @@ class ActionForm(forms.Form):
 
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ReviewAction.Status.choices)
+
+
+class MonthForm(forms.Form):
+    """``?month=YYYY-MM`` of the dashboard and the metric pages: any month up to the current one."""
+
+    month = forms.CharField(label=pgettext_lazy("dashboard", "Month"), required=False,
+                            widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}))
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["month"].widget.attrs["max"] = today.strftime("%Y-%m")
+
+    def clean_month(self) -> dt.date | None:
+        raw = (self.cleaned_data.get("month") or "").strip()
+        if not raw:
+            return None
+        try:
+            month = dt.datetime.strptime(raw, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03.")) from None
+        if month > self.today.replace(day=1):
+            raise forms.ValidationError(_("Pick the current month or an earlier one."))
+        return month

@@ -142,10 +142,11 @@ def segment_model():
 
 
 def overdue_followups_by_owner(*, scope, now: dt.datetime) -> list[dict]:
-    """Open follow-ups past due, counted per owner (one grouped query). A team's
-    are those owned by its members (filtering by the owner's team reads the
-    follow-up index, not a million-row customer join)."""
-    q = Q(done_at__isnull=True, due_at__lt=now)
+    """Follow-ups open and past due at ``now`` (a past instant: those not done by
+    then), counted per owner (one grouped query). A team's are those owned by its
+    members (filtering by the owner's team reads the follow-up index, not a
+    million-row customer join)."""
+    q = Q(due_at__lt=now) & (Q(done_at__isnull=True) | Q(done_at__gte=now))
     if scope.owner_id is not None:
         q &= Q(owner_id=scope.owner_id)
     elif scope.team_id is not None:

@@ -18,7 +18,8 @@ from crm.models import Customer
 from reviews import selectors, services
 from reviews.api import export_response
 from reviews.dashboard import VALUE_TIERS, dashboard_context, dashboard_scope
-from reviews.forms import ActionForm, ActionStatusForm, FindingForm, ReviewCreateForm, ReviewRowsForm
+from reviews.forms import (ActionForm, ActionStatusForm, FindingForm, MonthForm, ReviewCreateForm,
+                           ReviewRowsForm)
 from reviews.report import review_report
 from reviews.services.snapshots import ENGAGEMENT_BANDS
 
@@ -38,7 +39,12 @@ def _team_param(request) -> int | None:
 @require_GET
 @login_required
 def dashboard(request):
-    context = dashboard_context(user=request.user, team_id=_team_param(request), now=timezone.now())
+    now = timezone.now()
+    month_form = MonthForm(request.GET or None, today=timezone.localtime(now).date())
+    month = month_form.cleaned_data["month"] if month_form.is_valid() else None
+    context = dashboard_context(user=request.user, team_id=_team_param(request), now=now, month=month)
+    context["month_form"] = month_form
+    context["month_param"] = month.strftime("%Y-%m") if month else ""
     context["teams"] = selectors.team_list_for_user(user=request.user) if (
         roles.is_admin(request.user) or roles.is_support(request.user)) else None
     context["team_param"] = request.GET.get("team", "")

@@ -15,9 +15,10 @@ so the page can say why, rendered in the reader's language by ``reason_text``):
    0-100) below ``churn_satisfaction_below`` (60), or an open objection (an
    objection interaction not resolved by ``as_of``) or an open complaint ticket.
 2. ``new``: customer for fewer than ``new_customer_days`` (90) days, counted
-   from the first deal date, else creation (or an earlier first purchase:
-   imported history).
-3. ``high_value``: net spend over the RFM window in the top
+   from "customer since" (``crm.models.customer_since_expression``: the earliest
+   of the first deal date, the first transaction and the creation day).
+3. ``high_value``: net spend over the last 365 days (``HIGH_VALUE_SPEND_DAYS``,
+   whatever the RFM window) in the top
    ``high_value_top_percent`` (20 %) of customers with spend (k = ceil(n × 20 %)
    customers; ties at the edge all get in), or customer for more than
    ``high_value_age_days`` (365) days.
@@ -26,10 +27,11 @@ so the page can say why, rendered in the reader's language by ``reason_text``):
 RFM over the last ``rfm_window_days`` (365) days: R = days since the last
 purchase, F = purchases, M = net spend (purchases − refunds, at least 0).
 Customers without a purchase in the window get no scores and segment
-``no_purchases``. Scores 1-5 by quintile of rank among purchasers, ties ranked
-by order of customer id (``rank(method="first")``) so the five bins stay even:
-score = floor((rank − 1) × 5 / n) + 1; R ranks most recent highest. Segment
-from (R score, F score):
+``no_purchases``. Scores 1-5 by quintile of rank among purchasers, equal values
+sharing the lowest rank of their group (``rank(method="min")``, better ranked
+higher, R most recent highest): score = 1 + floor(5 × (rank − 1) ÷ n). Two
+customers with the same behaviour always get the same scores; the bins are as
+even as the ties allow. Segment from (R score, F score):
 
     R \\ F   1               2                  3                  4          5
     5       new             potential_loyalist potential_loyalist champions  champions
@@ -82,14 +84,16 @@ from django.utils.translation import gettext as _
 from core import formulas
 
 CONTACT_LOOKBACK_DAYS = 90
+HIGH_VALUE_SPEND_DAYS = 365  # DESIGN: the high-value spend test always looks back a year
 
 INPUT_COLUMNS = {
     "customer_id": "int",
-    "customer_since": "date: first deal, else the earlier of creation and first purchase",
+    "customer_since": "date: earliest of first deal, first transaction and creation (crm's definition)",
     "last_tx_on": "date of the latest transaction (any kind) on or before as_of",
     "last_purchase_on": "date of the latest purchase in the RFM window",
     "purchases": "purchases in the RFM window",
     "spend": "purchases − refunds in the RFM window (CNY)",
+    "spend_365": "purchases − refunds in the last HIGH_VALUE_SPEND_DAYS days (CNY)",
     "purchases_recent": "purchases in the recent half of the window",
     "purchases_prior": "purchases in the earlier half of the window",
     "net_spend_lifetime": "purchases − refunds up to as_of (CNY)",
@@ -180,17 +184,18 @@ def top_share(values: pd.Series, percent: float) -> pd.Series:
 
 
 def quintile_scores(values: pd.Series) -> pd.Series:
-    """1-5 by quintile of rank, higher value = higher score; ties ranked by order of
-    appearance (as rank(method="first"): a stable sort) so bins hold n/5 each.
-    NaN values get no score."""
+    """1-5 by quintile of rank, higher value = higher score: equal values share the
+    lowest rank of their group (``rank(method="min")``), score = 1 + floor(5 ×
+    (rank − 1) ÷ n) over the n values present. NaN values get no score."""
     v = np.asarray(values, dtype="float64")
     idx = np.flatnonzero(~np.isnan(v))
     n = len(idx)
     scores = np.full(len(v), np.nan)
     if n:
-        ranks = np.empty(n)
-        ranks[np.argsort(v[idx], kind="stable")] = np.arange(1, n + 1)
-        scores[idx] = np.floor((ranks - 1) * 5 / n) + 1
+        present = v[idx]
+        # rank(method="min") without pandas' per-call overhead: 1 + the number of smaller values.
+        ranks = np.searchsorted(np.sort(present), present, side="left") + 1
+        scores[idx] = np.floor(5 * (ranks - 1) / n) + 1
     return pd.Series(scores, index=values.index)
 
 
@@ -268,7 +273,7 @@ def assign_tiers(df: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame:
     satisfaction = pd.to_numeric(df["satisfaction"], errors="coerce")
     objections = df["open_objections"].fillna(0).astype("int64")
     complaints = df["open_complaints"].fillna(0).astype("int64")
-    spend = df["spend"].fillna(0)
+    spend = df["spend_365"].fillna(0)
 
     c_inactive = inactive >= params.churn_inactivity_days
     c_satisfaction = satisfaction < params.churn_satisfaction_below

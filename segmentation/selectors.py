@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core import roles
-from crm.models import Customer, FollowUp, Interaction
+from crm.models import Customer, FollowUp, Interaction, customer_since_expression
 from segmentation import analytics
 from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory, SegmentSettings
 
@@ -40,19 +40,20 @@ def day_start(day: date) -> datetime:
 
 
 _INPUTS_SQL = """
-SELECT c.id AS customer_id, c.first_deal_date, {created_on} AS created_on,
-       t.last_tx_on, t.first_purchase_on, t.last_purchase_on, t.purchases, t.spend, t.purchases_recent,
+SELECT c.id AS customer_id, c.customer_since,
+       t.last_tx_on, t.last_purchase_on, t.purchases, t.spend, t.spend_365, t.purchases_recent,
        t.purchases_prior, t.net_spend_lifetime, t.due, t.paid_on_time,
        i.last_interaction_on, i.interactions_recent, i.open_objections
-FROM crm_customer c
+FROM ({customers}) c
 LEFT JOIN (
     SELECT customer_id,
            MAX(occurred_on) AS last_tx_on,
-           MIN(occurred_on) FILTER (WHERE kind = 'purchase') AS first_purchase_on,
            MAX(occurred_on) FILTER (WHERE kind = 'purchase' AND occurred_on > %(window_start)s) AS last_purchase_on,
            COUNT(*) FILTER (WHERE kind = 'purchase' AND occurred_on > %(window_start)s) AS purchases,
            SUM(CASE WHEN kind = 'purchase' THEN CAST(amount AS DOUBLE PRECISION)
                     ELSE -CAST(amount AS DOUBLE PRECISION) END) FILTER (WHERE occurred_on > %(window_start)s) AS spend,
+           SUM(CASE WHEN kind = 'purchase' THEN CAST(amount AS DOUBLE PRECISION)
+                    ELSE -CAST(amount AS DOUBLE PRECISION) END) FILTER (WHERE occurred_on > %(year_start)s) AS spend_365,
            COUNT(*) FILTER (WHERE kind = 'purchase' AND occurred_on > %(half_start)s) AS purchases_recent,
            COUNT(*) FILTER (WHERE kind = 'purchase' AND occurred_on > %(window_start)s
                             AND occurred_on <= %(half_start)s) AS purchases_prior,
@@ -75,12 +76,17 @@ LEFT JOIN (
     WHERE occurred_at < %(as_of_end)s AND customer_id >= %(lo)s AND customer_id < %(hi)s
     GROUP BY customer_id
 ) i ON i.customer_id = c.id
-WHERE c.id >= %(lo)s AND c.id < %(hi)s AND (c.created_at < %(as_of_end)s OR c.first_deal_date <= %(as_of)s)
+WHERE c.customer_since <= %(as_of)s
 ORDER BY c.id
 """
 
 _INT_COLUMNS = ["purchases", "purchases_recent", "purchases_prior", "due", "paid_on_time", "interactions_recent",
                 "open_objections"]
+
+
+def customer_since_get(*, customer: Customer) -> date:
+    """One customer's "customer since" (crm's definition)."""
+    return Customer.objects.filter(pk=customer.pk).with_customer_since().values_list("customer_since", flat=True).get()
 
 
 def customer_id_bounds() -> tuple[int, int]:
@@ -91,25 +97,45 @@ def customer_id_bounds() -> tuple[int, int]:
     return (0, 0) if lo is None else (int(lo), int(hi) + 1)
 
 
+def _customers_since_sql(*, lo: int, hi: int) -> tuple[str, dict]:
+    """The customers with id in [lo, hi) and their ``customer_since`` (crm's one
+    definition, compiled by the ORM) as SQL with named parameters, to be the
+    customer source of the inputs statement."""
+    qs = (Customer.objects.filter(id__gte=lo, id__lt=hi).with_customer_since()
+          .values("id", "customer_since").order_by())
+    sql, params = qs.query.sql_with_params()
+    names = {}
+    parts = sql.split("%s")
+    # Django's compiled SQL doubles literal percent signs, so every "%s" left is a placeholder.
+    out = parts[0]
+    for i, (param, rest) in enumerate(zip(params, parts[1:])):
+        names[f"cs_{i}"] = param
+        out += f"%(cs_{i})s" + rest
+    return out, names
+
+
 def segment_inputs(*, as_of: date, params: SegmentSettings, lo: int, hi: int) -> pd.DataFrame:
-    """One row per customer with id in [lo, hi) that existed at ``as_of``: the
-    transaction and interaction aggregates of ``analytics.INPUT_COLUMNS`` (one SQL
+    """One row per customer with id in [lo, hi) who was a customer at ``as_of``
+    (customer since on or before it): the transaction and interaction aggregates
+    of ``analytics.INPUT_COLUMNS`` over records up to ``as_of`` only (one SQL
     statement, GROUP BY customer), without the ticket and survey columns."""
     window = params.rfm_window_days
     as_of_end = day_start(as_of + timedelta(days=1))
-    sql_params = {
+    customers_sql, sql_params = _customers_since_sql(lo=lo, hi=hi)
+    sql_params.update({
         "as_of": as_of, "window_start": as_of - timedelta(days=window),
+        "year_start": as_of - timedelta(days=analytics.HIGH_VALUE_SPEND_DAYS),
         "half_start": as_of - timedelta(days=window // 2), "as_of_end": as_of_end,
         "contact_start": as_of_end - timedelta(days=analytics.CONTACT_LOOKBACK_DAYS), "lo": lo, "hi": hi,
-    }
+    })
     postgresql = connection.vendor == "postgresql"
     if postgresql:
         # Local calendar days computed by the database.
-        sql = _INPUTS_SQL.format(created_on="(c.created_at AT TIME ZONE %(tz)s)::date",
+        sql = _INPUTS_SQL.format(customers=customers_sql,
                                  last_interaction="(MAX(occurred_at) AT TIME ZONE %(tz)s)::date")
         sql_params["tz"] = django_settings.TIME_ZONE
     else:
-        sql = _INPUTS_SQL.format(created_on="c.created_at", last_interaction="MAX(occurred_at)")
+        sql = _INPUTS_SQL.format(customers=customers_sql, last_interaction="MAX(occurred_at)")
     with connection.cursor() as cursor:
         if postgresql:
             # COPY streams the rows as CSV: far cheaper than building a tuple per row.
@@ -124,7 +150,6 @@ def segment_inputs(*, as_of: date, params: SegmentSettings, lo: int, hi: int) ->
             columns = [c[0] for c in cursor.description]
             raw = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
             # SQLite returns UTC timestamps: local days here.
-            raw["created_on"] = _local_dates(raw["created_on"])
             raw["last_interaction_on"] = _local_dates(raw["last_interaction_on"])
     return _shape_inputs(raw)
 
@@ -144,16 +169,13 @@ def _shape_inputs(raw: pd.DataFrame) -> pd.DataFrame:
     if raw.empty:
         return analytics.empty_inputs()
     df = pd.DataFrame({"customer_id": raw["customer_id"].astype("int64")})
-    created_on = _dates(raw["created_on"])
-    first_deal = _dates(raw["first_deal_date"])
-    first_purchase = _dates(raw["first_purchase_on"])
-    # First deal; without one, creation — or an earlier first purchase (imported history).
-    df["customer_since"] = first_deal.fillna(pd.concat([first_purchase, created_on], axis=1).min(axis=1))
+    df["customer_since"] = _dates(raw["customer_since"])
     df["last_tx_on"] = _dates(raw["last_tx_on"])
     df["last_purchase_on"] = _dates(raw["last_purchase_on"])
     for c in _INT_COLUMNS:
         df[c] = pd.to_numeric(raw[c]).fillna(0).astype("int64")
     df["spend"] = pd.to_numeric(raw["spend"]).fillna(0.0).astype("float64")
+    df["spend_365"] = pd.to_numeric(raw["spend_365"]).fillna(0.0).astype("float64")
     df["net_spend_lifetime"] = pd.to_numeric(raw["net_spend_lifetime"]).fillna(0.0).astype("float64")
     df["last_interaction_on"] = _dates(raw["last_interaction_on"])
     df["last_ticket_on"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
@@ -257,7 +279,8 @@ def followup_queue_for_user(*, user, today: date, params: SegmentSettings | None
     segments = (CustomerSegment.objects.filter(customer__in=queue_scope_for_user(user=user),
                                                next_contact_due__lte=today)
                 .select_related("customer", "customer__owner")
-                .annotate(latest_interaction_at=Subquery(last_interaction))
+                .annotate(latest_interaction_at=Subquery(last_interaction),
+                          customer_since=customer_since_expression("customer_id"))
                 .order_by("-queue_weight", "next_contact_due")[: limit * 2])
     items: list[dict] = []
     for seg in segments:
@@ -316,10 +339,9 @@ def _has_segment(customer: Customer) -> bool:
 
 
 def _age_days(seg: CustomerSegment, today: date) -> int:
-    """Days as a customer on ``today`` (only the 'new' cadence depends on it)."""
-    customer = seg.customer
-    since = customer.first_deal_date or timezone.localdate(customer.created_at)
-    return (today - since).days
+    """Days as a customer on ``today`` (only the 'new' cadence depends on it);
+    ``customer_since`` is annotated by the queue's query."""
+    return (today - seg.customer_since).days
 
 
 def tier_trend(*, user, limit: int = 12) -> list[dict]:

@@ -207,7 +207,7 @@ def segment_contact_logged(*, customer: Customer, day: date) -> None:
     if seg is None or (seg.last_contact_on and seg.last_contact_on >= day):
         return
     params = selectors.segment_settings_get()
-    since = customer.first_deal_date or timezone.localdate(customer.created_at)
+    since = selectors.customer_since_get(customer=customer)
     interval = analytics.cadence_interval_days(tier=seg.tier, age_days=(day - since).days, params=params)
     seg.last_contact_on = day
     seg.next_contact_due = day + timedelta(days=interval)

@@ -34,9 +34,12 @@ _METRICS = [
            _("Customers with ≥ 2 purchases in the period ÷ customers with ≥ 1 purchase in the period"),
            _("customers with ≥ 2 purchases"), _("customers with ≥ 1 purchase"), "crm", c.repurchase_rate),
     Metric("clv", _("Customer lifetime value"), "CNY", HIGHER,
-           _("Average net spend per purchasing customer in the period, annualised, × expected lifetime in years "
-             "(1 ÷ annual churn rate, at most 10 years)"),
-           _("net spend (purchases − refunds)"), _("customers with a purchase"), "crm", c.clv),
+           _("Yearly net spend per buying customer (net spend in the period, annualised, ÷ customers with a "
+             "purchase in the 90 days up to the period end) × expected lifetime in years (1 ÷ yearly churn: the "
+             "churn rate of the 90 days up to the period end × 365.25 ÷ 90; at most 5 years; no data without "
+             "churn data)"),
+           _("net spend (purchases − refunds)"), _("customers with a purchase in the 90 days up to the period end"),
+           "crm", c.clv),
     Metric("first_response_minutes", _("Average first response time"), "min", LOWER,
            _("Average minutes from ticket creation to the first staff response, tickets created in the period"),
            _("total minutes to first response"), _("tickets with a first response"), "tickets",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from core.formulas import collection_rate, ratio
@@ -15,7 +15,7 @@ from reviews.metrics.base import NO_DATA, MetricValue, Period, Scope, pct, round
 
 ACTIVITY_DAYS = 90  # DESIGN: "some activity in the 90 days before it"
 ACTIVATION_DAYS = 30
-CLV_MAX_LIFETIME_YEARS = 10.0
+CLV_MAX_LIFETIME_YEARS = 5.0
 
 
 def _active_before(instant: dt.datetime):
@@ -73,10 +73,12 @@ def collection(*, period: Period, scope: Scope) -> MetricValue:
 
 
 def contact_frequency(*, period: Period, scope: Scope) -> MetricValue:
-    """Interactions in the period ÷ (customers existing at the period end × months in the period)."""
+    """Interactions in the period ÷ (customers at the period end — customer since
+    on or before it — × months in the period)."""
     interactions = Interaction.objects.filter(scope.customer_q("customer__"), occurred_at__gte=period.start_at,
                                               occurred_at__lt=period.end_at).count()
-    customers = Customer.objects.filter(scope.customer_q(), created_at__lt=period.end_at).count()
+    customers = (Customer.objects.filter(scope.customer_q()).with_customer_since()
+                 .filter(customer_since__lte=period.end).count())
     customer_months = round(customers * period.months, 4)
     value = ratio(interactions, customer_months)
     if value is None:
@@ -85,20 +87,20 @@ def contact_frequency(*, period: Period, scope: Scope) -> MetricValue:
 
 
 def activation_30d(*, period: Period, scope: Scope) -> MetricValue:
-    """Customers created in the period with a purchase within 30 days of their
-    creation day ÷ customers created in the period."""
-    cohort = dict(Customer.objects.filter(scope.customer_q(), created_at__gte=period.start_at,
-                                          created_at__lt=period.end_at).values_list("id", "created_at"))
+    """Customers who became customers in the period (customer since in it) with a
+    purchase within 30 days of that day ÷ those customers."""
+    first_purchase = Subquery(Transaction.objects.filter(customer=OuterRef("pk"), kind=Transaction.Kind.PURCHASE)
+                              .order_by("occurred_on").values("occurred_on")[:1])
+    cohort = list(Customer.objects.filter(scope.customer_q()).with_customer_since()
+                  .filter(customer_since__gte=period.start, customer_since__lte=period.end)
+                  .annotate(first_purchase_on=first_purchase).order_by()
+                  .values_list("customer_since", "first_purchase_on"))
     if not cohort:
         return NO_DATA
-    created_on = {pk: timezone.localtime(at).date() for pk, at in cohort.items()}
-    purchases = Transaction.objects.filter(
-        customer_id__in=list(cohort), kind=Transaction.Kind.PURCHASE, occurred_on__gte=period.start,
-        occurred_on__lte=period.end + dt.timedelta(days=ACTIVATION_DAYS),
-    ).values_list("customer_id", "occurred_on")
-    activated = {cid for cid, on in purchases
-                 if created_on[cid] <= on <= created_on[cid] + dt.timedelta(days=ACTIVATION_DAYS)}
-    return MetricValue(pct(ratio(len(activated), len(cohort))), len(activated), len(cohort))
+    # Customer since is never after the first transaction: only the 30-day bound is checked.
+    activated = sum(1 for since, first in cohort
+                    if first is not None and first <= since + dt.timedelta(days=ACTIVATION_DAYS))
+    return MetricValue(pct(ratio(activated, len(cohort))), activated, len(cohort))
 
 
 def winback_rate(*, period: Period, scope: Scope) -> MetricValue:
@@ -117,30 +119,57 @@ def winback_rate(*, period: Period, scope: Scope) -> MetricValue:
 
 
 def clv(*, period: Period, scope: Scope) -> MetricValue:
-    """Customer lifetime value (CNY) = average net spend per purchasing customer in
-    the period, annualised (× 365.25 / days), × expected lifetime in years.
-    Expected lifetime = 1 ÷ annual churn rate (the period's churn rate compounded
-    to a year), capped at 10 years (also used when nothing churned or churn has no
-    data). Numerator: net spend (purchases − refunds) in the period; denominator:
-    customers with a purchase in the period."""
+    """Customer lifetime value (CNY) = average yearly net spend per buying customer
+    × expected lifetime in years (DESIGN "Metrics catalogue").
+
+    - yearly net spend per buying customer = net spend (purchases − refunds) in
+      the period × 365.25 ÷ its days, ÷ the buying customers: those with a
+      purchase in the ACTIVITY_DAYS (90) days up to the period end — a head count
+      at one date, not everyone who bought during the period, so a year does not
+      count the customers who left or joined during it as a month would not;
+    - expected lifetime = 1 ÷ yearly churn, capped at CLV_MAX_LIFETIME_YEARS (5):
+      the yearly churn is the churn rate (``churn_rate``: active at the start,
+      quiet by the end) of the ACTIVITY_DAYS days ending with the period, × 365.25
+      ÷ ACTIVITY_DAYS — a rate of going quiet per active customer, measured over
+      the horizon of its own 90-day definition and scaled, never compounded;
+    - no data when churn has none (nobody active at the start of those 90 days)
+      or nobody is buying: never an assumed lifetime.
+
+    In a steady population (as many customers join as go quiet) every term is
+    the same for a month, a quarter and a year, and the value is the average
+    spend of a customer over their whole life."""
+    per_year = clv_yearly_spend(period=period, scope=scope)
+    lifetime = clv_lifetime_years(period=period, scope=scope)
+    if per_year is None or lifetime is None:
+        return NO_DATA
+    net, buyers, yearly = per_year
+    return MetricValue(rounded(yearly * lifetime, 2), rounded(net, 2), buyers)
+
+
+def clv_yearly_spend(*, period: Period, scope: Scope) -> tuple[float, int, float] | None:
+    """(net spend in the period, buying customers at its end, yearly net spend per buying customer)."""
     spend = Transaction.objects.filter(scope.customer_q("customer__"), occurred_on__gte=period.start,
                                        occurred_on__lte=period.end).aggregate(
         bought=Sum("amount", filter=Q(kind=Transaction.Kind.PURCHASE)),
         refunded=Sum("amount", filter=Q(kind=Transaction.Kind.REFUND)))
-    buyers = _purchases(period, scope).values("customer_id").distinct().count()
+    buyers = Transaction.objects.filter(
+        scope.customer_q("customer__"), kind=Transaction.Kind.PURCHASE,
+        occurred_on__gt=period.end - dt.timedelta(days=ACTIVITY_DAYS), occurred_on__lte=period.end,
+    ).values("customer_id").distinct().count()
     net = float(spend["bought"] or 0) - float(spend["refunded"] or 0)
-    per_customer = ratio(net, buyers)
-    if per_customer is None:
-        return NO_DATA
-    annual = per_customer * 365.25 / period.days
-    lifetime = clv_lifetime_years(churn_pct=churn_rate(period=period, scope=scope).value, days=period.days)
-    return MetricValue(rounded(annual * lifetime, 2), rounded(net, 2), buyers)
+    per_buyer = ratio(net, buyers)
+    if per_buyer is None:
+        return None
+    return net, buyers, per_buyer * 365.25 / period.days
 
 
-def clv_lifetime_years(*, churn_pct: float | None, days: int) -> float:
-    if not churn_pct:
+def clv_lifetime_years(*, period: Period, scope: Scope) -> float | None:
+    """1 ÷ yearly churn (see ``clv``), at most CLV_MAX_LIFETIME_YEARS; None without churn data."""
+    horizon = Period(period.end - dt.timedelta(days=ACTIVITY_DAYS - 1), period.end)
+    churn = churn_rate(period=horizon, scope=scope)
+    if churn.denominator is None:
+        return None
+    yearly_churn = churn.numerator / churn.denominator * 365.25 / ACTIVITY_DAYS
+    if yearly_churn <= 0:
         return CLV_MAX_LIFETIME_YEARS
-    annual_churn = 1 - (1 - churn_pct / 100.0) ** (365.25 / days)
-    if annual_churn <= 0:
-        return CLV_MAX_LIFETIME_YEARS
-    return min(CLV_MAX_LIFETIME_YEARS, 1 / annual_churn)
+    return min(CLV_MAX_LIFETIME_YEARS, 1 / yearly_churn)

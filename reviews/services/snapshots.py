@@ -19,13 +19,25 @@ ENGAGEMENT_BANDS = (("high", 70), ("medium", 40), ("low", 0))
 
 
 def month_periods(*, as_of: dt.date, months: int = SNAPSHOT_MONTHS) -> list[Period]:
-    """The last ``months`` calendar months up to and including as_of's month, oldest first."""
+    """The last ``months`` calendar months up to and including as_of's month, oldest
+    first; as_of's own month ends at as_of (month to date when as_of is not its last day)."""
     periods, day = [], as_of
     for _ in range(months):
         p = month_period(day)
         periods.append(p)
         day = p.start - dt.timedelta(days=1)
+    periods[0] = Period(periods[0].start, min(periods[0].end, as_of))
     return periods[::-1]
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    """The instant ``day`` ends (the next day's 00:00 local)."""
+    return Period(day, day).end_at
+
+
+def is_partial(period: Period) -> bool:
+    """A month cut before its last day (month to date)."""
+    return period.end != month_period(period.start).end
 
 
 def snapshot_scopes() -> list[Scope]:
@@ -34,6 +46,9 @@ def snapshot_scopes() -> list[Scope]:
 
 def metric_snapshot_store(*, key: str, period: Period, scope: Scope, now: dt.datetime) -> MetricSnapshot:
     value = metric_compute(key=key, period=period, scope=scope)
+    # The month-to-date rows of earlier days are superseded by this one.
+    MetricSnapshot.objects.filter(metric=key, scope_key=scope.key, period_start=period.start,
+                                  period_end__lt=period.end).delete()
     snap, _ = MetricSnapshot.objects.update_or_create(
         metric=key, period_start=period.start, period_end=period.end, scope_key=scope.key,
         defaults={"value": value.value, "numerator": value.numerator, "denominator": value.denominator,
@@ -43,46 +58,54 @@ def metric_snapshot_store(*, key: str, period: Period, scope: Scope, now: dt.dat
 
 def metric_series(*, scope: Scope, keys: list[str], as_of: dt.date, now: dt.datetime,
                   months: int = SNAPSHOT_MONTHS) -> dict[str, list[MetricSnapshot]]:
-    """Monthly snapshots of each metric for the scope, oldest first. A month with no
-    snapshot (or the current month's older than a day) is computed and stored."""
+    """Monthly snapshots of each metric for the scope, oldest first, for the 12
+    months up to as_of (any month of the history). A month with no snapshot is
+    computed and stored, so a past month is computed on its first view and kept;
+    a month that is not over yet (it ends on or after today) is recomputed when
+    its snapshot is older than a day."""
     periods = month_periods(as_of=as_of, months=months)
-    have = {(s.metric, s.period_start): s for s in MetricSnapshot.objects.filter(
+    have = {(s.metric, s.period_start, s.period_end): s for s in MetricSnapshot.objects.filter(
         scope_key=scope.key, metric__in=keys, period_start__gte=periods[0].start, period_start__lte=periods[-1].start)}
-    current = periods[-1].start
+    today = timezone.localtime(now).date()
     out: dict[str, list[MetricSnapshot]] = {k: [] for k in keys}
     for key in keys:
         for p in periods:
-            snap = have.get((key, p.start))
-            if snap is None or snap.period_end != p.end or (
-                    p.start == current and snap.computed_at < now - dt.timedelta(days=1)):
+            snap = have.get((key, p.start, p.end))
+            if snap is None or (p.end >= today and snap.computed_at < now - dt.timedelta(days=1)):
                 snap = metric_snapshot_store(key=key, period=p, scope=scope, now=now)
             out[key].append(snap)
     return out
 
 
 def _tier_mix(*, scope: Scope, day: dt.date, today: dt.date) -> dict | None:
+    segments = segments_at(day=day, today=today)
+    if segments is None:
+        return None  # no segment history that far back: unknown, not today's mix
+    rows = segments.filter(scope.customer_q("customer__")).values("tier").annotate(n=Count("pk"))
+    return {r["tier"]: r["n"] for r in rows.order_by()}
+
+
+def segments_at(*, day: dt.date, today: dt.date):
+    """The segment rows as they stood on ``day``: the current segments for today
+    (or later), else the latest segment history on or before ``day``; None
+    without segmentation or without history that far back."""
     history = selectors._model("segmentation", "SegmentHistory")
     segment = selectors.segment_model()
     if history is None or segment is None:
         return None
-    latest = history.objects.filter(as_of__lte=day).aggregate(d=Max("as_of"))["d"]
-    if day < today and latest is None:
-        return None  # no segment history that far back: unknown, not today's mix
     if day >= today:
-        rows = segment.objects.filter(scope.customer_q("customer__")).values("tier").annotate(n=Count("pk"))
-    else:
-        rows = history.objects.filter(scope.customer_q("customer__"), as_of=latest).values("tier").annotate(
-            n=Count("pk"))
-    return {r["tier"]: r["n"] for r in rows.order_by()}
+        return segment.objects.all()
+    latest = history.objects.filter(as_of__lte=day).aggregate(d=Max("as_of"))["d"]
+    return None if latest is None else history.objects.filter(as_of=latest)
 
 
-def _value_engagement(*, scope: Scope) -> dict | None:
-    segment = selectors.segment_model()
-    if segment is None:
+def _value_engagement(*, scope: Scope, day: dt.date, today: dt.date) -> dict | None:
+    segments = segments_at(day=day, today=today)
+    if segments is None:
         return None
     band = Case(*[When(health_score__gte=low, then=Value(i)) for i, (_, low) in enumerate(ENGAGEMENT_BANDS)],
                 default=Value(len(ENGAGEMENT_BANDS) - 1), output_field=IntegerField())
-    rows = (segment.objects.filter(scope.customer_q("customer__")).annotate(band=band)
+    rows = (segments.filter(scope.customer_q("customer__")).annotate(band=band)
             .values("value_tier", "band").annotate(n=Count("pk")).order_by())
     return {f"{r['value_tier']}:{ENGAGEMENT_BANDS[r['band']][0]}": r["n"] for r in rows}
 
@@ -96,7 +119,16 @@ def _ticket_categories(*, scope: Scope, period: Period) -> dict | None:
     return {r["category"]: r["n"] for r in rows}
 
 
-def _top_at_risk(*, scope: Scope) -> dict:
+def _top_at_risk(*, scope: Scope, day: dt.date, today: dt.date) -> dict:
+    if day < today:
+        # History keeps tier and health only: the least healthy churn-risk customers then.
+        segments = segments_at(day=day, today=today)
+        rows = [] if segments is None else list(
+            segments.filter(scope.customer_q("customer__"), tier="churn_risk").select_related(
+                "customer", "customer__owner").order_by("health_score", "customer_id")[:10])
+        return {"rows": [{"id": s.customer_id, "name": s.customer.name,
+                          "owner": s.customer.owner.username if s.customer.owner else "",
+                          "health_score": s.health_score, "m_amount": None, "reason": ""} for s in rows]}
     rows = selectors.top_at_risk_customers(customers_q=scope.customer_q("customer__"))
     return {"rows": [{"id": s.customer_id, "name": s.customer.name,
                       "owner": s.customer.owner.username if s.customer.owner else "",
@@ -119,9 +151,10 @@ def dashboard_snapshots_store(*, scope: Scope, as_of: dt.date, now: dt.datetime)
     for p in month_periods(as_of=as_of):
         day = min(p.end, as_of)
         put(DashboardSnapshot.Kind.TIER_MIX, day, _tier_mix(scope=scope, day=day, today=today))
-    put(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, as_of, _value_engagement(scope=scope))
-    put(DashboardSnapshot.Kind.TICKET_CATEGORIES, as_of, _ticket_categories(scope=scope, period=month_period(as_of)))
-    put(DashboardSnapshot.Kind.TOP_AT_RISK, as_of, _top_at_risk(scope=scope))
+    put(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, as_of, _value_engagement(scope=scope, day=as_of, today=today))
+    put(DashboardSnapshot.Kind.TICKET_CATEGORIES, as_of,
+        _ticket_categories(scope=scope, period=month_periods(as_of=as_of, months=1)[0]))
+    put(DashboardSnapshot.Kind.TOP_AT_RISK, as_of, _top_at_risk(scope=scope, day=as_of, today=today))
     return written
 
 

@@ -94,6 +94,20 @@ def test_activation_rate_counts_new_customers_buying_within_30_days(alice, make_
     assert (result.numerator, result.denominator, result.value) == (1, 3, 33.33)
 
 
+def test_imported_customers_count_from_their_customer_since_not_their_import(alice, make_customer):
+    imported = dict(created_at=at(D(2026, 6, 14)))
+    a = make_customer(owner=alice, name="A", **imported)
+    buy(a, D(1998, 5, 3)); buy(a, D(1998, 5, 20))  # noqa: E702  customer since 3 May 1998, active at once
+    b = make_customer(owner=alice, name="B", first_deal_date=D(1998, 5, 10), **imported)
+    buy(b, D(1998, 7, 1))  # first purchase 52 days after the deal: not activated
+    talk(b, D(1998, 5, 12))
+    may_1998 = Period(D(1998, 5, 1), D(1998, 5, 31))
+    result = value("activation_30d", period=may_1998)
+    assert (result.numerator, result.denominator) == (1, 2)
+    result = value("contact_frequency", period=may_1998)
+    assert (result.numerator, result.denominator) == (1, round(2 * may_1998.months, 4))
+
+
 def test_winback_rate_is_churn_risk_customers_at_start_who_bought(alice, make_customer):
     from segmentation.models import SegmentHistory
 
@@ -162,16 +176,25 @@ def test_repeat_complaint_rate(alice, make_customer):
     assert (result.numerator, result.denominator, result.value) == (1, 3, 33.33)
 
 
-def test_clv_is_annual_spend_per_customer_times_lifetime(alice, make_customer):
+def test_clv_has_no_data_when_churn_has_none_never_an_assumed_lifetime(alice, make_customer):
     a, b = make_customer(owner=alice, name="A"), make_customer(owner=alice, name="B")
+    buy(a, D(2026, 5, 2), "300")
+    buy(b, D(2026, 5, 4), "400")
+    # No one was active before 3 Mar (90 days before the end): the churn of those 90 days has no data.
+    assert value("clv").value is None
+
+
+def test_clv_is_yearly_spend_per_buyer_times_a_lifetime_capped_at_5_years(alice, make_customer):
+    a, b = make_customer(owner=alice, name="A"), make_customer(owner=alice, name="B")
+    for c in (a, b):
+        buy(c, D(2026, 2, 20), "50")  # active before 3 Mar; both buy again in May: nobody churned
     buy(a, D(2026, 5, 2), "300")
     buy(a, D(2026, 5, 3), "100", kind="refund")
     buy(b, D(2026, 5, 4), "400")
-    # Net 600 over 2 buyers = 300 in 31 days; no one was active before May, so churn has no
-    # data and the lifetime is the 10-year cap: 300 × 365.25 / 31 × 10.
     result = value("clv")
+    # Net 600 in May over 2 buyers, annualised; no churn -> the 5-year cap.
     assert (result.numerator, result.denominator) == (600.0, 2)
-    assert result.value == pytest.approx(300 * 365.25 / 31 * 10, abs=0.01)
+    assert result.value == pytest.approx(300 * 365.25 / 31 * 5, abs=0.01)
 
 
 def test_scope_filters_team_and_owner(alice, bob, charlie, make_customer):

