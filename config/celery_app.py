@@ -38,3 +38,11 @@ app.conf.beat_schedule["tickets-sla-breach-scan"] = {"task": "tickets.sla_breach
                                                      "schedule": crontab(), "options": {"expires": 55}}
 app.conf.beat_schedule["tickets-weekly-report"] = {"task": "tickets.weekly_ticket_report",
                                                    "schedule": crontab(day_of_week=1, hour=3, minute=0)}
+# integrations: poll every mailbox each minute; retry due webhook deliveries each minute;
+# rebuild the sender index nightly (picks up customers written around the services).
+app.conf.beat_schedule["integrations-mailboxes-poll"] = {"task": "integrations.mailboxes_poll",
+                                                         "schedule": crontab(), "options": {"expires": 55}}
+app.conf.beat_schedule["integrations-webhooks-retry"] = {"task": "integrations.webhook_deliveries_due_send",
+                                                         "schedule": crontab(), "options": {"expires": 55}}
+app.conf.beat_schedule["integrations-sender-index"] = {"task": "integrations.sender_index_rebuild",
+                                                       "schedule": crontab(hour=1, minute=40)}

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("tickets.api_urls")),
     path("", include("surveys.api_urls")),
     path("", include("reviews.api_urls")),
+    path("", include("integrations.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("surveys/", include("surveys.urls")),
     path("reviews/", include("reviews.urls")),
+    path("channels/", include("integrations.urls")),
     path("s/", include("surveys.public_urls")),  # public survey answer pages (no login)
     path("manage/", include("crm.manage_urls")),
     path("", include("core.urls")),

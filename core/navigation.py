@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core import roles
 
-# (url name, label, who sees it: "all" | "staff" (not support) | "lead" (team lead/admin) | "admin")
+# (url name, label, who sees it: "all" | "staff" (not support) | "lead" (team lead/admin) | "support"
+# (support/admin) | "admin")
 NAV_ITEMS: list[tuple[str, object, str]] = [
     ("customer-list", _("Customers"), "all"),
     ("segmentation:follow-ups", _("My follow-ups"), "staff"),
@@ -16,6 +17,8 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
     ("surveys:list", _("Surveys"), "all"),
     ("reviews:dashboard", _("Dashboard"), "all"),
     ("reviews:list", _("Reviews"), "lead"),
+    ("integrations:triage", _("E-mail triage"), "support"),
+    ("integrations:mailboxes", _("Channels"), "admin"),
 ]
 
 
@@ -26,6 +29,8 @@ def nav_for(user, *, path: str = "") -> list[dict]:
         if who == "staff" and roles.is_support(user):
             continue
         if who == "lead" and not (roles.is_team_lead(user) or roles.is_admin(user)):
+            continue
+        if who == "support" and not (roles.is_support(user) or roles.is_admin(user)):
             continue
         if who == "admin" and not roles.is_admin(user):
             continue

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import roles
+from core.events import event_emit
 from crm.models import Contact, Customer, FollowUp, Interaction, Team, Transaction, User, tags_encode
 
 CUSTOMER_FIELDS = (
@@ -56,6 +57,7 @@ def customer_create(*, actor, data: dict[str, Any], now: datetime) -> Customer:
     _check_owner_allowed(actor=actor, owner=customer.owner, team=customer.team)
     customer.full_clean()
     customer.save()
+    event_emit("customer.created", customer, now=now)
     return customer
 
 
@@ -69,6 +71,7 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Custo
         _check_owner_allowed(actor=actor, owner=customer.owner, team=customer.team)
     customer.full_clean()
     customer.save(update_fields=[*set(changed), "updated_at"] if changed else ["updated_at"])
+    event_emit("customer.updated", customer)
     return customer
 
 
@@ -102,15 +105,19 @@ def contact_save(*, contact: Contact, data: dict[str, Any]) -> Contact:
         Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk).update(
             is_primary=False
         )
+    event_emit("contact.saved", contact)
     return contact
 
 
 @transaction.atomic
 def transaction_save(*, txn: Transaction, data: dict[str, Any]) -> Transaction:
+    creating = txn.pk is None
     for field, value in data.items():
         setattr(txn, field, value)
     txn.full_clean()
     txn.save()
+    if creating:
+        event_emit("transaction.created", txn)
     return txn
 
 
@@ -135,6 +142,7 @@ def interaction_log(*, actor, customer: Customer, data: dict[str, Any]) -> Inter
             due_at=_day_end(interaction.next_action_due), now=interaction.occurred_at,
             origin=f"crm.interaction:{interaction.pk}",
         )
+    event_emit("interaction.created", interaction)
     return interaction
 
 

@@ -171,12 +171,13 @@ def _sql_params(*, as_of: date, now: datetime, params) -> dict:
             "top_percent": str(params.high_value_top_percent)}
 
 
-def changed_tiers(*, as_of: date, now: datetime, params) -> int:
-    """Customers whose tier differs from the live table's (before the swap)."""
+def changed_tiers(*, as_of: date, now: datetime, params) -> list[tuple[int, str, str]]:
+    """(customer id, previous tier, tier) of the customers whose tier differs from the live table's (before the swap)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {STAGE} s JOIN {TABLE} c ON c.customer_id = s.customer_id "
-                       f"WHERE c.tier <> {_TIER}", _sql_params(as_of=as_of, now=now, params=params))
-        return int(cursor.fetchone()[0])
+        cursor.execute(f"SELECT s.customer_id, c.tier, {_TIER} FROM {STAGE} s JOIN {TABLE} c "
+                       f"ON c.customer_id = s.customer_id WHERE c.tier <> {_TIER} ORDER BY s.customer_id",
+                       _sql_params(as_of=as_of, now=now, params=params))
+        return [(int(cid), old, new) for cid, old, new in cursor.fetchall()]
 
 
 def current_swap(*, as_of: date, now: datetime, params) -> None:

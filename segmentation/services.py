@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.events import event_emit
 from crm import selectors as crm_selectors
 from crm import services as crm_services
 from crm.models import Customer, Interaction
@@ -123,10 +124,13 @@ def _write(result: pd.DataFrame, *, as_of: date, now: datetime) -> dict:
         frame = _prepare(result, as_of=as_of, now=now, params=params)
         changed = _write_orm(frame, replace_current=replace_current)
         _write_history(frame, as_of=as_of, now=now, params=params)
+    if changed:  # webhooks (batched by the receiver: at most 1,000 customers per delivery)
+        event_emit("segment.changed", {"as_of": as_of.isoformat(), "customers": [
+            {"customer": cid, "previous_tier": old, "tier": new} for cid, old, new in changed]}, now=now)
     return {
         "tier": {str(k): int(v) for k, v in result["tier"].value_counts().items() if v},
         "value_tier": {str(k): int(v) for k, v in result["value_tier"].value_counts().items() if v},
-        "tier_changed": changed,
+        "tier_changed": len(changed),
         "current_replaced": replace_current,
     }
 
@@ -156,10 +160,10 @@ def _write_history(frame: pd.DataFrame, *, as_of: date, now: datetime, params) -
             unique_fields=["customer", "as_of"], update_fields=["tier", "value_tier", "health_score", "rfm_segment"])
 
 
-def _write_orm(frame: pd.DataFrame, *, replace_current: bool) -> int:
+def _write_orm(frame: pd.DataFrame, *, replace_current: bool) -> list[tuple[int, str, str]]:
     previous = dict(CustomerSegment.objects.values_list("customer_id", "tier"))
-    changed = sum(1 for cid, tier in zip(frame["customer_id"].tolist(), frame["tier"].tolist())
-                  if cid in previous and previous[cid] != tier)
+    changed = [(cid, previous[cid], tier) for cid, tier in zip(frame["customer_id"].tolist(), frame["tier"].tolist())
+               if cid in previous and previous[cid] != tier]
     if replace_current:
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         update_fields = [c for c in SEGMENT_COLUMNS if c != "customer_id"]

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "tickets",
     "surveys",
     "reviews",
+    "integrations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -151,6 +152,17 @@ SURVEY_TOKEN_TTL_DAYS = int(os.environ.get("SURVEY_TOKEN_TTL_DAYS", "14"))
 # The site's public address, put in front of every link sent out of the site (survey
 # and notification e-mails). bin/dev sets it from PORT; production requires it.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Channels (integrations app): e-mail in and out, webhooks. Attachments and raw
+# messages go through Django's default storage: MEDIA_ROOT here; an S3-compatible store by
+# pointing STORAGES["default"] at django-storages (README, "Channels").
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media"))
+INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("INBOUND_EMAIL_MAX_BYTES", str(25 * 1024 * 1024)))
+INBOUND_ATTACHMENT_MAX_BYTES = int(os.environ.get("INBOUND_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Right-hand side of the Message-IDs of outgoing ticket mail (default: DEFAULT_FROM_EMAIL's domain).
+EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "")
+# Webhooks go to public addresses only unless this is true (never in production).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

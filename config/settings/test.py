@@ -12,6 +12,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"
+# Webhook tests post to a real server on 127.0.0.1; uploads land in a per-run folder.
+WEBHOOK_ALLOW_PRIVATE = True
 
 # Each test run gets its own broker folder, so a real worker started by a test
 # never sees messages left by a development server.
@@ -28,3 +30,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_q / "queue"),
         "control_folder": str(_q / "control"),
     }
+
+import tempfile as _tempfile  # noqa: E402
+
+MEDIA_ROOT = _tempfile.mkdtemp(prefix="crm-test-media-")

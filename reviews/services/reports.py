@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core import roles
+from core.events import event_emit
 from crm.models import Team
 from reviews.metrics import CATALOGUE, Period, Scope, metric_compute, month_period
 from reviews.models import Review, ReviewFinding, ReviewMetric
@@ -106,12 +107,16 @@ def review_update(*, review: Review, title: str | None = None, summary: str | No
         review.title, fields = title.strip(), [*fields, "title"]
     if summary is not None:
         review.summary, fields = summary, [*fields, "summary"]
+    finalized = False
     if status is not None:
         if status not in Review.Status.values:
             raise ValidationError({"status": [_("Unknown status.")]})
+        finalized = status == Review.Status.FINAL and review.status != Review.Status.FINAL
         review.status, fields = status, [*fields, "status"]
     if fields:
         review.save(update_fields=fields)
+    if finalized:
+        event_emit("review.finalized", review)
     return review
 
 

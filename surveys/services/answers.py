@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.events import event_emit
 from core.formulas import DETRACTOR_MAX, satisfaction_100_from_overall
 from crm.models import Customer, FollowUp
 from surveys.models import Question, Survey, SurveyInvitation, SurveyOptOut, SurveyResponse
@@ -109,6 +110,7 @@ def _response_create(*, customer: Customer, survey: Survey, columns: dict[str, A
                               created_at=now, **columns)
     response.save()
     response_close_loop(response=response, now=now)
+    event_emit("survey_response.created", response, now=now)
     return response
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import event_emit
 from core.services import notification_create
 from tickets import sla
 from tickets.models import OPEN_STATUSES, SlaBreach, SlaEvent, SlaTimer, Ticket
@@ -123,6 +124,10 @@ def sla_settle_many(*, tickets: Iterable[Ticket], now: dt.datetime) -> tuple[dic
                 notices[user_id][1].append((ticket, clock, due_at))
     SlaEvent.objects.bulk_create(new_events)
     _notify(notices, now)
+    if inserted:
+        for breach in SlaBreach.objects.filter(ticket_id__in={t for t, _c in inserted}).select_related("ticket"):
+            if (breach.ticket_id, breach.clock) in inserted:
+                event_emit("ticket.breached", breach, now=now)
     added: dict[int, list[SlaEvent]] = {}
     for e in new_events:
         added.setdefault(e.ticket_id, []).append(e)

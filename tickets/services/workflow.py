@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.events import event_emit
 from core.services import notification_create
 from crm.models import Customer, User
 from tickets import sla
@@ -48,6 +49,8 @@ class _Edit:
         self.ticket, self.state, self.now = ticket, state, now
         self.fields: set[str] = set()
         self.events: list[SlaEvent] = []
+        # Announced through core.events after the save (webhooks), in this transaction.
+        self.announce: list[str] = ["ticket.updated"]
 
     def set(self, **values) -> None:
         for name, value in values.items():
@@ -82,6 +85,8 @@ class _Edit:
         t.updated_at = self.now
         t.save(update_fields=sorted({*self.fields, *SLA_FIELDS, "version", "updated_at"}))
         timers_store([(t.pk, check_at(t, state))])
+        for event in self.announce:
+            event_emit(event, t, now=self.now)
 
 
 def _lock(pk: int) -> Ticket:
@@ -176,8 +181,8 @@ def ticket_create(*, actor: User, customer: Customer, subject: str, now: dt.date
         ticket.save(update_fields=["number"])
         SlaEvent.objects.bulk_create([SlaEvent(ticket=ticket, clock=c, kind=SlaEvent.Kind.STARTED, at=at)
                                       for c in (Clock.FIRST_RESPONSE, Clock.COMMITMENT, Clock.UPDATE)])
-        with _editing(ticket, now=now):
-            pass
+        with _editing(ticket, now=now) as edit:
+            edit.announce = ["ticket.created"]
         _notify_assignee(ticket, actor=actor, now=now)
     return ticket
 
@@ -243,6 +248,8 @@ def ticket_reply(*, ticket: Ticket, actor: User, body: str, now: dt.datetime, pu
             raise ValidationError({"body": [_("A closed ticket takes no replies; reopen it first.")]})
         message = TicketMessage.objects.create(ticket=t, author=actor, body=body.strip(), created_at=now,
                                                public=public or from_customer, from_customer=from_customer)
+        # A public staff reply is e-mailed to the customer by a receiver (integrations).
+        event_emit("ticket_message.created", message, now=now)
         if from_customer:
             if t.status == Status.WAITING_CUSTOMER:
                 edit.status(Status.IN_PROGRESS)
@@ -303,9 +310,12 @@ def ticket_resolve(*, ticket: Ticket, actor: User, now: dt.datetime, resolution:
         t = edit.ticket
         _require_open(t)
         if resolution.strip():
-            TicketMessage.objects.create(ticket=t, author=actor, body=resolution.strip(), public=True, created_at=now)
+            message = TicketMessage.objects.create(ticket=t, author=actor, body=resolution.strip(), public=True,
+                                                   created_at=now)
+            event_emit("ticket_message.created", message, now=now)
             edit.set(resolution=resolution.strip())
         edit.status(Status.RESOLVED)
+        edit.announce.append("ticket.resolved")
         edit.set(resolved_at=now, first_response_at=t.first_response_at or now)
         for clock in (Clock.FIRST_RESPONSE, Clock.COMMITMENT, Clock.UPDATE, Clock.RESOLUTION):
             edit.stop(clock)

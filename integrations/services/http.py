@@ -1,0 +1,79 @@
+"""Outgoing HTTP for webhooks, to public addresses only.
+
+The host is resolved once, *every* address it resolves to is checked (a name with
+one public and one private address is refused), and the connection is made to
+the checked address itself, so a DNS answer that changes between the check and
+the connect (rebinding) cannot reach an internal service. TLS still verifies the
+certificate against the host name."""
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext as _
+
+
+class Refused(Exception):
+    """The URL may not be called (scheme, or a loopback / private / reserved address)."""
+
+
+def _is_public(ip: ipaddress._BaseAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)
+
+
+def resolve(host: str, port: int, *, allow_private: bool) -> str:
+    """The address to connect to; raises Refused when any address of ``host`` is not public."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise Refused(_("The host %(host)s cannot be resolved.") % {"host": host}) from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    if not addresses:
+        raise Refused(_("The host %(host)s cannot be resolved.") % {"host": host})
+    if not allow_private:
+        for ip in addresses:
+            if not _is_public(ip):
+                raise Refused(_("%(host)s resolves to %(ip)s, which is not a public address.")
+                              % {"host": host, "ip": ip})
+    return str(addresses[0])
+
+
+def _split(url: str) -> tuple[str, str, int, str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Refused(_("Use an http:// or https:// URL."))
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port, path
+
+
+def check_url(url: str, *, allow_private: bool) -> None:
+    scheme, host, port, _path = _split(url)
+    resolve(host, port, allow_private=allow_private)
+
+
+def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, allow_private: bool) -> int:
+    """POST and return the response status. Raises Refused, or OSError (timeout,
+    connection or TLS error). Redirects are not followed (the target is not re-checked)."""
+    scheme, host, port, path = _split(url)
+    address = resolve(host, port, allow_private=allow_private)
+    if scheme == "https":
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    # Connect to the checked address; the Host header and TLS name stay the host's.
+    conn._create_connection = lambda _addr, t, src=None: socket.create_connection((address, port), t, src)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read(64 * 1024)
+        return response.status
+    except http.client.HTTPException as exc:
+        raise OSError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        conn.close()
