@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import roles
 
-# (url name, label, who sees it: "all" | "staff" (not support) | "lead" (team lead/admin) | "support"
-# (support/admin) | "admin")
+# (url name, label, who sees it: "all" | "staff" (not support) | "lead" (team lead/admin) | "support" | "admin")
 NAV_ITEMS: list[tuple[str, object, str]] = [
     ("customer-list", _("Customers"), "all"),
     ("segmentation:follow-ups", _("My follow-ups"), "staff"),
@@ -30,7 +29,7 @@ def nav_for(user, *, path: str = "") -> list[dict]:
             continue
         if who == "lead" and not (roles.is_team_lead(user) or roles.is_admin(user)):
             continue
-        if who == "support" and not (roles.is_support(user) or roles.is_admin(user)):
+        if who == "support" and not roles.is_support(user):
             continue
         if who == "admin" and not roles.is_admin(user):
             continue

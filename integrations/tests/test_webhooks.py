@@ -196,3 +196,21 @@ def test_ticket_and_crm_events_carry_the_resource_as_the_api_shows_it(ada, sam, 
     assert "sla" in created
     breach = json.loads(WebhookDelivery.objects.filter(event="ticket.breached").first().body)["data"]
     assert breach["ticket_number"] == ticket.number
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_delivery_after_the_change_commits(celery_worker_real, ada, webhook_receiver):
+    from django.utils import timezone
+
+    from conftest import wait_until
+
+    real_now = timezone.now()
+    services.webhook_create(actor=ada, url=webhook_receiver.url, events=["customer.created"], now=real_now,
+                            secret=webhook_receiver.secret)
+    with transaction.atomic():
+        customer_create(actor=ada, data={"name": "Acme"}, now=real_now)
+        assert webhook_receiver.received == []  # nothing leaves before the commit
+
+    assert wait_until(lambda: WebhookDelivery.objects.filter(status="succeeded").exists())
+    assert len(webhook_receiver.received) == 1 and webhook_receiver.received[0].signature_ok
