@@ -10,6 +10,7 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 
@@ -19,61 +20,50 @@ from core.roles import Role
 _ADMIN = SimpleNamespace(is_authenticated=True, is_superuser=True, role=Role.ADMIN, pk=None, id=None, team_id=None)
 
 
+def _absolute(path: str) -> str:
+    # The site's public address (the one survey links use); there is no request here.
+    return settings.SURVEY_LINK_BASE_URL.rstrip("/") + path
+
+
 def _context(now) -> dict:
-    return {"request": SimpleNamespace(user=_ADMIN, query_params={}, GET={}), "now": now, "revealed_ids": set()}
+    request = SimpleNamespace(user=_ADMIN, query_params={}, GET={}, build_absolute_uri=_absolute)
+    return {"request": request, "now": now, "revealed_ids": set()}
+
+
+def _serializer(path: str):
+    """The API serializer at ``path`` ("app.api.Name"), imported when first used."""
+    from django.utils.module_loading import import_string
+
+    return import_string(path)
+
+
+def _plain(path: str):
+    return lambda obj, now: _serializer(path)(obj, context=_context(now)).data
 
 
 def _customer(obj, now):
-    from crm.api import CustomerSerializer
     from crm.models import Customer
 
     fresh = Customer.objects.select_related("segment").get(pk=obj.pk)
-    return CustomerSerializer(fresh, context=_context(now)).data
-
-
-def _transaction(obj, now):
-    from crm.api import TransactionSerializer
-
-    return TransactionSerializer(obj, context=_context(now)).data
-
-
-def _interaction(obj, now):
-    from crm.api import InteractionSerializer
-
-    return InteractionSerializer(obj, context=_context(now)).data
+    return _serializer("crm.api.CustomerSerializer")(fresh, context=_context(now)).data
 
 
 def _ticket(obj, now):
-    from tickets.api import TicketSerializer
+    # Reloaded with the SLA event log the serializer reads (the caller's copy may predate this change).
     from tickets.selectors import ticket_list_for_user
 
     fresh = ticket_list_for_user(user=_ADMIN).get(pk=obj.pk)
-    return TicketSerializer(fresh, context=_context(now)).data
-
-
-def _breach(obj, now):
-    from tickets.api import SlaBreachSerializer
-
-    return SlaBreachSerializer(obj, context=_context(now)).data
-
-
-def _survey_response(obj, now):
-    from surveys.api import SurveyResponseSerializer
-
-    return SurveyResponseSerializer(obj, context=_context(now)).data
-
-
-def _review(obj, now):
-    from reviews.api import ReviewSerializer
-
-    return ReviewSerializer(obj, context=_context(now)).data
+    return _serializer("tickets.api.TicketSerializer")(fresh, context=_context(now)).data
 
 
 RENDERERS = {
-    "customer.created": _customer, "customer.updated": _customer, "transaction.created": _transaction,
-    "interaction.created": _interaction, "ticket.created": _ticket, "ticket.updated": _ticket,
-    "ticket.resolved": _ticket, "ticket.breached": _breach, "survey_response.created": _survey_response,
-    "review.finalized": _review,
+    "customer.created": _customer, "customer.updated": _customer,
+    "transaction.created": _plain("crm.api.TransactionSerializer"),
+    "interaction.created": _plain("crm.api.InteractionSerializer"),
+    "ticket.created": _ticket, "ticket.updated": _ticket, "ticket.resolved": _ticket,
+    "ticket.breached": _plain("tickets.api.SlaBreachSerializer"),
+    "survey_response.created": _plain("surveys.api.SurveyResponseSerializer"),
+    "review.finalized": _plain("reviews.api.ReviewSerializer"),
 }
 
 

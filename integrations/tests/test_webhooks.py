@@ -214,3 +214,32 @@ def test_a_real_worker_sends_the_delivery_after_the_change_commits(celery_worker
 
     assert wait_until(lambda: WebhookDelivery.objects.filter(status="succeeded").exists())
     assert len(webhook_receiver.received) == 1 and webhook_receiver.received[0].signature_ok
+
+
+def test_survey_review_and_segment_events_reach_their_webhooks(ada, webhook_receiver, now, make_customer):
+    from segmentation.services import segments_recompute
+    from surveys.services import response_enter
+    from surveys.tests.factories import default_survey
+    from reviews.services import review_create, review_update
+
+    services.webhook_create(actor=ada, url=webhook_receiver.url, now=now, secret="s",
+                            events=["survey_response.created", "review.finalized", "segment.changed"])
+    customer = make_customer(name="Acme", created_at=now - dt.timedelta(days=30))
+    response = response_enter(actor=ada, customer=customer, survey=default_survey(),
+                              data={"answered_at": now, "nps": 9, "overall": 8}, now=now)
+    review = review_create(user=ada, title="June", period_start=dt.date(2026, 6, 1), period_end=dt.date(2026, 6, 30),
+                           scope_kind="all", now=now)
+    review_update(review=review, status="final")
+    review_update(review=review, status="final")  # already final: announced once
+    segments_recompute(as_of=now.date() - dt.timedelta(days=10), now=now)  # first: nothing to compare with
+    segments_recompute(as_of=now.date() + dt.timedelta(days=70), now=now)  # "new" customer is no longer new
+
+    by_event = {}
+    for d in WebhookDelivery.objects.order_by("id"):
+        by_event.setdefault(d.event, []).append(json.loads(d.body)["data"])
+    assert by_event["survey_response.created"][0]["id"] == response.pk
+    assert by_event["survey_response.created"][0]["nps"] == 9
+    assert [r["id"] for r in by_event["review.finalized"]] == [review.pk]
+    [segment] = by_event["segment.changed"]
+    assert segment["customers"][0]["customer"] == customer.pk
+    assert segment["customers"][0]["previous_tier"] == "new" and segment["customers"][0]["tier"] != "new"
