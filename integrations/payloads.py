@@ -21,8 +21,8 @@ _ADMIN = SimpleNamespace(is_authenticated=True, is_superuser=True, role=Role.ADM
 
 
 def _absolute(path: str) -> str:
-    # The site's public address (the one survey links use); there is no request here.
-    return settings.SURVEY_LINK_BASE_URL.rstrip("/") + path
+    # There is no request here: links carry the site's public address.
+    return settings.SITE_URL + path
 
 
 def _context(now) -> dict:
