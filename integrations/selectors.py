@@ -52,3 +52,19 @@ def webhook_deliveries(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:
 
 def webhook_delivery_get(*, webhook: Webhook, uuid) -> WebhookDelivery:
     return get_object_or_404(webhook.deliveries.all(), uuid=uuid)
+
+
+def ticket_attachments(*, ticket) -> list:
+    """The e-mail attachments of a ticket the caller may read (one query)."""
+    from integrations.models import EmailAttachment
+
+    return list(EmailAttachment.objects.filter(ticket=ticket).order_by("id"))
+
+
+def ticket_attachment_get_for_user(*, user, ticket_pk: int, pk: int):
+    """404 unless the user may read the ticket and the file belongs to it."""
+    from integrations.models import EmailAttachment
+    from tickets.selectors import ticket_get_for_user
+
+    ticket = ticket_get_for_user(user=user, pk=ticket_pk)
+    return get_object_or_404(EmailAttachment.objects.exclude(file=""), ticket=ticket, pk=pk)

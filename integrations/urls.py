@@ -9,6 +9,7 @@ urlpatterns = [
     path("mailboxes/<int:pk>/", views.mailbox_edit, name="mailbox-edit"),
     path("triage/", views.triage_list, name="triage"),
     path("triage/<int:pk>/", views.triage_detail, name="triage-detail"),
+    path("tickets/<int:ticket_pk>/attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("webhooks/", views.webhook_list, name="webhooks"),
     path("webhooks/<int:pk>/", views.webhook_detail, name="webhook-detail"),
     path("webhooks/<int:pk>/deliveries/<uuid:uuid>/redeliver/", views.webhook_redeliver, name="webhook-redeliver"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,6 +115,14 @@ def triage_detail(request, pk: int):
             apply_service_error(create if action == "create" else assign, error)
     return render(request, "integrations/triage_detail.html", {
         "email": email, "search": search, "query": query, "found": found, "assign": assign, "create": create})
+
+
+@login_required
+def attachment_download(request, ticket_pk: int, pk: int):
+    attachment = selectors.ticket_attachment_get_for_user(user=request.user, ticket_pk=ticket_pk, pk=pk)
+    # Served as a download, never inline: the file came from outside.
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
+                        content_type="application/octet-stream")
 
 
 @admin_only

@@ -135,3 +135,26 @@ def test_the_sender_index_rebuild_finds_customers_written_around_the_services(ad
     second, _ = services.inbound_receive(raw=b"From: Bulk@Imported.example\r\nMessage-ID: <b@i>\r\nSubject: y\r\n\r\ny",
                                          source="api", now=now)
     assert second.status == InboundEmail.Status.TICKET
+
+
+def test_email_attachments_show_on_the_ticket_page_for_those_who_may_read_it(ada, sam, charlie, alice, now,
+                                                                           ticket_defaults):
+    import base64
+
+    from crm.services import customer_create
+
+    customer_create(actor=alice, data={"name": "Acme", "email": "li@acme.example"}, now=now)
+    raw = ("From: li@acme.example\r\nSubject: photo\r\nMessage-ID: <p@acme.example>\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee\r\n--b\r\n"
+           "Content-Type: image/png\r\nContent-Disposition: attachment; filename=\"jam.png\"\r\n"
+           f"Content-Transfer-Encoding: base64\r\n\r\n{base64.b64encode(b'PNGDATA').decode()}\r\n--b--\r\n")
+    email, _ = services.inbound_receive(raw=raw.encode(), source="api", now=now)
+    att = email.attachments.get()
+    url = f"/channels/tickets/{email.ticket_id}/attachments/{att.pk}/"
+
+    page = _client(sam).get(f"/tickets/{email.ticket_id}/")
+    assert "jam.png" in page.content.decode() and url in page.content.decode()
+    download = _client(alice).get(url)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"PNGDATA"
+    assert "attachment" in download["Content-Disposition"]
+    assert _client(charlie).get(url).status_code == 404  # another team's customer
