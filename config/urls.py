@@ -28,3 +28,8 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("crm.urls")),
 ]
+
+# JSON answers under /api/, the HTML pages elsewhere; the 500 carries the request id.
+handler400 = "core.errors.bad_request"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

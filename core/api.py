@@ -1,15 +1,38 @@
-"""Shared API pieces: pagination, the JSON error shape, role permissions."""
+"""Shared API pieces: pagination, request parsing, the JSON error shape, role permissions."""
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions
+from rest_framework import exceptions, pagination, permissions, routers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import roles
+from core.errors import current_request_id
+from core.parsers import RequestBodyTooLarge
+
+logger = logging.getLogger("core.api")
+
+
+class _IntegerIdsMixin:
+    """Object ids are integers: ``/things/abc/`` is a 404 at the URL, before a lookup can choke on it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._default_value_pattern = "[0-9]+" if self._use_regex else "int"
+
+
+class Router(_IntegerIdsMixin, routers.SimpleRouter):
+    pass
+
+
+class DefaultRouter(_IntegerIdsMixin, routers.DefaultRouter):
+    pass
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -17,10 +40,25 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def paginate_queryset(self, queryset, request, view=None):
+        # A forged cursor carries a position of the wrong type for the ordering field;
+        # the database (or the field) rejects it only when the page is fetched.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError, DataError):
+            if request.query_params.get(self.cursor_query_param):
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
+            raise
+
 
 def exception_handler(exc, context):
-    """Every error is JSON: ``{"detail": ...}`` or ``{"field": ["message"]}``; never a stack trace."""
-    if isinstance(exc, DjangoValidationError):
+    """Every error is JSON: ``{"detail": ...}`` or ``{"field": ["message"]}``. An unexpected
+    exception is logged with its traceback and answered 500 with the request id, never a trace."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestBodyTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
@@ -32,7 +70,14 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({"non_field_errors": ["This change conflicts with existing data."]})
     response = drf_exception_handler(exc, context)
     if response is None:
-        return Response({"detail": "Internal error."}, status=500)
+        request = context.get("request")
+        request_id = getattr(request, "request_id", None) or current_request_id()
+        logger.error("Unhandled exception in %s %s (request id %s)", getattr(request, "method", "-"),
+                     getattr(request, "path", "-"), request_id, exc_info=(type(exc), exc, exc.__traceback__))
+        response = Response({"detail": "Internal error.", "request_id": request_id}, status=500)
+        # Django's request logger would add a second line without the traceback.
+        response._has_been_logged = True
+        return response
     if isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}
     return response

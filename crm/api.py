@@ -3,6 +3,7 @@ Parse, call a service or selector, render."""
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -38,14 +39,14 @@ class CustomerSerializer(PersonalDataSerializerMixin, serializers.ModelSerialize
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     # Read-only, from segmentation's latest recompute (null until the first one).
-    tier = serializers.CharField(source="segment.tier", read_only=True)
-    tier_reason = serializers.CharField(source="segment.tier_reason_text", read_only=True)
-    rfm = RfmSerializer(source="segment", read_only=True)
-    value_tier = serializers.CharField(source="segment.value_tier", read_only=True)
-    membership_level = serializers.CharField(source="segment.membership_level", read_only=True)
-    health_score = serializers.IntegerField(source="segment.health_score", read_only=True)
-    next_contact_due = serializers.DateField(source="segment.next_contact_due", read_only=True)
-    days_overdue = serializers.IntegerField(source="segment.days_overdue", read_only=True)
+    tier = serializers.CharField(source="segment.tier", read_only=True, allow_null=True)
+    tier_reason = serializers.CharField(source="segment.tier_reason_text", read_only=True, allow_null=True)
+    rfm = RfmSerializer(source="segment", read_only=True, allow_null=True)
+    value_tier = serializers.CharField(source="segment.value_tier", read_only=True, allow_null=True)
+    membership_level = serializers.CharField(source="segment.membership_level", read_only=True, allow_null=True)
+    health_score = serializers.IntegerField(source="segment.health_score", read_only=True, allow_null=True)
+    next_contact_due = serializers.DateField(source="segment.next_contact_due", read_only=True, allow_null=True)
+    days_overdue = serializers.IntegerField(source="segment.days_overdue", read_only=True, allow_null=True)
 
     class Meta:
         model = Customer
@@ -167,7 +168,8 @@ class CustomerViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
 
         Returns one result per row. If any row is invalid, nothing is written and
         the response (400) says which rows failed and why."""
-        rows = request.data if isinstance(request.data, list) else request.data.get("rows")
+        data = request.data
+        rows = data if isinstance(data, list) else data.get("rows") if hasattr(data, "get") else None
         if not isinstance(rows, list):
             return Response({"non_field_errors": ["Send a JSON list of customers (or {\"rows\": [...]})."]},
                             status=400)
@@ -302,35 +304,39 @@ class TeamViewSet(viewsets.ModelViewSet):
     ordering_fields = ["id", "name"]
 
 
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
 class TokenView(APIView):
-    """``POST {"username","password"}`` → ``{"token"}``. Failed attempts are throttled."""
+    """``POST {"username","password"}`` → ``{"token"}``. Throttled like the web login (core.throttle):
+    429 with ``Retry-After`` while the username is locked at this address."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+                   429: inline_serializer("LoginLocked", {"detail": serializers.CharField(),
+                                                          "retry_after": serializers.IntegerField()})},
     )
     def post(self, request):
-        username = str(request.data.get("username", "") or "")
-        password = str(request.data.get("password", "") or "")
-        errors = {}
-        if not username:
-            errors["username"] = ["This field is required."]
-        if not password:
-            errors["password"] = ["This field is required."]
-        if errors:
-            return Response(errors, status=400)
-        address = throttle.client_address(request)
-        if throttle.login_is_locked(username=username, address=address):
-            return Response({"detail": "Too many failed attempts. Try again later."}, status=429)
-        user = authenticate(request, username=username, password=password)
+        s = TokenRequestSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        username, password = s.validated_data["username"], s.validated_data["password"]
+        # django-axes marks the Django request (not DRF's wrapper) when it refuses or locks.
+        http_request = request._request
+        user = authenticate(http_request, username=username, password=password)
         if user is None:
-            throttle.login_failed(username=username, address=address)
+            if throttle.login_is_locked(http_request):
+                seconds, message = throttle.login_retry(http_request, {"username": username})
+                return Response({"detail": message, "retry_after": seconds}, status=429,
+                                headers={"Retry-After": str(seconds)})
             return Response({"non_field_errors": ["Unable to log in with the given username and password."]},
                             status=400)
-        throttle.login_succeeded(username=username, address=address)
+        # A token is a sign-in: last_login, and axes clears this username's failures here.
+        user_logged_in.send(sender=user.__class__, request=http_request, user=user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)

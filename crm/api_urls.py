@@ -1,5 +1,5 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+from core.api import DefaultRouter
 
 from crm import api, api_import
 

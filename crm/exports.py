@@ -7,7 +7,6 @@ handed out."""
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core import roles
 from core.masking import mask
+from core.safe_export import spreadsheet_row
 from core.services import audit_reveal_record
 from crm.models import PERSONAL_FIELDS, Customer
 
@@ -26,22 +26,6 @@ COLUMNS = ["id", "external_id", "name", "kind", "industry", "size", "region", "o
 SEGMENT_COLUMNS = ["tier", "health_score"]
 # Column widths (characters) in the XLSX, in COLUMNS order, then the segment columns.
 XLSX_WIDTHS = [8, 14, 30, 8, 14, 14, 12, 12, 12, 12, 10, 20, 16, 24, 22, 30, 17, 12, 10]
-
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-_FORMULA_START = ("=", "@", "\t", "\r")
-_SIGNED_NUMBER = re.compile(r"^[+-][\d\s().-]*$")
-_ILLEGAL_XML = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-
-
-def safe_cell(value):
-    """Neutralise spreadsheet formula injection; a phone like +86 138… stays as is."""
-    if not isinstance(value, str) or not value:
-        return value
-    value = _ILLEGAL_XML.sub("", value)
-    if value.startswith(_FORMULA_START) or (value[:1] in "+-" and not _SIGNED_NUMBER.match(value)):
-        return "'" + value
-    return value
-
 
 def headers(*, with_segments: bool) -> list[str]:
     names = [str(capfirst(Customer._meta.get_field(c).verbose_name)) if c != "id" else "ID" for c in COLUMNS]
@@ -102,13 +86,13 @@ def export_rows(*, user, queryset, with_segments: bool, now: datetime,
     chunk_size = chunk_size or CHUNK_SIZE
     reveal = roles.can_see_personal_data(user)
     labels = _labels(with_segments=with_segments)
-    yield headers(with_segments=with_segments)
+    yield spreadsheet_row(headers(with_segments=with_segments))
     for chunk in _chunks(queryset.iterator(chunk_size=chunk_size), chunk_size):
         if reveal:
             audit_reveal_record(user=user, object_type="crm.customer", object_ids=[c.pk for c in chunk],
                                 fields=PERSONAL_FIELDS, channel="export", now=now)
         for customer in chunk:
-            yield [safe_cell(v) for v in _row(customer, reveal=reveal, with_segments=with_segments, labels=labels)]
+            yield spreadsheet_row(_row(customer, reveal=reveal, with_segments=with_segments, labels=labels))
 
 
 class _Echo:

@@ -1,14 +1,15 @@
 import django_filters
 from django.db.models import Q
 
+from core.api_fields import IsoDateTimeFilter
 from crm.models import Contact, Customer, Interaction, Transaction
 
 
 class CustomerFilter(django_filters.FilterSet):
     tags = django_filters.CharFilter(method="filter_tags", label="tag (comma-separated: all must match)")
     q = django_filters.CharFilter(method="filter_q", label="search name / external_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     first_deal_after = django_filters.DateFilter(field_name="first_deal_date", lookup_expr="gte")
     first_deal_before = django_filters.DateFilter(field_name="first_deal_date", lookup_expr="lte")
     industry = django_filters.CharFilter(lookup_expr="iexact")
@@ -58,8 +59,8 @@ class TransactionFilter(django_filters.FilterSet):
 
 
 class InteractionFilter(django_filters.FilterSet):
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     team = django_filters.NumberFilter(field_name="customer__team")
 
     class Meta:

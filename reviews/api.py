@@ -8,12 +8,13 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_fields import PeriodDateField
 from crm.models import Team, User
 from reviews import exports, selectors, services
 from reviews.metrics import CATALOGUE, Period, metric_compute, metric_describe, month_period
@@ -31,8 +32,8 @@ class MetricCatalogueView(APIView):
 
 
 class MetricQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = PeriodDateField(required=False)
+    end = PeriodDateField(required=False)
     team = serializers.CharField(required=False, allow_blank=True)
     owner = serializers.CharField(required=False, allow_blank=True)
     tier = serializers.ChoiceField(required=False, allow_blank=True,
@@ -97,6 +98,8 @@ class ActionSerializer(serializers.ModelSerializer):
 
 class ReviewSerializer(serializers.ModelSerializer):
     scope = serializers.ChoiceField(source="scope_kind", choices=Review.ScopeKind.choices)
+    period_start = PeriodDateField()
+    period_end = PeriodDateField()
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     targets = TargetSerializer(many=True, write_only=True, required=False)
     strengths = FindingSerializer(many=True, required=False)
@@ -119,18 +122,22 @@ class ReviewSerializer(serializers.ModelSerializer):
             cache[obj.pk] = review_rows(review=obj)
         return cache[obj.pk]
 
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_rows(self, obj):
         keys = ["metric", "name", "unit", "direction", "target", "actual", "numerator", "denominator", "deviation",
                 "deviation_pct", "on_target", "previous", "change", "improved", "analysis"]
         return [{k: r[k] for k in keys} for r in self._rows(obj)]
 
+    @extend_schema_field(ActionSerializer(many=True))
     def get_actions(self, obj):
         return ActionSerializer(obj.actions.all(), many=True, context=self.context).data
 
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_earlier_actions(self, obj):
         return [{**a, "deadline": a["deadline"].isoformat()} for a in review_earlier_actions(review=obj,
                                                                                             rows=self._rows(obj))]
 
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
     def get_exports(self, obj):
         request = self.context.get("request")
         links = {}
@@ -200,6 +207,9 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         services.review_actuals_refresh(review=review, now=timezone.now())
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
 
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+                              OpenApiResponse(OpenApiTypes.BINARY),
+                              (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
     @action(detail=True, methods=["get"], url_path=r"export/(?P<fmt>xlsx|pdf)")
     def export(self, request, pk=None, fmt=None):
         review = selectors.review_get_for_user(user=request.user, pk=pk)
@@ -242,7 +252,7 @@ class ReviewActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     def update(self, request, *args, **kwargs):
         a = selectors.review_action_get_for_user(user=request.user, pk=kwargs["pk"])
-        status = request.data.get("status")
+        status = request.data.get("status") if hasattr(request.data, "get") else None
         if status is None:
             raise DjangoValidationError({"status": ["This field is required."]})
         services.review_action_status_set(action=a, user=request.user, status=status, now=timezone.now())

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+from core.api import Router
 
 from reviews import api
 
-router = SimpleRouter()
+router = Router()
 router.register("reviews", api.ReviewViewSet, basename="review")
 router.register("review-actions", api.ReviewActionViewSet, basename="review-action")
 

@@ -7,6 +7,7 @@ import io
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core.safe_export import pdf_text, spreadsheet_row
 from reviews.report import review_report
 
 PDF_FONT = "STSong-Light"  # reportlab's built-in CID font: Chinese without a font file
@@ -33,6 +34,10 @@ def _direction(d: str) -> str:
     return _("Higher is better") if d == "higher" else _("Lower is better")
 
 
+def _add(sheet, row) -> None:
+    sheet.append(spreadsheet_row(row))
+
+
 def review_xlsx(*, review, language: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -43,39 +48,39 @@ def review_xlsx(*, review, language: str) -> bytes:
         ws = wb.active
         ws.title = _("Core metrics")[:31]
         bold = Font(bold=True)
-        ws.append([review.title])
+        _add(ws, [review.title])
         ws["A1"].font = Font(bold=True, size=14)
-        ws.append([_("Period"), f"{review.period_start.isoformat()} – {review.period_end.isoformat()}"])
-        ws.append([_("Scope"), _scope_label(review)])
+        _add(ws, [_("Period"), f"{review.period_start.isoformat()} – {review.period_end.isoformat()}"])
+        _add(ws, [_("Scope"), _scope_label(review)])
         ws.append([])
-        ws.append(_headers())
+        _add(ws, _headers())
         for cell in ws[5]:
             cell.font = bold
         for r in data["rows"]:
-            ws.append([r["name"], r["unit_label"], _direction(r["direction"]), r["target"], r["actual"],
-                       r["deviation"], r["deviation_pct"], _on_target(r["on_target"]), r["previous"], r["change"],
-                       r["analysis"]])
+            _add(ws, [r["name"], r["unit_label"], _direction(r["direction"]), r["target"], r["actual"],
+                      r["deviation"], r["deviation_pct"], _on_target(r["on_target"]), r["previous"], r["change"],
+                      r["analysis"]])
         for col, width in zip("ABCDEFGHIJK", (30, 12, 16, 10, 10, 10, 12, 12, 14, 10, 50)):
             ws.column_dimensions[col].width = width
 
         ws2 = wb.create_sheet(_("Findings")[:31])
-        ws2.append([_("Kind"), _("Title"), _("What happened"), _("Cause")])
+        _add(ws2, [_("Kind"), _("Title"), _("What happened"), _("Cause")])
         for f in data["strengths"] + data["problems"]:
-            ws2.append([str(f.get_kind_display()), f.title, f.detail, f.cause])
+            _add(ws2, [str(f.get_kind_display()), f.title, f.detail, f.cause])
 
         ws3 = wb.create_sheet(_("Actions")[:31])
-        ws3.append([_("Improvement action"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
-                    _("Baseline")])
+        _add(ws3, [_("Improvement action"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
+                   _("Baseline")])
         for a in data["actions"]:
-            ws3.append([a.title, a.owner.username, a.deadline, str(a.get_status_display()), _metric_name(a.metric),
-                        a.baseline])
+            _add(ws3, [a.title, a.owner.username, a.deadline, str(a.get_status_display()), _metric_name(a.metric),
+                       a.baseline])
         if data["earlier_actions"]:
             ws3.append([])
-            ws3.append([_("Earlier actions"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
-                        _("Baseline"), _("Now"), _("Change vs previous")])
+            _add(ws3, [_("Earlier actions"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
+                       _("Baseline"), _("Now"), _("Change vs previous")])
             for a in data["earlier_actions"]:
-                ws3.append([a["title"], a["owner"], a["deadline"], a["status_label"], a["metric_name"], a["baseline"],
-                            a["current"], a["change"]])
+                _add(ws3, [a["title"], a["owner"], a["deadline"], a["status_label"], a["metric_name"], a["baseline"],
+                           a["current"], a["change"]])
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue()
@@ -113,10 +118,8 @@ def review_pdf(*, review, language: str) -> bytes:
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
     h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4)
 
-    def p(text) -> Paragraph:
-        from xml.sax.saxutils import escape
-
-        return Paragraph(escape(str(text if text is not None else "")).replace("\n", "<br/>"), body)
+    def p(text, style=body) -> Paragraph:
+        return Paragraph(pdf_text(text), style)
 
     def table(rows, widths):
         t = Table([[p(c) for c in row] for row in rows], colWidths=widths, repeatRows=1)
@@ -127,12 +130,12 @@ def review_pdf(*, review, language: str) -> bytes:
 
     with override(language):
         data = review_report(review=review)
-        story = [Paragraph(review.title, h1),
+        story = [p(review.title, h1),
                  p(f"{_('Period')}: {review.period_start.isoformat()} – {review.period_end.isoformat()}    "
                    f"{_('Scope')}: {_scope_label(review)}")]
         if review.summary:
             story += [Spacer(1, 4), p(review.summary)]
-        story.append(Paragraph(_("Core metrics"), h2))
+        story.append(p(_("Core metrics"), h2))
         rows = [_headers()]
         for r in data["rows"]:
             rows.append([r["name"], r["unit_label"], _direction(r["direction"]), _fmt(r["target"]), _fmt(r["actual"]),
@@ -140,20 +143,20 @@ def review_pdf(*, review, language: str) -> bytes:
                          _fmt(r["previous"]), _fmt(r["change"]), r["analysis"]])
         story.append(table(rows, [x * mm for x in (38, 16, 22, 16, 16, 16, 16, 16, 18, 16, 80)]))
         for title, items in ((_("Strengths"), data["strengths"]), (_("Problems"), data["problems"])):
-            story.append(Paragraph(title, h2))
+            story.append(p(title, h2))
             if items:
                 story.append(table([[_("Title"), _("What happened"), _("Cause")]] +
                                    [[f.title, f.detail, f.cause] for f in items], [70 * mm, 100 * mm, 100 * mm]))
             else:
                 story.append(p("—"))
-        story.append(Paragraph(_("Improvement actions"), h2))
+        story.append(p(_("Improvement actions"), h2))
         story.append(table([[_("Improvement action"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
                              _("Baseline")]] +
                            [[a.title, a.owner.username, a.deadline.isoformat(), a.get_status_display(),
                              _metric_name(a.metric), _fmt(a.baseline)] for a in data["actions"]],
                            [100 * mm, 30 * mm, 30 * mm, 30 * mm, 50 * mm, 30 * mm]))
         if data["earlier_actions"]:
-            story.append(Paragraph(_("Earlier actions"), h2))
+            story.append(p(_("Earlier actions"), h2))
             story.append(table([[_("Improvement action"), _("Owner"), _("Status"), _("Linked metric"), _("Baseline"),
                                  _("Now"), _("Change vs previous")]] +
                                [[a["title"], a["owner"], a["status_label"], a["metric_name"], _fmt(a["baseline"]),

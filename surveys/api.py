@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import PersonalDataAuditViewMixin, PersonalDataSerializerMixin
+from core.api_fields import IsoDateTimeFilter, PeriodDateField
 from crm.models import Customer
 from surveys import selectors, services
 from surveys.models import Question, Survey, SurveyInvitation, SurveyResponse
@@ -92,8 +93,8 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationFilter(django_filters.FilterSet):
-    sent_after = django_filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
-    sent_before = django_filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="lt")
+    sent_after = IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
+    sent_before = IsoDateTimeFilter(field_name="sent_at", lookup_expr="lt")
     answered = django_filters.BooleanFilter(field_name="answered_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -150,8 +151,8 @@ class SurveyResponseSerializer(PersonalDataSerializerMixin, serializers.ModelSer
 
 
 class ResponseFilter(django_filters.FilterSet):
-    answered_after = django_filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="gte")
-    answered_before = django_filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="lt")
+    answered_after = IsoDateTimeFilter(field_name="answered_at", lookup_expr="gte")
+    answered_before = IsoDateTimeFilter(field_name="answered_at", lookup_expr="lt")
 
     class Meta:
         model = SurveyResponse
@@ -179,8 +180,8 @@ class SurveyResponseViewSet(PersonalDataAuditViewMixin, mixins.CreateModelMixin,
 
 
 class NpsQuerySerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = PeriodDateField()
+    end = PeriodDateField()
     tier = serializers.CharField(required=False, allow_blank=True)
     team = serializers.IntegerField(required=False)
     owner = serializers.IntegerField(required=False)

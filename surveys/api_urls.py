@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+from core.api import Router
 
 from surveys import api
 
-router = SimpleRouter()
+router = Router()
 router.register("surveys", api.SurveyViewSet, basename="survey")
 router.register("survey-invitations", api.SurveyInvitationViewSet, basename="survey-invitation")
 router.register("survey-responses", api.SurveyResponseViewSet, basename="survey-response")

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from core import roles
 from core.api import PersonalDataAuditViewMixin, PersonalDataSerializerMixin
+from core.api_fields import PeriodDateField
 from crm.models import Customer, User
 from tickets import selectors, services
 from tickets.filters import SlaBreachFilter, TicketFilter
@@ -135,7 +136,7 @@ class TicketMessageSerializer(serializers.ModelSerializer):
 
 
 class FeedbackPriorityQuerySerializer(serializers.Serializer):
-    as_of = serializers.DateField(required=False, help_text="Day of the figures (default: today, local time).")
+    as_of = PeriodDateField(required=False, help_text="Day of the figures (default: today, local time).")
     window_days = serializers.IntegerField(required=False, default=90, min_value=1, max_value=366,
                                            help_text="Tickets created in this many days up to as_of count too.")
 

@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from core.api import Router
 
 from tickets import api
 
-router = SimpleRouter()
+router = Router()
 router.register("tickets", api.TicketViewSet, basename="ticket")
 router.register("sla-breaches", api.SlaBreachViewSet, basename="sla-breach")
 urlpatterns = router.urls

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.api_fields import IsoDateTimeFilter
 from tickets.models import OPEN_STATUSES, Category, Clock, SlaBreach, SlaTimer, Status, Ticket, Urgency
 
 
@@ -11,8 +12,8 @@ class TicketFilter(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(choices=Category.choices)
     open = django_filters.BooleanFilter(method="filter_open", label="open (not resolved or closed)")
     breached = django_filters.BooleanFilter(method="filter_breached", label="has a recorded SLA breach")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     number = django_filters.CharFilter(lookup_expr="iexact")
 
     class Meta:
@@ -33,8 +34,8 @@ class TicketFilter(django_filters.FilterSet):
 
 class SlaBreachFilter(django_filters.FilterSet):
     clock = django_filters.ChoiceFilter(choices=Clock.choices)
-    recorded_after = django_filters.IsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte")
-    recorded_before = django_filters.IsoDateTimeFilter(field_name="recorded_at", lookup_expr="lt")
+    recorded_after = IsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte")
+    recorded_before = IsoDateTimeFilter(field_name="recorded_at", lookup_expr="lt")
     department = django_filters.NumberFilter(field_name="ticket__department")
 
     class Meta:

@@ -1,4 +1,5 @@
 import os
+import secrets
 import subprocess
 import sys
 
@@ -33,3 +34,33 @@ def test_links_in_mails_start_with_the_site_url(settings):
     settings.SITE_URL = "http://127.0.0.1:8123"
     assert absolute_url("/s/abc/") == "http://127.0.0.1:8123/s/abc/"
     assert absolute_url("") == ""
+
+
+def test_check_deploy_with_production_settings_reports_no_warning(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "SESSION_COOKIE"))}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY=secrets.token_urlsafe(50),
+               FIELD_ENCRYPTION_KEY="test-key", DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+               CRM_VAR_DIR=str(tmp_path), SITE_URL="https://crm.example.com")
+    r = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=env,
+                       capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "System check identified no issues" in r.stdout
+
+
+def test_hsts_and_https_redirect_are_on_by_default_and_configurable(tmp_path):
+    code = ("from django.conf import settings as s; "
+            "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SECURE_")}
+    base.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="x" * 50, FIELD_ENCRYPTION_KEY="k",
+                DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}", CRM_VAR_DIR=str(tmp_path),
+                SITE_URL="https://crm.example.com")
+
+    def run(**extra):
+        r = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], env={**base, **extra},
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split()
+
+    assert run() == ["True", "31536000", "True", "False"]
+    assert run(SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="3600", SECURE_HSTS_PRELOAD="true") == [
+        "False", "3600", "True", "True"]

@@ -19,12 +19,17 @@ def test_token_endpoint_returns_a_token_that_authenticates(alice, client):
 
 def test_token_endpoint_locks_after_repeated_failures(alice, client, settings):
     settings.LOGIN_THROTTLE_ATTEMPTS = 3
-    for _ in range(3):
+    for _ in range(2):
         assert client.post("/api/v1/auth/token/", {"username": "alice", "password": "wrong"},
                            content_type="application/json").status_code == 400
+    third = client.post("/api/v1/auth/token/", {"username": "alice", "password": "wrong"},
+                        content_type="application/json")
+    assert third.status_code == 429
     r = client.post("/api/v1/auth/token/", {"username": "alice", "password": "pw-alice-123"},
                     content_type="application/json")
     assert r.status_code == 429
+    assert int(r["Retry-After"]) == settings.LOGIN_THROTTLE_WINDOW_SECONDS
+    assert "Try again in 15 min" in r.json()["detail"]
 
 
 def test_charlie_gets_404_for_alices_customer(alice, charlie, make_customer, api_client_for):
