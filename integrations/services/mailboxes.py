@@ -33,6 +33,7 @@ def mailbox_save(*, mailbox: Mailbox | None, data: dict, now: dt.datetime) -> Ma
     """Create or change a mailbox (admins; checked by the caller). A blank password keeps the stored one."""
     mailbox = mailbox or Mailbox(created_at=now)
     creating = mailbox.pk is None
+    source = (mailbox.host, mailbox.username, mailbox.folder)
     for name in MAILBOX_FIELDS:
         if name == "password" and not data.get("password"):
             continue
@@ -40,8 +41,8 @@ def mailbox_save(*, mailbox: Mailbox | None, data: dict, now: dt.datetime) -> Ma
             setattr(mailbox, name, data[name])
     if creating and not mailbox.password:
         raise ValidationError({"password": [_("This field is required.")]})
-    if "host" in data or "username" in data or "folder" in data:
-        # Another server or folder: its UIDs mean nothing here.
+    if not creating and (mailbox.host, mailbox.username, mailbox.folder) != source:
+        # Another server, account or folder: the stored UIDs mean nothing there.
         mailbox.uid_validity, mailbox.last_uid = None, 0
     mailbox.full_clean()
     mailbox.save()

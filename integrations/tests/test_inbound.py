@@ -239,3 +239,25 @@ def test_the_relay_endpoint_refuses_a_message_over_the_limit(relay, settings):
 
     assert response.status_code == 413
     assert not InboundEmail.objects.exists()
+
+
+def test_a_mailbox_that_refuses_the_login_records_the_error_and_reads_nothing(dovecot, mailbox, now):
+    services.mailbox_save(mailbox=mailbox, data={"password": "wrong-password"}, now=now)
+    dovecot.deliver(message())
+
+    result = services.mailbox_poll(mailbox_id=mailbox.pk, now=now)
+
+    mailbox.refresh_from_db()
+    assert result["error"] and mailbox.last_error == result["error"] and mailbox.last_polled_at == now
+    assert not InboundEmail.objects.exists()
+    services.mailbox_save(mailbox=mailbox, data={"password": dovecot.password}, now=now)
+    assert services.mailbox_poll(mailbox_id=mailbox.pk, now=now + dt.timedelta(minutes=1))["new"] == 1
+
+
+def test_editing_a_mailbox_keeps_its_place_unless_the_folder_changes(dovecot, mailbox, li_lei, now):
+    dovecot.deliver(message())
+    services.mailbox_poll(mailbox_id=mailbox.pk, now=now)
+    services.mailbox_save(mailbox=Mailbox.objects.get(), data={"name": "Help desk", "folder": "INBOX"}, now=now)
+    assert Mailbox.objects.get().last_uid == 1
+    services.mailbox_save(mailbox=Mailbox.objects.get(), data={"folder": "Support"}, now=now)
+    assert Mailbox.objects.get().last_uid == 0
