@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from core import roles
 from core.api import IsAdminRole
+from core.parsers import RequestBodyTooLarge
 from integrations import selectors, services
 from integrations.models import WEBHOOK_EVENTS, InboundEmail, Webhook, WebhookAttempt, WebhookDelivery
 
@@ -23,8 +24,8 @@ class Rfc822Parser(parsers.BaseParser):
     def parse(self, stream, media_type=None, parser_context=None) -> bytes:
         limit = settings.INBOUND_EMAIL_MAX_BYTES
         data = stream.read(limit + 1) if stream is not None else b""
-        if len(data) > limit:
-            raise parsers.ParseError(f"The message is larger than {limit} bytes.")
+        if len(data) > limit:  # also for chunked bodies, which give no Content-Length
+            raise RequestBodyTooLarge(f"The message is larger than {limit} bytes.")
         return data
 
 
