@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from core import roles, throttle
 from core.api import CanEditCustomersOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin
-from crm import selectors, services
+from crm import selectors, services, validation
 from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 from segmentation.api import RfmSerializer
@@ -33,7 +33,60 @@ class ScopedCustomerField(serializers.PrimaryKeyRelatedField):
         return Customer.objects.for_user(request.user)
 
 
-class CustomerSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+def _drf_errors(exc: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(exc.messages)
+
+
+class SharedDateField(serializers.DateField):
+    """Dates read by crm.validation.date_parse: 1990-02-30 is "not a valid date"."""
+
+    def to_internal_value(self, value):
+        try:
+            return validation.date_parse(value)
+        except DjangoValidationError as exc:
+            raise _drf_errors(exc) from None
+
+
+class SharedDateTimeField(serializers.DateTimeField):
+    def to_internal_value(self, value):
+        try:
+            return validation.datetime_parse(value)
+        except DjangoValidationError as exc:
+            raise _drf_errors(exc) from None
+
+
+class RulesSerializer(serializers.ModelSerializer):
+    """A model serializer whose field rules are crm.validation's. The view puts
+    ``today`` in the context (only the outermost caller reads the clock)."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.DateField: SharedDateField, models.DateTimeField: SharedDateTimeField}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField):
+                field.error_messages["invalid_choice"] = validation.choice_message(
+                    field.choices.items(), placeholder="{input}")
+        return fields
+
+    def check_rules(self, attrs: dict, today) -> tuple[dict, dict]:
+        return attrs, {}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        data, errors = self.check_rules(attrs, self.context["today"])
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+class TodayContextMixin:
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+
+class CustomerSerializer(PersonalDataSerializerMixin, RulesSerializer):
     personal_fields = ("phone", "email", "id_number", "address")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), source="tag_list", required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
@@ -58,6 +111,9 @@ class CustomerSerializer(PersonalDataSerializerMixin, serializers.ModelSerialize
         # (source, external_id) uniqueness is checked by the service and the database.
         validators: list = []
 
+    def check_rules(self, attrs, today):
+        return validation.customer_check(attrs, today=today, kind=getattr(self.instance, "kind", None))
+
     def to_service_data(self) -> dict:
         data = dict(self.validated_data)
         if "tag_list" in data:
@@ -70,18 +126,26 @@ class BulkUpsertRowSerializer(CustomerSerializer):
         extra_kwargs = {"external_id": {"required": True, "allow_blank": False}}
 
 
-class ContactSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+class ContactSerializer(PersonalDataSerializerMixin, RulesSerializer):
     personal_fields = ("phone", "email")
     customer = ScopedCustomerField()
+
+    def check_rules(self, attrs, today):
+        return validation.contact_check(attrs)
 
     class Meta:
         model = Contact
         fields = ["id", "customer", "name", "title", "phone", "email", "is_primary"]
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(RulesSerializer):
     customer = ScopedCustomerField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, coerce_to_string=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+
+    def check_rules(self, attrs, today):
+        return validation.transaction_check(attrs, today=today,
+                                            occurred_on=getattr(self.instance, "occurred_on", None),
+                                            paid_on=getattr(self.instance, "paid_on", None))
 
     class Meta:
         model = Transaction
@@ -90,7 +154,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class InteractionSerializer(serializers.ModelSerializer):
+class InteractionSerializer(RulesSerializer):
     customer = ScopedCustomerField()
     staff = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
     next_action_owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False,
@@ -100,6 +164,9 @@ class InteractionSerializer(serializers.ModelSerializer):
         model = Interaction
         fields = ["id", "customer", "occurred_at", "channel", "staff", "summary", "feedback", "next_action",
                   "next_action_owner", "next_action_due", "is_objection", "objection_resolved_at"]
+
+    def check_rules(self, attrs, today):
+        return validation.interaction_check(attrs, today=today)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -117,7 +184,7 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class CustomerViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
+class CustomerViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.ModelViewSet):
     serializer_class = CustomerSerializer
     permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
     filterset_class = CustomerFilter
@@ -216,7 +283,7 @@ class CustomerViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
         return Response({"written": True, "results": results}, status=200)
 
 
-class ContactViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
+class ContactViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.ModelViewSet):
     serializer_class = ContactSerializer
     permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
     filterset_class = ContactFilter
@@ -233,7 +300,7 @@ class ContactViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
         serializer.instance = services.contact_save(contact=serializer.instance, data=dict(serializer.validated_data))
 
 
-class TransactionViewSet(viewsets.ModelViewSet):
+class TransactionViewSet(TodayContextMixin, viewsets.ModelViewSet):
     serializer_class = TransactionSerializer
     permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
     filterset_class = TransactionFilter
@@ -249,7 +316,7 @@ class TransactionViewSet(viewsets.ModelViewSet):
         serializer.instance = services.transaction_save(txn=serializer.instance, data=dict(serializer.validated_data))
 
 
-class InteractionViewSet(viewsets.ModelViewSet):
+class InteractionViewSet(TodayContextMixin, viewsets.ModelViewSet):
     serializer_class = InteractionSerializer
     permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
     filterset_class = InteractionFilter

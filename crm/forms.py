@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
-from crm import selectors
+from crm import selectors, validation
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 
 # Customers without a first deal sort last either way (PostgreSQL puts NULL first in DESC).
@@ -39,6 +39,35 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class SharedDateField(forms.DateField):
+    """Dates read by crm.validation.date_parse (1990-02-30 is "not a valid date")."""
+
+    widget = DateInput
+
+    def to_python(self, value):
+        try:
+            return validation.date_parse(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages, code="invalid") from None
+
+
+def apply_rules(form: forms.Form, check, fields: tuple[str, ...], **kwargs) -> None:
+    """Run a crm.validation record check on the form's cleaned fields: normalised
+    values replace the typed ones, messages go beside their fields."""
+    data = {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+    data, errors = check(data, **kwargs)
+    for field, messages in errors.items():
+        form.add_error(field if field in form.fields else None, messages)
+    form.cleaned_data.update({k: v for k, v in data.items() if k not in errors})
+
+
+def list_choices_in_errors(form: forms.Form) -> None:
+    """A bad choice names the valid ones."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            field.error_messages["invalid_choice"] = validation.choice_message(field.choices)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -152,7 +181,9 @@ class CustomerForm(forms.Form):
     tags = forms.CharField(label=_("Tags"), required=False, max_length=500,
                            help_text=_("Separate tags with commas, e.g. VIP, key account"))
 
-    def __init__(self, *args, user, customer: Customer | None = None, **kwargs):
+    def __init__(self, *args, user, today, customer: Customer | None = None, **kwargs):
+        self.today = today
+        self.customer = customer
         if customer is not None and "initial" not in kwargs:
             kwargs["initial"] = customer_initial(customer)
         super().__init__(*args, **kwargs)
@@ -161,9 +192,11 @@ class CustomerForm(forms.Form):
             "notes": forms.Textarea(attrs={"rows": 3}), "address": forms.TextInput,
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
-        }, field_classes={"owner": UserChoiceField})
-        generated["email"] = forms.EmailField(label=capfirst(Customer._meta.get_field("email").verbose_name),
-                                              required=False, max_length=254)
+        }, field_classes={"owner": UserChoiceField, "first_deal_date": SharedDateField,
+                          "birthday": SharedDateField})
+        generated["email"] = forms.CharField(label=capfirst(Customer._meta.get_field("email").verbose_name),
+                                             required=False, max_length=254,
+                                             widget=forms.TextInput(attrs={"inputmode": "email"}))
         for name, choices in (("size", Customer.Size.choices), ("preferred_channel", Customer.Channel.choices)):
             generated[name].choices = [("", "—"), *choices]
         tags = self.fields.pop("tags")
@@ -180,6 +213,13 @@ class CustomerForm(forms.Form):
         self.order_fields(["name", "kind", "external_id", "owner", "team", "industry", "size", "region",
                            "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number",
                            "address", "birthday", "notes"])
+        list_choices_in_errors(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        apply_rules(self, validation.customer_check, ("phone", "email", "id_number", "birthday", "kind"),
+                    today=self.today, kind=self.customer.kind if self.customer else None)
+        return cleaned
 
     FIELDSETS = [
         (_("Basics"), ["name", "kind", "external_id", "owner", "team", "industry", "size", "region",
@@ -208,12 +248,18 @@ def customer_initial(customer: Customer) -> dict:
 
 
 class ContactForm(forms.ModelForm):
-    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+    email = forms.CharField(label=_("E-mail"), required=False, max_length=254,
+                            widget=forms.TextInput(attrs={"inputmode": "email"}))
 
     class Meta:
         model = Contact
         fields = ["name", "title", "phone", "email", "is_primary"]
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
+
+    def clean(self):
+        cleaned = super().clean()
+        apply_rules(self, validation.contact_check, ("phone", "email"))
+        return cleaned
 
     def _post_clean(self):
         """Model validation is the service's job (crm.services.contact_save)."""
@@ -223,12 +269,22 @@ class ContactForm(forms.ModelForm):
 
 
 class TransactionForm(forms.ModelForm):
-    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=14, decimal_places=2, min_value=0)
+    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=14, decimal_places=2)
 
     class Meta:
         model = Transaction
         fields = ["kind", "amount", "occurred_on", "due_on", "paid_on", "notes"]
-        widgets = {"occurred_on": DateInput, "due_on": DateInput, "paid_on": DateInput}
+        field_classes = {"occurred_on": SharedDateField, "due_on": SharedDateField, "paid_on": SharedDateField}
+
+    def __init__(self, *args, today, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+        list_choices_in_errors(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        apply_rules(self, validation.transaction_check, ("amount", "occurred_on", "paid_on"), today=self.today)
+        return cleaned
 
     def _post_clean(self):
         """Model validation is the service's job (crm.services.transaction_save)."""
@@ -254,6 +310,7 @@ class InteractionForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 3}),
             "feedback": forms.Textarea(attrs={"rows": 2}),
         }
+        field_classes = {"next_action_due": SharedDateField}
 
     def __init__(self, *args, user, customer: Customer, now=None, **kwargs):
         self.now = now or timezone.now()
@@ -266,6 +323,7 @@ class InteractionForm(forms.ModelForm):
         self.fields["next_action_owner"].queryset = selectors.assignable_users_for(user=user)
         self.fields["next_action_owner"].empty_label = _("Me")
         self.fields["summary"].widget.attrs["placeholder"] = _("What was discussed?")
+        list_choices_in_errors(self)
 
     def clean_occurred_at(self):
         occurred_at = self.cleaned_data["occurred_at"]
@@ -276,6 +334,7 @@ class InteractionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        apply_rules(self, validation.interaction_check, ("occurred_at",), today=timezone.localdate(self.now))
         if cleaned.get("next_action_due") and not cleaned.get("next_action"):
             self.add_error("next_action", _("Say what the next action is, or clear its due date."))
         return cleaned

@@ -170,7 +170,7 @@ def customer_detail(request, pk: int):
 def customer_create(request):
     if not roles.can_edit_customers(request.user):
         raise PermissionDenied
-    form = CustomerForm(request.POST or None, user=request.user)
+    form = CustomerForm(request.POST or None, user=request.user, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(actor=request.user, data=form.to_service_data(only_changed=False),
@@ -188,7 +188,7 @@ def customer_create(request):
 def customer_edit(request, pk: int):
     customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
     if request.method == "POST":
-        form = CustomerForm(request.POST, user=request.user, customer=customer)
+        form = CustomerForm(request.POST, user=request.user, today=timezone.localdate(), customer=customer)
         if form.is_valid():
             try:
                 services.customer_update(actor=request.user, customer=customer,
@@ -201,7 +201,7 @@ def customer_edit(request, pk: int):
             # The service may have set attributes before refusing; show what is stored.
             customer.refresh_from_db()
     else:
-        form = CustomerForm(user=request.user, customer=customer)
+        form = CustomerForm(user=request.user, today=timezone.localdate(), customer=customer)
         if any(getattr(customer, f) for f in PERSONAL_FIELDS):
             audit_reveal_record(user=request.user, object_type="crm.customer", object_ids=[customer.pk],
                                 fields=PERSONAL_FIELDS, channel="web", now=timezone.now())
@@ -230,7 +230,8 @@ def contact_create(request, pk: int):
 @login_required
 def transaction_create(request, pk: int):
     customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
-    form = TransactionForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
+    today = timezone.localdate()
+    form = TransactionForm(request.POST or None, today=today, initial={"occurred_on": today})
     if request.method == "POST" and form.is_valid():
         try:
             services.transaction_save(txn=Transaction(customer=customer), data=form.to_service_data())

@@ -283,7 +283,7 @@ def test_form_errors_are_shown_beside_the_fields_and_nothing_is_written(client, 
     assert response.status_code == 200
     body = response.content.decode()
     email_block = body.split('id="field-email"')[1].split('id="field-')[0]
-    assert "Enter a valid email address." in email_block
+    assert "“not-an-email” is not a valid e-mail address." in email_block
     name_block = body.split('id="field-name"')[1].split('id="field-')[0]
     assert "This field is required." in name_block
     acme.refresh_from_db()
@@ -348,7 +348,7 @@ def test_a_negative_amount_is_refused_beside_the_field(client, alice, acme):
     response = client_for(client, alice).post(reverse("transaction-create", args=[acme.pk]), {
         "kind": "purchase", "amount": "-5", "occurred_on": "2026-06-01"})
     body = response.content.decode()
-    assert "greater than or equal to 0" in body.split('id="field-amount"')[1].split('id="field-')[0]
+    assert "The amount must be greater than 0" in body.split('id="field-amount"')[1].split('id="field-')[0]
     assert not Transaction.objects.exists()
 
 
