@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 ENTITIES = ("customers", "contacts", "transactions", "interactions")
@@ -249,7 +250,7 @@ def import_run(*, actor, entity: str, rows: list[dict[str, str]], mapping: dict[
 
     scope = selectors.customer_list_for_user(user=actor)
     serializer_class = _serializers()[entity]
-    context = {"request": SimpleNamespace(user=actor)}
+    context = {"request": SimpleNamespace(user=actor), "today": timezone.localdate(now)}
     seen: dict[tuple, int] = {}
     customer_by_ext: dict[str, int] = {}
     if entity != "customers":

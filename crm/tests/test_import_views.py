@@ -52,7 +52,7 @@ def test_editors_see_the_import_link_in_the_list_toolbar(client, alice):
 
 
 def test_upload_shows_mapping_prefilled_and_dry_run_writes_nothing(client, alice):
-    token = _token(_upload(client, alice, "客户名称,电话,外部编号,备注x\nAcme,１３８１２３４５６７８,E1,hi\nBeta,139,E2,\n"))
+    token = _token(_upload(client, alice, "客户名称,电话,外部编号,备注x\nAcme,１３８１２３４５６７８,E1,hi\nBeta,13900001111,E2,\n"))
     r = client.get(reverse("customer-import-preview", args=[token]))
     body = r.content.decode()
     assert r.status_code == 200
@@ -80,7 +80,7 @@ def test_missing_unreadable_or_too_large_file_is_an_error_beside_the_field(clien
 
 def test_commit_writes_and_reports_counts_with_a_link_back(client, alice, make_customer):
     make_customer(owner=alice, name="Old name", external_id="E0")
-    token = _token(_upload(client, alice, "客户名称,电话,外部编号\nAcme,13812345678,E1\nBeta,139,\nBeta,139,\n"
+    token = _token(_upload(client, alice, "客户名称,电话,外部编号\nAcme,13812345678,E1\nBeta,13900001111,\nBeta,13900001111,\n"
                                           "New name,,E0\n"))
     r = client.post(reverse("customer-import-preview", args=[token]),
                     {"col_0": "name", "col_1": "phone", "col_2": "external_id", "action": "import"})
@@ -106,7 +106,7 @@ def test_the_mapping_chosen_by_the_user_is_the_one_imported(client, alice):
 
 
 def test_one_bad_row_writes_nothing_and_shows_the_error_on_that_row(client, alice):
-    token = _token(_upload(client, alice, "客户名称,电话,外部编号\nGood,138,E1\n,139,E2\nAlso good,137,E3\n"))
+    token = _token(_upload(client, alice, "客户名称,电话,外部编号\nGood,13800001111,E1\n,13900001111,E2\nAlso good,13700001111,E3\n"))
     r = client.post(reverse("customer-import-preview", args=[token]),
                     {"col_0": "name", "col_1": "phone", "col_2": "external_id", "action": "import"})
     body = r.content.decode()

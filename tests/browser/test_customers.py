@@ -79,7 +79,7 @@ def test_alice_works_a_customer_end_to_end(alice, acme, more_customers, login_as
     page.click("#edit-customer")
     page.fill("#id_email", "not-an-email")
     page.click("#customer-form button[type=submit]")
-    expect(page.locator("#field-email .errorlist")).to_contain_text("Enter a valid email address.")
+    expect(page.locator("#field-email .errorlist")).to_contain_text("is not a valid e-mail address.")
     acme.refresh_from_db()
     assert acme.email == "li@acme.cn"
     screenshot("customer-edit-error-en")
