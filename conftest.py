@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.backends.signals import connection_created
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -95,6 +96,19 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+def _sqlite_readers_take_no_table_locks(sender, connection, **kwargs):
+    """The in-memory test database is one shared cache for every thread, where
+    table locks do not wait: a test polling a table while a worker thread writes
+    it (or the reverse) failed at once with "database table is locked". With
+    read_uncommitted, readers take no table locks; writers still serialise."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+
+
+connection_created.connect(_sqlite_readers_take_no_table_locks)
 
 
 @pytest.fixture

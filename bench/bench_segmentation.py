@@ -119,14 +119,14 @@ def main() -> int:
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if options.tracemalloc else None
     if options.tracemalloc:
         tracemalloc.stop()
-    print(f"recompute ({job.customers:,} customers, job #{job.pk} {job.status}): {recompute_seconds:.2f} s")
+    print(f"recompute ({job.summary['customers']:,} customers, job #{job.pk} {job.status}): {recompute_seconds:.2f} s")
     for label, seconds in timer.seconds.items():
         print(f"  {label}: {seconds:.2f} s")
     print(f"ratio recompute / floor: {recompute_seconds / floor_seconds:.2f}")
     print(f"peak RSS of the process: {rss_mib():,.0f} MiB (before the recompute: {rss_before:,.0f} MiB)")
     if traced_peak is not None:
         print(f"peak traced allocations during the recompute: {traced_peak:,.0f} MiB")
-    return 0 if job.status == "done" else 1
+    return 0 if job.status == "succeeded" else 1
 
 
 if __name__ == "__main__":

@@ -13,6 +13,13 @@ app.autodiscover_tasks()
 # One place for every periodic schedule (STYLE.md rule 4). Apps add their
 # entries here, never in their own modules.
 app.conf.beat_schedule: dict[str, dict] = {}
+# core: every minute, re-send jobs the broker never got and fail or retry jobs whose
+# worker died (core.sweeper); send the outbox's due e-mails (core.outbox). Expiring
+# messages: a backlog of sweeps while workers were down collapses into one.
+app.conf.beat_schedule["core-jobs-sweep"] = {"task": "core.tasks.jobs_sweep", "schedule": crontab(),
+                                             "options": {"expires": 55}}
+app.conf.beat_schedule["core-outbox-sweep"] = {"task": "core.tasks.outbox_sweep", "schedule": crontab(),
+                                               "options": {"expires": 55}}
 # surveys: find due invitations hourly (each created once, then sent); rebuild daily snapshots at night.
 app.conf.beat_schedule["surveys-dispatch"] = {"task": "surveys.tasks.survey_invitations_dispatch",
                                               "schedule": crontab(minute=5)}

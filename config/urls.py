@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 api_v1 = [
+    path("", include("core.api_urls")),
     path("", include("crm.api_urls")),
     path("", include("segmentation.api_urls")),
     path("", include("tickets.api_urls")),

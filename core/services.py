@@ -3,12 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-
 from core.models import AuditLog, Notification
 from core.notifications import notification_text, recipient_language
+from core.outbox import email_queue
 from core.site import absolute_url
 
 
@@ -39,21 +36,20 @@ def notification_create(*, recipient, kind: str, params: dict | None = None, tit
         recipient=recipient, kind=kind, params=params, title=title[:200], body=body, url=url, created_at=now
     )
     if email and recipient.email:
-        from core.tasks import notification_email_send
-
-        transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
+        notification_email_send(notification_id=notification.pk, now=now)
     return notification
 
 
 def notification_email_send(*, notification_id: int, now: datetime) -> bool:
-    """Send the e-mail copy once. Idempotent: the row is claimed with a conditional
-    UPDATE so two workers (or a redelivered task) never send it twice."""
+    """Put the e-mail copy into the outbox (core.outbox: in the caller's transaction,
+    sent after commit, retried while the mail server is down). Once per
+    notification: the row is claimed with a conditional UPDATE of ``emailed_at``."""
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=now)
     if not claimed:
         return False
     n = Notification.objects.select_related("recipient").get(pk=notification_id)
     title, body = notification_text(n, language=recipient_language(n.recipient))
-    send_mail(title, f"{body}\n\n{absolute_url(n.url)}".strip(), settings.DEFAULT_FROM_EMAIL, [n.recipient.email])
+    email_queue(to=[n.recipient.email], subject=title, body=f"{body}\n\n{absolute_url(n.url)}".strip(), now=now)
     return True
 
 

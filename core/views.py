@@ -1,12 +1,15 @@
+import json
+
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import ThrottledAuthenticationForm
+from core.selectors import job_get_for_user
 from core.services import notifications_mark_read
 
 NOTIFICATIONS_PER_PAGE = 25
@@ -33,3 +36,15 @@ def notification_list(request):
     unread = request.user.notifications.filter(read_at__isnull=True).count()
     return render(request, "core/notifications.html", {"page": page, "notifications": page.object_list,
                                                        "unread": unread})
+
+
+@require_GET
+@login_required
+def job_progress(request, pk: int):
+    """The progress partial of one job (polled by ``core/job_progress.html``)."""
+    job = job_get_for_user(user=request.user, pk=pk)
+    response = render(request, "core/job_progress.html", {"job": job})
+    if request.htmx and not job.is_active:
+        # The last poll: tell the page around it (e.g. a job list) to refresh.
+        response["HX-Trigger"] = json.dumps({"jobFinished": {"id": job.pk, "status": job.status}})
+    return response

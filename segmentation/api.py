@@ -1,4 +1,4 @@
-"""REST API of segmentation: recompute jobs, the summary of the caller's scope and
+"""REST API of segmentation: recompute requests (run as core jobs), the summary of the caller's scope and
 the caller's follow-up queue. Parse, call a service or selector, render."""
 from __future__ import annotations
 
@@ -11,18 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from segmentation import selectors, services
-from segmentation.models import RecomputeJob
 
 
 class RecomputeRequestSerializer(serializers.Serializer):
     as_of = serializers.DateField()
-
-
-class RecomputeJobSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = RecomputeJob
-        fields = ["id", "as_of", "status", "customers", "counts", "created_at", "started_at", "finished_at", "error",
-                  "requested_by"]
 
 
 class QueueItemSerializer(serializers.Serializer):
@@ -49,7 +41,10 @@ class RecomputeView(APIView):
                    responses={202: inline_serializer("RecomputeAccepted", {"job_id": serializers.IntegerField(),
                                                                            "status": serializers.CharField()})})
     def post(self, request):
-        """Queue a recompute of every customer at ``as_of`` (team lead or admin)."""
+        """Queue a recompute of every customer at ``as_of`` (team lead or admin).
+
+        ``job_id`` is a core job: follow it at ``GET /api/v1/jobs/{job_id}/``
+        (status, progress, summary with the tier counts)."""
         if not selectors.can_manage_segments(request.user):
             raise PermissionDenied("Only a team lead or an admin may recompute segments.")
         serializer = RecomputeRequestSerializer(data=request.data)
@@ -57,15 +52,6 @@ class RecomputeView(APIView):
         job = services.recompute_request(actor=request.user, as_of=serializer.validated_data["as_of"],
                                          now=timezone.now())
         return Response({"job_id": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
-
-
-class JobView(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(responses=RecomputeJobSerializer)
-    def get(self, request, pk: int):
-        """Status and counts of a recompute job (its requester, team leads, admins)."""
-        return Response(RecomputeJobSerializer(selectors.job_get_for_user(user=request.user, pk=pk)).data)
 
 
 class SummaryView(APIView):

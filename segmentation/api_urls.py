@@ -5,6 +5,5 @@ from segmentation import api
 urlpatterns = [
     path("segments/recompute/", api.RecomputeView.as_view(), name="segments-recompute"),
     path("segments/summary/", api.SummaryView.as_view(), name="segments-summary"),
-    path("jobs/<int:pk>/", api.JobView.as_view(), name="segments-job"),
     path("follow-ups/", api.FollowUpQueueView.as_view(), name="followup-queue"),
 ]

@@ -27,6 +27,6 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
     for as_of in history:
         services.segments_recompute(as_of=as_of, now=now)
     job = services.segments_recompute(as_of=today, now=now)
-    tiers = ", ".join(f"{k} {v}" for k, v in sorted(job.counts.get("tier", {}).items()))
-    return (f"{job.customers} customers segmented as of {today} ({tiers}); "
+    tiers = ", ".join(f"{k} {v}" for k, v in sorted(job.summary.get("tier", {}).items()))
+    return (f"{job.summary['customers']} customers segmented as of {today} ({tiers}); "
             f"history at {', '.join(d.isoformat() for d in history)}")

@@ -1,11 +1,15 @@
 """Segments of customers at an ``as_of`` date, their dated history, the settings
-(every threshold from DESIGN "Tiers", "RFM", "Maintenance cadence") and the
-recompute jobs. Rows are written only by ``segmentation.services``."""
+(every threshold from DESIGN "Tiers", "RFM", "Maintenance cadence"). A recompute
+runs as a ``core.models.Job``. Rows are written only by ``segmentation.services``."""
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+# The core.Job kind of a segment recompute (handler: segmentation.services.recompute_job_run).
+RECOMPUTE_JOB_KIND = "segmentation.recompute"
 
 
 class Tier(models.TextChoices):
@@ -214,34 +218,6 @@ class SegmentSettings(models.Model):
             errors["health_weight_recency"] = _("At least one health weight must be above 0.")
         if errors:
             raise ValidationError(errors)
-
-
-class RecomputeJob(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    as_of = models.DateField(_("as of"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    customers = models.PositiveIntegerField(_("customers"), default=0)
-    # {"tier": {...}, "value_tier": {...}, "changed": n}
-    counts = models.JSONField(_("counts"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created at"))
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("requested by"))
-
-    class Meta:
-        ordering = ["-id"]
-        verbose_name = _("recompute job")
-        verbose_name_plural = _("recompute jobs")
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.as_of} {self.status}"
 
 
 class FollowUpDigest(models.Model):

@@ -10,13 +10,14 @@ import pandas as pd
 from django.conf import settings as django_settings
 from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core import roles
+from core import selectors as core_selectors
+from core.models import Job
 from crm.models import Customer, FollowUp, Interaction, customer_since_expression
 from segmentation import analytics
-from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory, SegmentSettings
+from segmentation.models import RECOMPUTE_JOB_KIND, CustomerSegment, SegmentHistory, SegmentSettings
 
 # ---------------------------------------------------------------- settings
 
@@ -382,13 +383,6 @@ def tier_transitions(*, user, start: date | None = None, end: date | None = None
     return {"start": start, "end": end, "moves": moves, "rows": rows}
 
 
-def job_get_for_user(*, user, pk) -> RecomputeJob:
-    """A recompute job: its requester, a team lead or an admin may read it (404 otherwise)."""
-    qs = RecomputeJob.objects.all()
-    if not can_manage_segments(user):
-        qs = qs.filter(requested_by=user)
-    return get_object_or_404(qs, pk=pk)
-
-
-def latest_jobs(*, limit: int = 5) -> QuerySet[RecomputeJob]:
-    return RecomputeJob.objects.select_related("requested_by").order_by("-id")[:limit]
+def latest_jobs(*, user, limit: int = 5) -> list[Job]:
+    """The latest recompute jobs the user may see (core's job scope)."""
+    return list(core_selectors.jobs_for_user(user=user).filter(kind=RECOMPUTE_JOB_KIND).order_by("-id")[:limit])

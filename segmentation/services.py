@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 
@@ -13,12 +14,14 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core import jobs
 from core.events import event_emit
+from core.models import Job
 from crm import selectors as crm_selectors
 from crm import services as crm_services
 from crm.models import Customer, Interaction
 from segmentation import analytics, pgwrite, selectors
-from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory, SegmentSettings
+from segmentation.models import RECOMPUTE_JOB_KIND, CustomerSegment, SegmentHistory, SegmentSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,66 +43,70 @@ _NULLABLE_INTS = ["r_days", "r_score", "f_score", "m_score", "health_recency", "
 
 # ---------------------------------------------------------------- recompute
 
-def recompute_request(*, actor, as_of: date, now: datetime) -> RecomputeJob:
-    """Queue a recompute for ``as_of`` (team lead or admin). The task starts after commit."""
+def recompute_request(*, actor, as_of: date, now: datetime) -> Job:
+    """Queue a recompute for ``as_of`` (team lead or admin) as a core job."""
     if not selectors.can_manage_segments(actor):
         raise PermissionDenied("Only a team lead or an admin may recompute segments.")
-    from segmentation.tasks import segments_recompute_task
-
-    job = RecomputeJob.objects.create(as_of=as_of, created_at=now, requested_by=actor)
-    transaction.on_commit(lambda: segments_recompute_task.delay(job.pk))
-    return job
+    return jobs.job_enqueue(kind=RECOMPUTE_JOB_KIND, params={"as_of": as_of.isoformat()}, actor=actor, now=now)
 
 
-def segments_recompute(*, as_of: date, job_id: int | None = None, now: datetime | None = None,
-                       chunk_ids: int = CHUNK_IDS) -> RecomputeJob:
-    """Recompute every customer's segment at ``as_of`` as one set.
+def segments_recompute(*, as_of: date, now: datetime, chunk_ids: int = CHUNK_IDS,
+                       clock: Callable[[], datetime] | None = None) -> Job:
+    """Recompute here and now (the nightly schedule, the demo, benchmarks): the same
+    job row and summary as a queued recompute; re-raises a failure after recording it.
+    ``clock`` times the end (default: ``now``)."""
+    return jobs.job_run_now(kind=RECOMPUTE_JOB_KIND, params={"as_of": as_of.isoformat(), "chunk_ids": chunk_ids},
+                            actor=None, now=now, clock=clock)
+
+
+@jobs.job_handler(RECOMPUTE_JOB_KIND, idempotent=True)
+def recompute_job_run(*, job: Job, progress: jobs.Progress) -> dict:
+    """Recompute every customer's segment at the job's ``as_of`` as one set.
 
     Aggregates in SQL (GROUP BY customer, by customer-id ranges), scores in
     pandas (``analytics.score_segments``), writes in bulk inside one transaction
-    so readers see the old result or the new one. Idempotent: the same as_of
-    twice gives the same rows and one history row per customer. A job id is
-    claimed with a conditional UPDATE, so a redelivered task returns early;
-    concurrent recomputes are serialised by an advisory lock (PostgreSQL) or the
-    database write lock (SQLite). The current table only moves forward: an
-    older as_of (a replay) writes history only. On failure the job is marked
-    failed and the previous result stays intact."""
-    now = now or timezone.now()
-    if job_id is not None:
-        claimed = RecomputeJob.objects.filter(pk=job_id, status=RecomputeJob.Status.QUEUED).update(
-            status=RecomputeJob.Status.RUNNING, started_at=timezone.now())
-        job = RecomputeJob.objects.get(pk=job_id)
-        if not claimed:
-            log.info("recompute job %s already %s; nothing to do", job_id, job.status)
-            return job
-        as_of = job.as_of
-    else:
-        job = RecomputeJob.objects.create(as_of=as_of, status=RecomputeJob.Status.RUNNING, created_at=now,
-                                          started_at=timezone.now())
-    try:
-        result = segments_score(as_of=as_of, chunk_ids=chunk_ids, reasons=connection.vendor != "postgresql")
-        # PostgreSQL serialises writers with an advisory lock inside _write; SQLite
-        # (the embedded mode) with its database write lock across processes and
-        # this lock within one (its shared-cache table locks do not wait).
-        with _LOCAL_WRITE_LOCK if connection.vendor != "postgresql" else nullcontext(), transaction.atomic():
-            counts = _write(result, as_of=as_of, now=now)
-            RecomputeJob.objects.filter(pk=job.pk).update(
-                status=RecomputeJob.Status.DONE, customers=len(result), counts=counts, finished_at=timezone.now(),
-                error="")
-    except Exception as exc:
-        RecomputeJob.objects.filter(pk=job.pk).update(status=RecomputeJob.Status.FAILED, error=repr(exc)[:2000],
-                                                      finished_at=timezone.now())
-        raise
-    job.refresh_from_db()
-    return job
-
-
-def segments_score(*, as_of: date, chunk_ids: int = CHUNK_IDS, reasons: bool = True) -> pd.DataFrame:
-    """Inputs from SQL by id range, joined with tickets and surveys, scored."""
+    so readers see the old result or the new one, never a mix (a worker killed
+    mid-write leaves the old one). Idempotent (hence safe to retry after a lost
+    worker): the same as_of twice gives the same rows and one history row per
+    customer. Concurrent recomputes, also of the same as_of, never write at the
+    same time: an advisory lock (PostgreSQL) or the database write lock (SQLite)
+    serialises them. The current table only moves forward: an older as_of (a
+    replay) writes history only."""
+    as_of = date.fromisoformat(job.params["as_of"])
+    chunk_ids = int(job.params.get("chunk_ids") or CHUNK_IDS)
+    now = job.started_at
     params = selectors.segment_settings_get()
     lo, hi = selectors.customer_id_bounds()
-    frames = [selectors.segment_inputs(as_of=as_of, params=params, lo=start, hi=min(start + chunk_ids, hi))
-              for start in range(lo, hi, chunk_ids)]
+    chunks = range(lo, hi, chunk_ids)
+    # Steps: one per id chunk read, one for scoring, one for the write.
+    total = len(chunks) + 2
+    progress.update(0, total)
+    frames = []
+    for i, start in enumerate(chunks):
+        frames.append(selectors.segment_inputs(as_of=as_of, params=params, lo=start, hi=min(start + chunk_ids, hi)))
+        progress.update(i + 1)
+    result = segments_score(as_of=as_of, frames=frames, reasons=connection.vendor != "postgresql")
+    del frames
+    progress.update(len(chunks) + 1)
+    # PostgreSQL serialises writers with an advisory lock inside _write; SQLite
+    # (the embedded mode) with its database write lock across processes and
+    # this lock within one (its shared-cache table locks do not wait).
+    with _LOCAL_WRITE_LOCK if connection.vendor != "postgresql" else nullcontext(), transaction.atomic():
+        counts = _write(result, as_of=as_of, now=now)
+        # Last cancel check before the commit: a cancel up to here writes nothing.
+        progress.update(total)
+    return {"as_of": as_of.isoformat(), "customers": len(result), **counts}
+
+
+def segments_score(*, as_of: date, frames: list[pd.DataFrame] | None = None, chunk_ids: int = CHUNK_IDS,
+                   reasons: bool = True) -> pd.DataFrame:
+    """Inputs from SQL by id range (or the ``frames`` already read), joined with
+    tickets and surveys, scored."""
+    params = selectors.segment_settings_get()
+    if frames is None:
+        lo, hi = selectors.customer_id_bounds()
+        frames = [selectors.segment_inputs(as_of=as_of, params=params, lo=start, hi=min(start + chunk_ids, hi))
+                  for start in range(lo, hi, chunk_ids)]
     inputs = pd.concat(frames, ignore_index=True) if frames else analytics.empty_inputs()
     del frames
     inputs = analytics.combine_inputs(inputs, selectors.ticket_rows(as_of=as_of), selectors.survey_rows(as_of=as_of))
@@ -107,7 +114,7 @@ def segments_score(*, as_of: date, chunk_ids: int = CHUNK_IDS, reasons: bool = T
 
 
 def _write(result: pd.DataFrame, *, as_of: date, now: datetime) -> dict:
-    """Caller holds a transaction. Returns the job counts."""
+    """Caller holds a transaction. Returns the job's counts."""
     params = selectors.segment_settings_get()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

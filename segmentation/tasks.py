@@ -1,26 +1,17 @@
-"""Celery wrappers: take ids, call one service (safe to run twice)."""
+"""Celery wrappers: take ids, call one service (safe to run twice). A requested
+recompute runs as a core job (``core.tasks.job_run``)."""
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
 from segmentation import services
-from segmentation.models import RecomputeJob
-
-
-@shared_task(name="segmentation.recompute")
-def segments_recompute_task(job_id: int) -> str:
-    """Run a queued recompute job (a redelivered message finds it claimed and returns)."""
-    job = RecomputeJob.objects.filter(pk=job_id).first()
-    if job is None:
-        return "missing"
-    return services.segments_recompute(as_of=job.as_of, job_id=job_id, now=timezone.now()).status
 
 
 @shared_task(name="segmentation.recompute_nightly")
 def segments_recompute_nightly_task() -> str:
     """Nightly: today's segments for every customer."""
-    return services.segments_recompute(as_of=timezone.localdate(), now=timezone.now()).status
+    return services.segments_recompute(as_of=timezone.localdate(), now=timezone.now(), clock=timezone.now).status
 
 
 @shared_task(name="segmentation.followup_digests")

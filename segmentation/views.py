@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.models import Customer
 from segmentation import selectors, services
 from segmentation.forms import QueueLogForm, RecomputeForm, SegmentSettingsForm
-from segmentation.models import MembershipLevel, RecomputeJob, RfmSegment, Tier, ValueTier
+from segmentation.models import MembershipLevel, RfmSegment, Tier, ValueTier
 
 
 def _group_by_customer(items: list[dict]) -> list[dict]:
@@ -77,7 +77,7 @@ def overview(request):
     moves = sorted(({"from": labels.get(a, a), "to": labels.get(b, b), "from_key": a, "to_key": b, "count": n}
                     for (a, b), n in transitions["moves"].items()), key=lambda m: (-m["count"], m["from"]))
     can_manage = selectors.can_manage_segments(request.user)
-    jobs_list = list(selectors.latest_jobs()) if can_manage else []
+    jobs_list = selectors.latest_jobs(user=request.user) if can_manage else []
     return render(request, "segmentation/overview.html", {
         "summary": summary,
         "tiers": _mix(summary["tier"], Tier.choices),
@@ -93,14 +93,11 @@ def overview(request):
         "can_manage": can_manage,
         "recompute_form": RecomputeForm(initial={"as_of": timezone.localdate()}) if can_manage else None,
         "jobs": jobs_list,
-        "active": any(j.status in (RecomputeJob.Status.QUEUED, RecomputeJob.Status.RUNNING) for j in jobs_list),
     })
 
 
 def _jobs_response(request):
-    jobs = list(selectors.latest_jobs())
-    active = any(j.status in (RecomputeJob.Status.QUEUED, RecomputeJob.Status.RUNNING) for j in jobs)
-    return render(request, "segmentation/_jobs.html", {"jobs": jobs, "active": active})
+    return render(request, "segmentation/_jobs.html", {"jobs": selectors.latest_jobs(user=request.user)})
 
 
 @require_GET

@@ -3,6 +3,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from core.broker import task_send
 from surveys import services
 
 
@@ -12,7 +13,8 @@ def survey_invitations_dispatch() -> int:
     now = timezone.now()
     created = services.invitations_create_due(now=now)
     pending = services.invitations_send_pending(now=now)
-    transaction.on_commit(lambda: [survey_invitation_send.delay(pk) for pk in pending])
+    # Broker-safe sends: what does not reach the broker now is pending at the next beat.
+    transaction.on_commit(lambda: [task_send(services.INVITATION_SEND_TASK, args=[pk]) for pk in pending])
     return created
 
 

@@ -167,6 +167,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before an unanswering mail server counts as down (the outbox retries later).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 
 # Surveys: no customer is asked twice within the fatigue window; links expire.
 SURVEY_FATIGUE_DAYS = int(os.environ.get("SURVEY_FATIGUE_DAYS", "30"))
@@ -226,11 +228,22 @@ SPECTACULAR_SETTINGS = {
 # Celery: REDIS_URL switches from the embedded filesystem transport to Redis.
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it ends, and re-queued if its worker process dies;
+# each worker reserves one message at a time (a long job holds back no other).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Publishing gives up quickly when the broker is down: the web request answers and
+# the sweepers send from the database rows later (core.jobs, core.outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                    "interval_max": 0.5}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # An unacknowledged message is handed out again after this long. Longer than
+    # any job should run; a redelivery of a job already claimed is a no-op anyway.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))}
 else:
     _queue_dir = VAR_DIR / "celery" / "queue"
     _control_dir = VAR_DIR / "celery" / "control"
@@ -240,6 +253,18 @@ else:
         "data_folder_out": str(_queue_dir),
         "control_folder": str(_control_dir),
     }
+
+# Jobs (core.jobs): a running job whose heartbeat is older than the timeout is
+# taken as lost (its worker died) by the sweeper; the runner beats every interval.
+# A queued job dispatched this long ago without starting is sent again.
+JOB_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_TIMEOUT_SECONDS", "300"))
+JOB_HEARTBEAT_INTERVAL_SECONDS = int(os.environ.get("JOB_HEARTBEAT_INTERVAL_SECONDS", "30"))
+JOB_REDISPATCH_AFTER_SECONDS = int(os.environ.get("JOB_REDISPATCH_AFTER_SECONDS", "900"))
+# An idempotent job lost this many times is marked failed instead of retried.
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+# E-mail outbox (core.outbox): back-off between attempts doubles up to the maximum.
+OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "60"))
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
 
 LOGGING = {
     "version": 1,

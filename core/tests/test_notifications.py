@@ -10,7 +10,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import translation
 
-from core.models import Notification
+from core.models import Notification, OutboundEmail
+from core.outbox import outbound_email_send
 from core.services import notification_create, notification_email_send
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,8 @@ def test_the_email_copy_is_in_the_site_language_with_an_absolute_link(alice, now
         n = notification_create(recipient=alice, kind="ticket_assigned", params={"number": "TK7", "subject": "S"},
                                 url="/tickets/7/", now=now, email=False)
         notification_email_send(notification_id=n.pk, now=now)
+    # Rendered when queued; the outbox sends the text as it was made.
+    assert outbound_email_send(email_id=OutboundEmail.objects.get().pk, now=now)
     message = mail.outbox[0]
     assert "TK7" in message.subject and "assigned to you" not in message.subject
     assert "https://crm.example.com/tickets/7/" in message.body

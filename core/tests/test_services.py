@@ -3,7 +3,7 @@ from django.core import mail
 
 from conftest import wait_until
 from core import crypto, masking
-from core.models import Notification
+from core.models import Notification, OutboundEmail
 from core.services import notification_create, notification_email_send
 
 
@@ -33,15 +33,18 @@ def test_rotated_key_still_decrypts_old_values(settings):
 
 
 @pytest.mark.django_db
-def test_notification_email_is_sent_once_even_if_the_task_runs_twice(alice, now):
+def test_notification_email_is_queued_once_even_if_asked_twice(alice, now):
     n = notification_create(recipient=alice, kind="test", title="Hello", now=now, email=False)
     assert notification_email_send(notification_id=n.pk, now=now) is True
     assert notification_email_send(notification_id=n.pk, now=now) is False
-    assert len(mail.outbox) == 1
+    email = OutboundEmail.objects.get()
+    assert email.to == ["alice@example.com"] and email.subject == "Hello"
 
 
 @pytest.mark.worker
 def test_notification_email_goes_out_through_a_real_worker(celery_worker_real, alice, now):
     n = notification_create(recipient=alice, kind="test", title="Through the worker", now=now)
-    # The task is queued on commit; transactional_db commits at once.
-    assert wait_until(lambda: Notification.objects.get(pk=n.pk).emailed_at is not None)
+    # The outbox row commits with the notification; its sender task is queued on commit.
+    assert Notification.objects.get(pk=n.pk).emailed_at is not None
+    assert wait_until(lambda: OutboundEmail.objects.filter(sent_at__isnull=False).exists())
+    assert [m.subject for m in mail.outbox] == ["Through the worker"] and mail.outbox[0].to == ["alice@example.com"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from core.jobs import job_run
+from core.models import Job
 from segmentation import services
-from segmentation.models import RecomputeJob
 from segmentation.tests.factories import AS_OF, buy, customer_since, followup, talk
 
 pytestmark = pytest.mark.django_db
@@ -37,28 +38,29 @@ def today_is_as_of(monkeypatch):
 def test_recompute_returns_202_with_a_job_for_a_team_lead(lena, api_client_for):
     response = api_client_for(lena).post("/api/v1/segments/recompute/", {"as_of": "2026-06-15"}, format="json")
     assert response.status_code == 202
-    job = RecomputeJob.objects.get(pk=response.json()["job_id"])
-    assert job.as_of == AS_OF and job.requested_by == lena
+    job = Job.objects.get(pk=response.json()["job_id"])
+    assert job.kind == "segmentation.recompute" and job.params == {"as_of": "2026-06-15"} and job.created_by == lena
+    assert response.json()["status"] == "queued"
 
 
 def test_recompute_is_forbidden_to_account_managers_and_support(alice, sam, api_client_for):
     for user in (alice, sam):
         response = api_client_for(user).post("/api/v1/segments/recompute/", {"as_of": "2026-06-15"}, format="json")
         assert response.status_code == 403
-    assert not RecomputeJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_recompute_with_a_bad_date_says_which_field(ada, api_client_for):
     response = api_client_for(ada).post("/api/v1/segments/recompute/", {"as_of": "15/06/2026"}, format="json")
     assert response.status_code == 400 and "as_of" in response.json()
-    assert not RecomputeJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_a_job_is_readable_by_its_requester_and_leads_but_not_by_charlie(lena, ada, charlie, api_client_for, now):
-    job = RecomputeJob.objects.create(as_of=AS_OF, created_at=now, requested_by=lena)
-    services.segments_recompute(as_of=AS_OF, job_id=job.pk, now=now)
+    job = services.recompute_request(actor=lena, as_of=AS_OF, now=now)
+    job_run(job_id=job.pk, clock=lambda: now)
     body = api_client_for(lena).get(f"/api/v1/jobs/{job.pk}/").json()
-    assert body["status"] == "done" and body["customers"] == 0 and "tier" in body["counts"]
+    assert body["status"] == "succeeded" and body["summary"]["customers"] == 0 and "tier" in body["summary"]
     assert api_client_for(ada).get(f"/api/v1/jobs/{job.pk}/").status_code == 200
     assert api_client_for(charlie).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
     assert api_client_for(charlie).get("/api/v1/jobs/999999/").status_code == 404

@@ -119,7 +119,7 @@ def _recompute_in_world(spec, *, owner, now) -> tuple[dict, dict]:
     Customer.objects.all().delete()
     _load(spec, owner=owner)
     job = services.segments_recompute(as_of=CUT, now=now)
-    assert job.status == "done"
+    assert job.status == "succeeded"
     return _segments(), _history()
 
 

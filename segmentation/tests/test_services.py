@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.jobs import job_run
+from core.models import Job
 from crm.models import FollowUp
 from segmentation import services
-from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory, SegmentSettings
+from segmentation.models import CustomerSegment, SegmentHistory, SegmentSettings
 from segmentation.tests.factories import AS_OF, at_noon, buy, customer_since, days_ago, followup, talk
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +157,7 @@ def test_recompute_is_idempotent_same_rows_and_one_history_row(alice, bob, make_
 
     assert list(CustomerSegment.objects.order_by("customer_id").values()) == first
     assert SegmentHistory.objects.filter(as_of=AS_OF).count() == 2
-    assert job.status == "done" and job.customers == 2 and job.counts["tier_changed"] == 0
+    assert job.status == "succeeded" and job.summary["customers"] == 2 and job.summary["tier_changed"] == 0
 
 
 def test_a_failed_recompute_leaves_the_previous_result_intact(alice, make_customer, now, monkeypatch):
@@ -176,7 +178,7 @@ def test_a_failed_recompute_leaves_the_previous_result_intact(alice, make_custom
 
     assert list(CustomerSegment.objects.values()) == before
     assert SegmentHistory.objects.count() == history_before
-    job = RecomputeJob.objects.latest("id")
+    job = Job.objects.latest("id")
     assert job.status == "failed" and "disk full" in job.error
 
 
@@ -195,18 +197,18 @@ def test_a_replay_of_an_older_date_writes_history_but_keeps_the_current_segment(
 def test_a_customer_created_after_as_of_is_left_out(alice, make_customer, now):
     customer_since(make_customer, owner=alice, name="Future", days=-5)
     job = services.segments_recompute(as_of=AS_OF, now=now)
-    assert job.customers == 0 and not CustomerSegment.objects.exists()
+    assert job.summary["customers"] == 0 and not CustomerSegment.objects.exists()
 
 
 def test_a_claimed_job_is_not_run_twice(alice, lena, make_customer, now):
     customer_since(make_customer, owner=alice, name="C", days=300)
-    job = RecomputeJob.objects.create(as_of=AS_OF, created_at=now, requested_by=lena)
-    services.segments_recompute(as_of=AS_OF, job_id=job.pk, now=now)
+    job = services.recompute_request(actor=lena, as_of=AS_OF, now=now)
+    assert job_run(job_id=job.pk, clock=lambda: now).status == "succeeded"
     CustomerSegment.objects.all().delete()
 
-    again = services.segments_recompute(as_of=AS_OF, job_id=job.pk, now=now)
+    again = job_run(job_id=job.pk, clock=lambda: now)
 
-    assert again.status == "done"
+    assert again is None and Job.objects.get(pk=job.pk).attempts == 1
     assert not CustomerSegment.objects.exists()  # the redelivered run did nothing
 
 
@@ -216,7 +218,7 @@ def test_recompute_request_is_for_team_leads_and_admins(alice, lena, now):
     with pytest.raises(PermissionDenied):
         services.recompute_request(actor=alice, as_of=AS_OF, now=now)
     job = services.recompute_request(actor=lena, as_of=AS_OF, now=now)
-    assert job.status == "queued" and job.requested_by == lena
+    assert job.status == "queued" and job.created_by == lena and job.kind == "segmentation.recompute"
 
 
 def test_logging_a_contact_from_the_queue_closes_follow_ups_and_moves_the_due_date(alice, make_customer, now):

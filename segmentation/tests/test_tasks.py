@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import wait_until
-from segmentation.models import CustomerSegment, RecomputeJob
-from segmentation.tasks import segments_recompute_task
+from core.models import Job
+from core.tasks import job_run
+from segmentation import services
+from segmentation.models import CustomerSegment
 from segmentation.tests.factories import AS_OF, buy, customer_since, talk
 
 
@@ -22,22 +24,23 @@ def test_a_recompute_requested_by_a_lead_runs_on_a_real_worker(celery_worker_rea
     assert response.status_code == 202
     job_id = response.json()["job_id"]
 
-    assert wait_until(lambda: RecomputeJob.objects.get(pk=job_id).status in ("done", "failed"))
-    job = RecomputeJob.objects.get(pk=job_id)
-    assert job.status == "done", job.error
-    assert job.customers == 2 and job.counts["tier"] == {"churn_risk": 1, "new": 1}
+    assert wait_until(lambda: Job.objects.get(pk=job_id).status in ("succeeded", "failed"))
+    job = Job.objects.get(pk=job_id)
+    assert job.status == "succeeded", job.error
+    assert job.summary["customers"] == 2 and job.summary["tier"] == {"churn_risk": 1, "new": 1}
+    assert job.progress_done == job.progress_total and job.heartbeat_at is not None
     assert CustomerSegment.objects.get(customer=quiet).tier == "churn_risk"
     body = api_client_for(lena).get(f"/api/v1/jobs/{job_id}/").json()
-    assert body["status"] == "done"
+    assert body["status"] == "succeeded"
 
 
 @pytest.mark.django_db
 def test_the_task_is_safe_to_run_twice(lena, alice, make_customer, now):
     customer_since(make_customer, owner=alice, name="C", days=300)
-    job = RecomputeJob.objects.create(as_of=AS_OF, created_at=now, requested_by=lena)
-    assert segments_recompute_task(job.pk) == "done"
-    assert segments_recompute_task(job.pk) == "done"
-    assert segments_recompute_task(987654) == "missing"
+    job = services.recompute_request(actor=lena, as_of=AS_OF, now=now)
+    assert job_run(job.pk) == "succeeded"
+    assert job_run(job.pk) == "skipped"
+    assert job_run(987654) == "skipped"
     assert CustomerSegment.objects.count() == 1
 
 
@@ -70,6 +73,6 @@ def test_two_concurrent_recomputes_both_finish_with_one_history_row_per_customer
         t.join(timeout=60)
 
     assert errors == []
-    assert list(RecomputeJob.objects.values_list("status", flat=True)) == ["done", "done"]
+    assert list(Job.objects.values_list("status", flat=True)) == ["succeeded", "succeeded"]
     assert CustomerSegment.objects.count() == 30
     assert SegmentHistory.objects.filter(as_of=AS_OF).count() == 30

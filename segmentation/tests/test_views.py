@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.models import Job
 from crm.models import Interaction
 from segmentation import services
-from segmentation.models import RecomputeJob, SegmentSettings
+from segmentation.models import SegmentSettings
 from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, talk
 
 pytestmark = pytest.mark.django_db
@@ -112,11 +113,13 @@ def test_overview_in_chinese(lena, make_customer, alice, now):
 def test_a_lead_starts_a_recompute_from_the_page_and_sees_its_status(lena, alice):
     response = client_for(lena).post("/segments/recompute/", {"as_of": "2026-06-15"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    job = RecomputeJob.objects.get()
-    assert job.requested_by == lena
-    assert f'data-job="{job.pk}"' in response.content.decode()
+    job = Job.objects.get()
+    assert job.created_by == lena and job.status == "queued"
+    html = response.content.decode()
+    # The job's progress include, polling its own partial while queued.
+    assert f'data-job="{job.pk}"' in html and f'hx-get="/jobs/{job.pk}/progress/"' in html
     assert client_for(alice).post("/segments/recompute/", {"as_of": "2026-06-15"}).status_code == 403
-    assert RecomputeJob.objects.count() == 1
+    assert Job.objects.count() == 1
 
 
 def test_settings_page_is_for_leads_and_validates_beside_the_field(lena, alice):

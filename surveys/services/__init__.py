@@ -9,6 +9,7 @@ from surveys.services.answers import (  # noqa: F401
 )
 from surveys.services.builder import question_errors, survey_create, survey_default_ensure, survey_update  # noqa: F401
 from surveys.services.invitations import (  # noqa: F401
+    INVITATION_SEND_TASK,
     TokenProblem,
     campaign_launch,
     invitation_send,

@@ -10,11 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.broker import task_send
+from core.outbox import email_queue
 from core.site import absolute_url
 from crm.models import Customer
 from surveys import triggers
@@ -82,8 +83,9 @@ def answer_url(token: str) -> str:
 
 def invitation_send(*, invitation_id: int, now: datetime) -> bool:
     """Send one invitation. Idempotent: the row is claimed with a conditional UPDATE
-    (unsent → sent, with the token hash) so a redelivered task never sends twice.
-    A customer without an e-mail address gets ``send_error`` and no token."""
+    (unsent → sent, with the token hash) so a redelivered task never sends twice;
+    the e-mail goes through the outbox. A customer without an e-mail address gets
+    ``send_error`` and no token."""
     invitation = SurveyInvitation.objects.select_related("customer", "survey").filter(pk=invitation_id).first()
     if invitation is None or invitation.sent_at or invitation.send_error:
         return False
@@ -93,24 +95,30 @@ def invitation_send(*, invitation_id: int, now: datetime) -> bool:
             send_error="no e-mail address")
         return False
     token = secrets.token_urlsafe(32)
-    claimed = SurveyInvitation.objects.filter(pk=invitation_id, sent_at__isnull=True, send_error="").update(
-        sent_at=now, token_hash=token_hash(token), expires_at=now + timedelta(days=settings.SURVEY_TOKEN_TTL_DAYS))
-    if not claimed:
-        return False
+    with transaction.atomic():
+        claimed = SurveyInvitation.objects.filter(pk=invitation_id, sent_at__isnull=True, send_error="").update(
+            sent_at=now, token_hash=token_hash(token),
+            expires_at=now + timedelta(days=settings.SURVEY_TOKEN_TTL_DAYS))
+        if not claimed:
+            return False
+        # The outbox row commits with the claim: a mail-server outage delays the
+        # e-mail (retried by core.outbox), it never loses the invitation.
+        email_queue(to=[to], subject=_invitation_subject(invitation.survey),
+                    body=_invitation_body(invitation, url=answer_url(token)), now=now)
+    return True
+
+
+def _invitation_subject(survey: Survey) -> str:
+    return f"{survey.name_zh} / {survey.name_en}".strip(" /")
+
+
+def _invitation_body(invitation: SurveyInvitation, *, url: str) -> str:
     survey = invitation.survey
-    url = answer_url(token)
-    subject = f"{survey.name_zh} / {survey.name_en}".strip(" /")
-    body = (f"{invitation.customer.name}:\n\n"
+    return (f"{invitation.customer.name}:\n\n"
             f"{survey.intro_zh}\n{survey.intro_en}\n\n"
             f"请点击链接填写 / Please answer here:\n{url}\n\n"
             f"链接 {settings.SURVEY_TOKEN_TTL_DAYS} 天内有效,仅可使用一次。"
             f" / The link works once and expires in {settings.SURVEY_TOKEN_TTL_DAYS} days.")
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except Exception as exc:  # the mail server refused: record it, the link was never delivered
-        SurveyInvitation.objects.filter(pk=invitation_id).update(send_error=str(exc)[:200], token_hash=None)
-        return False
-    return True
 
 
 def invitations_send_pending(*, now: datetime, limit: int = 500) -> list[int]:
@@ -121,6 +129,7 @@ def invitations_send_pending(*, now: datetime, limit: int = 500) -> list[int]:
 
 
 CAMPAIGN_FILTERS = ("tier", "owner", "region", "tag")
+INVITATION_SEND_TASK = "surveys.tasks.survey_invitation_send"
 
 
 @transaction.atomic
@@ -128,7 +137,6 @@ def campaign_launch(*, actor, survey: Survey, name: str, filters: dict[str, Any]
     """Invite the caller's customers matching ``filters`` (tier, owner, region, tag),
     minus opted-out and fatigued ones; sending follows on commit."""
     from core import roles
-    from surveys.tasks import survey_invitation_send
 
     if not (roles.is_admin(actor) or roles.is_team_lead(actor)):
         raise ValidationError({"non_field_errors": [_("Only team leads and admins launch campaigns.")]})
@@ -148,5 +156,7 @@ def campaign_launch(*, actor, survey: Survey, name: str, filters: dict[str, Any]
     campaign.skipped = matching - len(ids)
     campaign.save(update_fields=["invited", "skipped"])
     new_ids = list(campaign.invitations.values_list("pk", flat=True))
-    transaction.on_commit(lambda: [survey_invitation_send.delay(pk) for pk in new_ids])
+    # Sent by name and broker-safe: an unsent invitation is picked up again by the
+    # hourly dispatcher (invitations_send_pending), so a broker outage loses none.
+    transaction.on_commit(lambda: [task_send(INVITATION_SEND_TASK, args=[pk]) for pk in new_ids])
     return campaign

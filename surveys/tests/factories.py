@@ -21,14 +21,14 @@ def make_response(customer, *, at: dt.datetime, nps=None, overall=None, **fields
 
 
 def sent_invitation(customer, *, now: dt.datetime, key: str = "campaign:test") -> tuple[SurveyInvitation, str]:
-    """An invitation sent at ``now``; returns it with the raw token taken from the e-mail."""
-    from django.core import mail
+    """An invitation sent at ``now``; returns it with the raw token taken from the e-mail
+    (its outbox row, unsent until the test's transaction would commit)."""
+    from core.models import OutboundEmail
 
     inv = SurveyInvitation.objects.create(customer=customer, survey=default_survey(), trigger="campaign",
                                           trigger_key=key, created_at=now)
-    before = len(mail.outbox)
     assert services.invitation_send(invitation_id=inv.pk, now=now)
-    body = mail.outbox[before].body
+    body = OutboundEmail.objects.latest("id").body
     token = body.split("/s/")[1].split("/")[0]
     inv.refresh_from_db()
     return inv, token

@@ -69,8 +69,8 @@ def test_a_lead_reads_the_segment_overview_in_chinese(queue, lena, login_as, liv
 
     page.locator("#recompute button[type=submit]").click()
     # The new job (queued by lena) appears at the top of the job list.
-    page.locator("#jobs tr[data-job]", has_text="lena").wait_for()
-    assert page.locator("#jobs tr[data-job]").first.inner_text().count("lena") == 1
+    page.locator("#jobs tr[data-job-row]", has_text="lena").wait_for()
+    assert page.locator("#jobs tr[data-job-row]").first.inner_text().count("lena") == 1
     page.evaluate("window.scrollTo(0, 0)")  # sticky headers would land mid-page in a full-page shot
     screenshot("segmentation-recompute-queued-zh")
 
