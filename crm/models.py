@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -11,6 +13,7 @@ from core.fields import EncryptedTextField
 from core.roles import Role
 
 PERSONAL_FIELDS = ("phone", "email", "id_number", "address")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class Team(models.Model):
@@ -26,6 +29,15 @@ class Team(models.Model):
         return self.name
 
 
+def person_name(first_name: str, last_name: str) -> str:
+    """Chinese names are written family name first with no space (王丽); others
+    given name first (Alice Archer)."""
+    first, last = (first_name or "").strip(), (last_name or "").strip()
+    if _CJK.search(first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ACCOUNT_MANAGER)
     team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -33,6 +45,12 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        return person_name(self.first_name, self.last_name)
 
     @property
     def role_label(self) -> str:

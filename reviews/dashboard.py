@@ -126,9 +126,22 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
     # A past month: what was overdue at its end.
     overdue_at = now if as_of >= today else snapshots.day_end(as_of)
     overdue = selectors.overdue_followups_by_owner(scope=scope, now=overdue_at)
-    at_risk = (_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of) or {}).get("rows", [])
+    at_risk = _readable_at_risk((_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of) or {}).get("rows", []))
     period = series["nps"][-1]
     month_shown = Period(period.period_start, period.period_end)
     return {"scope": scope, "personal": personal, "as_of": as_of, "kpis": kpis, "charts": charts, "grid": grid,
             "bands": bands, "overdue": overdue, "at_risk": at_risk, "month": month_shown,
             "partial": snapshots.is_partial(month_shown), "current_month": month_period(today).start}
+
+
+def _readable_at_risk(rows: list[dict]) -> list[dict]:
+    """The snapshot keeps reason codes and usernames; the reader gets the reasons in
+    their language (as on the customer page) and the owners' names (one query)."""
+    try:
+        from segmentation.analytics import reason_text
+    except ImportError:
+        def reason_text(code):
+            return code
+    names = selectors.user_names(usernames=[r["owner"] for r in rows if r.get("owner")])
+    return [{**r, "reason": reason_text(r.get("reason", "")), "owner": names.get(r.get("owner"), r.get("owner"))}
+            for r in rows]

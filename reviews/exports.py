@@ -72,7 +72,7 @@ def review_xlsx(*, review, language: str) -> bytes:
         _add(ws3, [_("Improvement action"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
                    _("Baseline")])
         for a in data["actions"]:
-            _add(ws3, [a.title, a.owner.username, a.deadline, str(a.get_status_display()), _metric_name(a.metric),
+            _add(ws3, [a.title, str(a.owner), a.deadline, str(a.get_status_display()), _metric_name(a.metric),
                        a.baseline])
         if data["earlier_actions"]:
             ws3.append([])
@@ -152,7 +152,7 @@ def review_pdf(*, review, language: str) -> bytes:
         story.append(p(_("Improvement actions"), h2))
         story.append(table([[_("Improvement action"), _("Owner"), _("Deadline"), _("Status"), _("Linked metric"),
                              _("Baseline")]] +
-                           [[a.title, a.owner.username, a.deadline.isoformat(), a.get_status_display(),
+                           [[a.title, str(a.owner), a.deadline.isoformat(), a.get_status_display(),
                              _metric_name(a.metric), _fmt(a.baseline)] for a in data["actions"]],
                            [100 * mm, 30 * mm, 30 * mm, 30 * mm, 50 * mm, 30 * mm]))
         if data["earlier_actions"]:

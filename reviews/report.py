@@ -44,7 +44,7 @@ def review_earlier_actions(*, review: Review, rows: list[dict] | None = None) ->
                 now_value = actuals[a.metric]
             else:
                 now_value = metric_compute(key=a.metric, period=review_period(review), scope=review_scope(review)).value
-        out.append({"id": a.id, "title": a.title, "owner": a.owner.username, "deadline": a.deadline,
+        out.append({"id": a.id, "title": a.title, "owner": str(a.owner), "deadline": a.deadline,
                     "status": a.status, "status_label": str(a.get_status_display()), "metric": a.metric,
                     "metric_name": str(metric.name) if metric else "", "review": a.review.title,
                     "baseline": a.baseline, "current": now_value,

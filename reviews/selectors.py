@@ -9,7 +9,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from core import roles
-from crm.models import Customer, FollowUp, Team, User
+from crm.models import Customer, FollowUp, Team, User, person_name
 from reviews.models import Review, ReviewAction
 
 
@@ -141,6 +141,11 @@ def segment_model():
     return _model("segmentation", "CustomerSegment")
 
 
+def user_names(*, usernames: list[str]) -> dict[str, str]:
+    """username → the name people are shown by, in one query."""
+    return {u.username: str(u) for u in User.objects.filter(username__in=set(usernames))}
+
+
 def overdue_followups_by_owner(*, scope, now: dt.datetime) -> list[dict]:
     """Follow-ups open and past due at ``now`` (a past instant: those not done by
     then), counted per owner (one grouped query). A team's are those owned by its
@@ -153,9 +158,11 @@ def overdue_followups_by_owner(*, scope, now: dt.datetime) -> list[dict]:
         q &= Q(owner__team_id=scope.team_id)
     if scope.tier:
         q &= Q(customer__segment__tier=scope.tier)
-    rows = (FollowUp.objects.filter(q).values("owner_id", "owner__username").annotate(n=Count("id"))
-            .order_by("-n", "owner__username"))
-    return [{"owner_id": r["owner_id"], "owner": r["owner__username"] or "—", "count": r["n"]} for r in rows]
+    rows = (FollowUp.objects.filter(q).values("owner_id", "owner__username", "owner__first_name", "owner__last_name")
+            .annotate(n=Count("id")).order_by("-n", "owner__username"))
+    return [{"owner_id": r["owner_id"], "count": r["n"],
+             "owner": person_name(r["owner__first_name"], r["owner__last_name"]) or r["owner__username"] or "—"}
+            for r in rows]
 
 
 def top_at_risk_customers(*, customers_q: Q, limit: int = 10) -> list:

@@ -346,7 +346,7 @@ def test_alices_dashboard_is_personal(alice, bob, make_customer, client, now):
     client.force_login(alice)
     response = client.get(reverse("reviews:dashboard"))
     assert response.context["personal"] is True
-    assert [r["owner"] for r in response.context["overdue"]] == ["alice"]
+    assert [r["owner"] for r in response.context["overdue"]] == ["alice"]  # no name set: the username
 
 
 def test_api_patch_replaces_targets_and_keeps_actuals_computed(lena, may_data, api_client_for, now):
@@ -372,3 +372,18 @@ def test_lead_marks_a_report_final_and_alice_cannot(lena, alice, client, now):
     client.force_login(lena)
     client.post(reverse("reviews:status", args=[review.pk]), {"status": "final"})
     assert Review.objects.get(pk=review.pk).status == "final"
+
+
+def test_dashboard_at_risk_reasons_are_readable_and_owners_named(alice):
+    from django.utils import translation
+
+    from reviews.dashboard import _readable_at_risk
+
+    alice.first_name, alice.last_name = "丽", "王"
+    alice.save(update_fields=["first_name", "last_name"])
+    rows = [{"id": 1, "name": "Acme", "owner": "alice", "health_score": 20, "m_amount": 100.0,
+             "reason": "satisfaction:40:60;objection:1;inactive:279"}]
+    with translation.override("en"):
+        (row,) = _readable_at_risk(rows)
+    assert "satisfaction 40 < 60" in row["reason"] and "no activity for 279 days" in row["reason"]
+    assert ":" not in row["reason"] and row["owner"] == "王丽"
