@@ -328,11 +328,12 @@ class InteractionViewSet(TodayContextMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         customer = data.pop("customer")
-        serializer.instance = services.interaction_log(actor=self.request.user, customer=customer, data=data)
+        serializer.instance = services.interaction_log(actor=self.request.user, customer=customer, data=data,
+                                                       now=timezone.now())
 
     def perform_update(self, serializer):
         serializer.instance = services.interaction_update(interaction=serializer.instance,
-                                                          data=dict(serializer.validated_data))
+                                                          data=dict(serializer.validated_data), now=timezone.now())
 
 
 class UserViewSet(viewsets.ModelViewSet):

@@ -337,6 +337,8 @@ class InteractionForm(forms.ModelForm):
         apply_rules(self, validation.interaction_check, ("occurred_at",), today=timezone.localdate(self.now))
         if cleaned.get("next_action_due") and not cleaned.get("next_action"):
             self.add_error("next_action", _("Say what the next action is, or clear its due date."))
+        if cleaned.get("next_action_due") and cleaned["next_action_due"] < timezone.localdate(self.now):
+            self.add_error("next_action_due", _("The next action cannot be due in the past."))
         return cleaned
 
     def _post_clean(self):

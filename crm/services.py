@@ -122,11 +122,15 @@ def transaction_save(*, txn: Transaction, data: dict[str, Any]) -> Transaction:
 
 
 @transaction.atomic
-def interaction_log(*, actor, customer: Customer, data: dict[str, Any]) -> Interaction:
-    """Record a follow-up (回访). The logged-in user is the staff member unless given."""
+def interaction_log(*, actor, customer: Customer, data: dict[str, Any], now: datetime | None = None
+                    ) -> Interaction:
+    """Record a follow-up (回访). The logged-in user is the staff member unless given.
+    Entered live (``now`` given: page and API) the next action cannot be due in the
+    past; imported history only not before the record itself."""
     interaction = Interaction(customer=customer, staff=data.pop("staff", None) or actor)
     for field, value in data.items():
         setattr(interaction, field, value)
+    _check_next_action_due(interaction, now=now)
     interaction.full_clean()
     interaction.save()
     # Talking to the customer clears what was pending with them.
@@ -144,6 +148,18 @@ def interaction_log(*, actor, customer: Customer, data: dict[str, Any]) -> Inter
         )
     event_emit("interaction.created", interaction)
     return interaction
+
+
+def _check_next_action_due(interaction: Interaction, *, now: datetime | None) -> None:
+    from django.utils import timezone
+
+    due = interaction.next_action_due
+    if due is None:
+        return
+    if now is not None and due < timezone.localdate(now):
+        raise ValidationError({"next_action_due": [_("The next action cannot be due in the past.")]})
+    if interaction.occurred_at and due < timezone.localdate(interaction.occurred_at):
+        raise ValidationError({"next_action_due": [_("The next action cannot be due before the follow-up itself.")]})
 
 
 def _day_end(day):
@@ -166,9 +182,13 @@ def followup_create(*, customer: Customer, owner: User | None, source: str, reas
 
 
 @transaction.atomic
-def interaction_update(*, interaction: Interaction, data: dict[str, Any]) -> Interaction:
+def interaction_update(*, interaction: Interaction, data: dict[str, Any], now: datetime | None = None
+                       ) -> Interaction:
+    changed_due = "next_action_due" in data and data["next_action_due"] != interaction.next_action_due
     for field, value in data.items():
         setattr(interaction, field, value)
+    if changed_due:
+        _check_next_action_due(interaction, now=now)
     interaction.full_clean()
     interaction.save()
     return interaction

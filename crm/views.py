@@ -256,7 +256,8 @@ def interaction_create(request, pk: int):
         form = InteractionForm(request.POST, user=request.user, customer=customer, now=now)
         if form.is_valid():
             try:
-                services.interaction_log(actor=request.user, customer=customer, data=form.to_service_data())
+                services.interaction_log(actor=request.user, customer=customer, data=form.to_service_data(),
+                                         now=now)
             except ValidationError as error:
                 apply_service_error(form, error)
             else:

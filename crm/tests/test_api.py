@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -167,3 +169,28 @@ def test_schema_and_docs_are_served(alice, client):
     client.force_login(alice)
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_api_refuses_a_next_action_due_in_the_past(alice, make_customer, api_client_for):
+    from django.utils import timezone
+
+    from crm.models import FollowUp, Interaction
+
+    acme = make_customer(owner=alice)
+    body = {"customer": acme.pk, "occurred_at": timezone.now().isoformat(), "channel": "phone", "summary": "hi",
+            "next_action": "Call again", "next_action_due": "2020-01-01"}
+    r = api_client_for(alice).post("/api/v1/interactions/", body, format="json")
+    assert r.status_code == 400 and "next_action_due" in r.json()
+    assert not Interaction.objects.exists() and not FollowUp.objects.exists()
+    body["next_action_due"] = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    assert api_client_for(alice).post("/api/v1/interactions/", body, format="json").status_code == 201
+
+
+def test_imported_history_may_have_a_next_action_due_before_today(alice, make_customer):
+    from crm import services
+
+    acme = make_customer(owner=alice)
+    old = dt.datetime(2023, 3, 1, 10, tzinfo=dt.timezone.utc)
+    services.interaction_log(actor=alice, customer=acme, data={"occurred_at": old, "channel": "phone",
+                                                               "summary": "old", "next_action": "x",
+                                                               "next_action_due": dt.date(2023, 3, 5)})

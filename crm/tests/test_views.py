@@ -391,7 +391,8 @@ def test_a_follow_up_cannot_be_logged_in_the_future(client, alice, acme):
     assert not Interaction.objects.exists()
 
 
-def test_the_follow_up_form_works_without_javascript(client, alice, acme):
+def test_the_follow_up_form_works_without_javascript(client, alice, acme, now, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)  # the dates below are around 2026-06-15
     client_for(client, alice)
     page = client.get(reverse("interaction-create", args=[acme.pk]))
     assert page.templates[0].name == "crm/interaction_form_page.html"
@@ -518,3 +519,24 @@ def test_the_customer_pages_are_translated(client, alice, acme):
     assert "新建客户" in body and "导出" in body
     body = client.get(detail_url(acme)).content.decode()
     assert "记录回访" in body and "时间线" in body
+
+
+@pytest.mark.parametrize("first, last, shown", [("丽", "王", "王丽"), ("Alice", "Archer", "Alice Archer"),
+                                                ("", "", "alice")])
+def test_a_user_is_shown_by_name_family_name_first_in_chinese(alice, first, last, shown):
+    alice.first_name, alice.last_name = first, last
+    assert str(alice) == shown
+
+
+def test_a_next_action_due_in_the_past_is_refused_beside_the_field(client, alice, acme):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    response = client_for(client, alice).post(reverse("interaction-create", args=[acme.pk]), {
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "channel": "phone", "summary": "Called",
+        "next_action": "Send the offer", "next_action_due": "2020-01-01",
+    }, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert "cannot be due in the past" in body.split('id="field-next_action_due"')[1].split('id="field-')[0]
+    assert not Interaction.objects.exists()
+    assert today.isoformat() > "2020-01-01"
