@@ -64,6 +64,9 @@ def _connect(mailbox: Mailbox) -> IMAPClient:
     client = IMAPClient(mailbox.host, port=mailbox.port, ssl=mailbox.use_tls, timeout=IMAP_TIMEOUT,
                         ssl_context=ssl.create_default_context() if mailbox.use_tls else None)
     client.normalise_times = False  # INTERNALDATE with its offset, not naive local time
+    if not mailbox.use_tls and b"STARTTLS" in client.capabilities():
+        # Never send the password in clear when the server offers encryption.
+        client.starttls(ssl.create_default_context())
     client.login(mailbox.username, mailbox.password)
     return client
 
