@@ -88,9 +88,28 @@ def _add_reply(email: InboundEmail, ticket: Ticket, *, actor, now: dt.datetime) 
     return True
 
 
-def _route(email: InboundEmail, parsed: mail_parse.ParsedEmail, *, actor, now: dt.datetime) -> None:
+def _own_address(address: str) -> bool:
+    from email.utils import parseaddr
+
+    ours = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+    return bool(ours) and address == ours
+
+
+def _loop_reason(parsed: mail_parse.ParsedEmail) -> str:
+    """Why this message must not be answered or filed: a robot wrote it, or it is one of ours come back."""
     if parsed.auto_reason:
-        email.status, email.error = InboundEmail.Status.AUTO, parsed.auto_reason
+        return parsed.auto_reason
+    if _own_address(parsed.from_address):
+        return "sent from our own address"
+    if parsed.message_id and MailThread.objects.filter(message_id=parsed.message_id, outgoing=True).exists():
+        return "one of our own messages"
+    return ""
+
+
+def _route(email: InboundEmail, parsed: mail_parse.ParsedEmail, *, actor, now: dt.datetime) -> None:
+    reason = _loop_reason(parsed)
+    if reason:
+        email.status, email.error = InboundEmail.Status.AUTO, reason
         return
     matches = senders_match(address=parsed.from_address)
     ticket = _thread_ticket(parsed, matches)

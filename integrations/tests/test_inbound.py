@@ -261,3 +261,21 @@ def test_editing_a_mailbox_keeps_its_place_unless_the_folder_changes(dovecot, ma
     assert Mailbox.objects.get().last_uid == 1
     services.mailbox_save(mailbox=Mailbox.objects.get(), data={"folder": "Support"}, now=now)
     assert Mailbox.objects.get().last_uid == 0
+
+
+def test_our_own_mail_coming_back_is_never_filed_or_answered(li_lei, now, settings):
+    from integrations.models import MailThread
+
+    settings.DEFAULT_FROM_EMAIL = "CRM Support <support@crm.example>"
+    services.inbound_receive(raw=message(), source="api", now=now)
+    ticket = Ticket.objects.get()
+    MailThread.objects.create(message_id="<TK1.ours@crm.example>", ticket=ticket, outgoing=True, created_at=now)
+
+    echoed, _ = services.inbound_receive(raw=message(message_id="<TK1.ours@crm.example>", subject="Re: x",
+                                                     extra="In-Reply-To: <m1@acme.example>\r\n"),
+                                         source="api", now=now)
+    from_us, _ = services.inbound_receive(raw=message(sender="support@crm.example", message_id="<z@crm.example>"),
+                                          source="api", now=now)
+
+    assert (echoed.status, from_us.status) == ("auto", "auto")
+    assert ticket.messages.count() == 0 and Ticket.objects.count() == 1
