@@ -46,6 +46,31 @@ class InboundEmailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class InboundEmailListSerializer(InboundEmailSerializer):
+    class Meta(InboundEmailSerializer.Meta):
+        fields = ["id", "source", "mailbox", "message_id", "status", "from_name", "subject", "received_at",
+                  "ticket", "ticket_number", "error", "handled_by", "handled_at"]
+        read_only_fields = fields
+
+
+class CanTriage(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return selectors.can_triage(request.user)
+
+
+class InboundEmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Every received message with what became of it (support and admins):
+    ``?status=triage`` is the triage list, ``?status=failed`` the messages that could not be read."""
+
+    serializer_class = InboundEmailListSerializer
+    permission_classes = [CanTriage]
+    filterset_fields = ["status", "source", "mailbox"]
+    ordering_fields = ["received_at", "id"]
+
+    def get_queryset(self):
+        return selectors.inbound_email_list_for_user(user=self.request.user)
+
+
 class InboundEmailView(APIView):
     """``POST`` one raw RFC 822 message (``Content-Type: message/rfc822``) from a mail
     relay. 201 with what became of it; 200 with the earlier result when the same

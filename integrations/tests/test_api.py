@@ -158,3 +158,20 @@ def test_email_attachments_show_on_the_ticket_page_for_those_who_may_read_it(ada
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"PNGDATA"
     assert "attachment" in download["Content-Disposition"]
     assert _client(charlie).get(url).status_code == 404  # another team's customer
+
+
+def test_received_messages_are_listed_for_support_with_what_became_of_them(sam, alice, api_client_for, now,
+                                                                          django_assert_max_num_queries):
+    for i in range(3):
+        services.inbound_receive(raw=f"From: x{i}@unknown.example\r\nMessage-ID: <u{i}@x>\r\nSubject: s{i}\r\n\r\nb"
+                                 .encode(), source="api", now=now)
+    services.inbound_receive(raw=b"\x00broken", source="api", now=now)
+    client = api_client_for(sam)
+
+    with django_assert_max_num_queries(4):
+        triage = client.get("/api/v1/inbound-emails/?status=triage").json()["results"]
+    failed = client.get("/api/v1/inbound-emails/?status=failed").json()["results"]
+
+    assert sorted(r["subject"] for r in triage) == ["s0", "s1", "s2"]
+    assert len(failed) == 1 and failed[0]["error"]
+    assert api_client_for(alice).get("/api/v1/inbound-emails/").status_code == 403
