@@ -10,9 +10,10 @@ class IntegrationsConfig(AppConfig):
         # The owning apps announce their changes through core.events (no import of
         # this app, so no import circle); these receivers run in their transactions.
         from core.events import event_receiver_register
+        from integrations.services.mail_out import mail_out_on_event
         from integrations.services.senders import sender_index_on_event
         from integrations.services.webhooks import webhook_events_emit
 
         event_receiver_register(sender_index_on_event)
         event_receiver_register(webhook_events_emit)
-        # mail_out_on_event is registered once core.outbox (jobs) is on main.
+        event_receiver_register(mail_out_on_event)

@@ -222,6 +222,8 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "crm.models.Customer.Kind",
         "ContactChannelEnum": "crm.models.Customer.Channel",
         "TicketChannelEnum": "tickets.models.Channel",
+        "InboundEmailStatusEnum": "integrations.models.InboundEmail.Status",
+        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
     },
 }
 
