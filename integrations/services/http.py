@@ -30,7 +30,7 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
     """The address to connect to; raises Refused when any address of ``host`` is not public."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: a label IDNA cannot encode
         raise Refused(_("The host %(host)s cannot be resolved.") % {"host": host}) from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
     if not addresses:
@@ -44,10 +44,13 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
 
 
 def _split(url: str) -> tuple[str, str, int, str]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)  # .port raises on "host:99999"
+    except ValueError:
+        raise Refused(_("Use an http:// or https:// URL.")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused(_("Use an http:// or https:// URL."))
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, parts.hostname, port, path
 

@@ -153,7 +153,7 @@ def test_private_addresses_are_refused_unless_allowed(ada, now, settings):
 
     settings.WEBHOOK_ALLOW_PRIVATE = False
     for url in ("http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://[::1]/x", "http://169.254.169.254/latest",
-                "http://localhost/x", "ftp://example.com/x"):
+                "http://localhost/x", "ftp://example.com/x", "http://example.com:99999/x"):
         with pytest.raises(ValidationError) as err:
             services.webhook_create(actor=ada, url=url, events=["customer.created"], now=now)
         assert "url" in err.value.message_dict
