@@ -11,12 +11,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_fields import PeriodDateField
 from crm.models import Team, User
-from reviews import exports, selectors, services
+from reviews import drilldown, exports, selectors, services
 from reviews.metrics import CATALOGUE, Period, metric_compute, metric_describe, month_period
 from reviews.models import Review, ReviewAction, ReviewFinding
 from reviews.report import review_earlier_actions, review_rows
@@ -45,8 +46,20 @@ class MetricQuerySerializer(serializers.Serializer):
         return attrs
 
 
+def _period_and_scope(request, data: dict) -> tuple[Period, object]:
+    """The validated period (default: this month so far) and the caller's metric scope (404 outside it)."""
+    today = timezone.localdate()
+    start = data.get("start") or month_period(today).start
+    end = data.get("end") or max(today, start)
+    scope = metric_scope_for_user(user=request.user, team=data.get("team"), owner=data.get("owner"),
+                                  tier=data.get("tier"))
+    return Period(start, end), scope
+
+
 class MetricValueView(APIView):
-    """``?start=&end=`` (default: this month so far) plus scope filters ``team``, ``owner``, ``tier``."""
+    """``?start=&end=`` (default: this month so far) plus scope filters ``team``, ``owner``, ``tier``.
+    ``parts`` are the measured parts the value is computed from; each opens its records
+    at ``records/?part=``."""
 
     @extend_schema(operation_id="v1_metrics_value", parameters=[MetricQuerySerializer],
                    responses={200: OpenApiTypes.OBJECT})
@@ -56,14 +69,48 @@ class MetricValueView(APIView):
             raise Http404
         q = MetricQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
-        today = timezone.localdate()
-        start = q.validated_data.get("start") or month_period(today).start
-        end = q.validated_data.get("end") or max(today, start)
-        scope = metric_scope_for_user(user=request.user, team=q.validated_data.get("team"),
-                                      owner=q.validated_data.get("owner"), tier=q.validated_data.get("tier"))
-        value = metric_compute(key=key, period=Period(start, end), scope=scope)
-        return Response({**metric_describe(metric), **value.as_dict(), "period": Period(start, end).as_dict(),
+        period, scope = _period_and_scope(request, q.validated_data)
+        value = metric_compute(key=key, period=period, scope=scope)
+        return Response({**metric_describe(metric), **value.as_dict(), "period": period.as_dict(),
                          "scope": scope.as_dict()})
+
+
+class MetricRecordsQuerySerializer(MetricQuerySerializer):
+    part = serializers.CharField(help_text="A key of the metric's ``parts`` (numerator, denominator, promoters, "
+                                           "count, …).")
+
+
+class RecordCursorPagination(CursorPagination):
+    ordering = "pk"
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+
+
+class MetricRecordsView(APIView):
+    """The records behind one part of a metric value — customers, survey answers,
+    tickets, transactions or interactions, as the metric counts them — cursor-paged
+    and limited to what the caller may see. ``count`` is the part's value in the
+    caller's scope: the number of records (or, for a sum part, the sum of their ``value``)."""
+
+    @extend_schema(operation_id="v1_metrics_records", parameters=[MetricRecordsQuerySerializer],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, key: str):
+        if key not in CATALOGUE:
+            raise Http404
+        q = MetricRecordsQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        period, scope = _period_and_scope(request, q.validated_data)
+        drill = drilldown.drill_get(key=key, part=q.validated_data["part"], period=period, scope=scope)
+        records = drilldown.drill_records_for_user(user=request.user, drill=drill)
+        paginator = RecordCursorPagination()
+        page = paginator.paginate_queryset(records, request, view=self)
+        rows = [drilldown.record_row(obj, drill=drill) for obj in page]
+        response = paginator.get_paginated_response(rows)
+        response.data = {"metric": key, "part": drill.part_key, "record_kind": drill.kind,
+                         "parts": list(drill.parts), "period": period.as_dict(), "scope": scope.as_dict(),
+                         **response.data}
+        return response
 
 
 class TargetSerializer(serializers.Serializer):
@@ -125,8 +172,13 @@ class ReviewSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_rows(self, obj):
         keys = ["metric", "name", "unit", "direction", "target", "actual", "numerator", "denominator", "deviation",
-                "deviation_pct", "on_target", "previous", "change", "improved", "analysis"]
-        return [{k: r[k] for k in keys} for r in self._rows(obj)]
+                "deviation_pct", "on_target", "previous", "change", "improved", "analysis", "parts"]
+        request = self.context.get("request")
+
+        def records(row):
+            return {link["key"]: request.build_absolute_uri(link["api_url"]) if request else link["api_url"]
+                    for link in row["part_links"]}
+        return [{**{k: r[k] for k in keys}, "records": records(r)} for r in self._rows(obj)]
 
     @extend_schema_field(ActionSerializer(many=True))
     def get_actions(self, obj):

@@ -11,5 +11,6 @@ router.register("review-actions", api.ReviewActionViewSet, basename="review-acti
 urlpatterns = [
     path("metrics/", api.MetricCatalogueView.as_view(), name="api-metric-catalogue"),
     path("metrics/<slug:key>/", api.MetricValueView.as_view(), name="api-metric-value"),
+    path("metrics/<slug:key>/records/", api.MetricRecordsView.as_view(), name="api-metric-records"),
     *router.urls,
 ]

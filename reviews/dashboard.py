@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 
 from core import roles
 from reviews import selectors
+from reviews.drilldown import records_url
 from reviews.labels import tier_choices
 from reviews.metrics import CATALOGUE, UNIT_LABELS, Period, Scope, month_period
 from reviews.models import DashboardSnapshot
+from reviews.report import part_links
 from reviews.services import snapshots
 
 TREND_METRICS = ["nps", "avg_satisfaction", "sla_compliance", "churn_rate", "repurchase_rate"]
@@ -63,7 +65,13 @@ def _chart(chart_id: str, title: str, kind: str, labels: list[str], datasets: li
     return {"id": chart_id, "title": title, "type": kind, "unit": unit,
             "data": {"labels": labels, "datasets": datasets},
             "table": {"header": [_("Label"), *[d["label"] for d in datasets]],
-                      "rows": [[label, *[d["data"][i] for d in datasets]] for i, label in enumerate(labels)]}}
+                      "rows": [[label, *[_cell(d, i) for d in datasets]] for i, label in enumerate(labels)]}}
+
+
+def _cell(dataset: dict, i: int) -> dict:
+    """A table-view cell: the point's value and, for a metric, its parts and records link."""
+    return {"value": dataset["data"][i], "url": dataset.get("links", [None] * (i + 1))[i],
+            "parts": dataset.get("parts", [None] * (i + 1))[i]}
 
 
 def dashboard_as_of(*, month: dt.date | None, now: dt.datetime) -> dt.date:
@@ -86,11 +94,22 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
     series = snapshots.metric_series(scope=scope, keys=sorted(set(TREND_METRICS + KPI_METRICS)), as_of=as_of,
                                      now=now)
     months = [_month_label(Period(s.period_start, s.period_end)) for s in series["nps"]]
+    def period_of(snap) -> Period:
+        return Period(snap.period_start, snap.period_end)
+
     kpis = []
     for key in KPI_METRICS:
         m, current = CATALOGUE[key], series[key][-1]
-        kpis.append({"key": key, "name": m.name, "value": current.value,
+        kpis.append({"key": key, "name": m.name, "value": current.value, "parts": current.parts,
+                     "url": records_url(key=key, period=period_of(current), scope=scope),
+                     "part_links": part_links(metric=m, parts=current.parts, period=period_of(current), scope=scope),
                      "unit": UNIT_LABELS.get(m.unit, m.unit), "previous": series[key][-2].value})
+
+    def dataset(key: str) -> dict:
+        """A metric's line: each point's value, parts and the link to its records."""
+        return {"label": str(CATALOGUE[key].name), "data": [s.value for s in series[key]],
+                "parts": [s.parts for s in series[key]],
+                "links": [records_url(key=key, period=period_of(s), scope=scope) for s in series[key]]}
     charts = []
     tiers = tier_choices()
     _ensure_snapshots(scope, as_of, now)
@@ -98,13 +117,11 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
     charts.append(_chart("tier-trend", _("Tier mix by month"), "bar", months,
                          [{"label": str(label), "data": [mix.get(t, 0) for _d, mix in trend]} for t, label in tiers],
                          ))
-    charts.append(_chart("nps-trend", _("NPS and satisfaction"), "line", months, [
-        {"label": str(CATALOGUE[k].name), "data": [s.value for s in series[k]]} for k in ("nps", "avg_satisfaction")]))
-    charts.append(_chart("churn-trend", _("Churn and repurchase (%)"), "line", months, [
-        {"label": str(CATALOGUE[k].name), "data": [s.value for s in series[k]]}
-        for k in ("churn_rate", "repurchase_rate")]))
-    charts.append(_chart("sla-trend", _("SLA compliance (%)"), "line", months, [
-        {"label": str(CATALOGUE["sla_compliance"].name), "data": [s.value for s in series["sla_compliance"]]}]))
+    charts.append(_chart("nps-trend", _("NPS and satisfaction"), "line", months,
+                         [dataset(k) for k in ("nps", "avg_satisfaction")]))
+    charts.append(_chart("churn-trend", _("Churn and repurchase (%)"), "line", months,
+                         [dataset(k) for k in ("churn_rate", "repurchase_rate")]))
+    charts.append(_chart("sla-trend", _("SLA compliance (%)"), "line", months, [dataset("sla_compliance")]))
     categories = _snapshot(DashboardSnapshot.Kind.TICKET_CATEGORIES, scope, as_of) or {}
     try:
         from tickets.models import Category

@@ -129,3 +129,42 @@ class MonthForm(forms.Form):
         if month > self.today.replace(day=1):
             raise forms.ValidationError(_("Pick the current month or an earlier one."))
         return month
+
+
+class RecordsQueryForm(forms.Form):
+    """The drill-down list's query: a period, a part, a scope (checked by metric_scope_for_user)."""
+
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+    part = forms.CharField(required=False)
+    team = forms.CharField(required=False)
+    owner = forms.CharField(required=False)
+    tier = forms.CharField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The period must end on or after its start."))
+        return data
+
+
+class DrillFollowUpForm(forms.Form):
+    due_on = forms.DateField(label=pgettext_lazy("drilldown", "Due"), widget=DateInput)
+    reason = forms.CharField(label=pgettext_lazy("drilldown", "Reason"), max_length=300)
+
+
+class DrillAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=pgettext_lazy("drilldown", "Assign to"), queryset=None)
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+
+
+class DrillCampaignForm(forms.Form):
+    survey = forms.ModelChoiceField(label=pgettext_lazy("drilldown", "Survey"), queryset=None)
+    name = forms.CharField(label=pgettext_lazy("drilldown", "Campaign name"), max_length=200)
+
+    def __init__(self, *args, surveys, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survey"].queryset = surveys

@@ -20,6 +20,8 @@ class MetricSnapshot(models.Model):
     value = models.FloatField(_("value"), null=True, blank=True)
     numerator = models.FloatField(_("numerator"), null=True, blank=True)
     denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    # The measured parts of the value ({"numerator": n, "denominator": d}, NPS's bands …).
+    parts = models.JSONField(_("parts"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -132,6 +134,7 @@ class ReviewMetric(models.Model):
     actual = models.FloatField(_("actual"), null=True, blank=True)
     numerator = models.FloatField(_("numerator"), null=True, blank=True)
     denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    parts = models.JSONField(_("parts"), default=dict, blank=True)
     previous = models.FloatField(_("previous period"), null=True, blank=True)
     analysis = models.TextField(_("analysis"), blank=True)
     position = models.PositiveSmallIntegerField(default=0)

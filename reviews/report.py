@@ -3,6 +3,7 @@ API, the XLSX and the PDF export, so their numbers are the same."""
 from __future__ import annotations
 
 from reviews import selectors
+from reviews.drilldown import part_label, records_url
 from reviews.metrics import CATALOGUE, UNIT_LABELS, deviation, metric_compute
 from reviews.models import Review, ReviewFinding
 from reviews.services.reports import review_period, review_scope
@@ -15,7 +16,16 @@ def _change(metric, actual, previous) -> dict:
     return {"change": change, "improved": None if change == 0 else metric.better(actual, previous)}
 
 
+def part_links(*, metric, parts: dict, period, scope) -> list[dict]:
+    """Each measured part with its label and the link to its records (drill-down)."""
+    return [{"key": k, "label": part_label(metric=metric, part=k), "value": v,
+             "url": records_url(key=metric.key, period=period, part=k, scope=scope),
+             "api_url": records_url(key=metric.key, period=period, part=k, scope=scope, api=True)}
+            for k, v in parts.items()]
+
+
 def review_rows(*, review: Review) -> list[dict]:
+    period, scope = review_period(review), review_scope(review)
     rows = []
     for r in review.metric_rows.all():
         metric = CATALOGUE.get(r.metric)
@@ -25,6 +35,8 @@ def review_rows(*, review: Review) -> list[dict]:
             "metric": r.metric, "name": str(metric.name), "unit": metric.unit,
             "unit_label": str(UNIT_LABELS.get(metric.unit, metric.unit)), "direction": metric.direction,
             "target": r.target, "actual": r.actual, "numerator": r.numerator, "denominator": r.denominator,
+            "parts": r.parts or {},
+            "part_links": part_links(metric=metric, parts=r.parts or {}, period=period, scope=scope),
             **deviation(metric=metric, actual=r.actual, target=r.target),
             "previous": r.previous, **_change(metric, r.actual, r.previous), "analysis": r.analysis,
         })

@@ -100,30 +100,10 @@ def survey_response_queryset():
     return None if model is None else model.objects.all()
 
 
-def _scope_customers(scope) -> QuerySet[Customer] | None:
+def scope_customers(scope) -> QuerySet[Customer] | None:
     """The scope's customers as a queryset, None for all customers (no filter)."""
     q = scope.customer_q()
     return None if not q else Customer.objects.filter(q)
-
-
-def survey_nps_counts(*, period, scope) -> dict | None:
-    """surveys.selectors.nps_counts for the period and scope; None before surveys exist."""
-    try:
-        from surveys.selectors import nps_counts
-    except ImportError:
-        return None
-    return nps_counts(start=period.start, end=period.end, customers=_scope_customers(scope))
-
-
-def ticket_rows_for_metrics(*, period, scope) -> list[dict] | None:
-    """tickets.selectors.ticket_rows_for_metrics for tickets created in the period; None before tickets exist."""
-    try:
-        from tickets.selectors import ticket_rows_for_metrics as rows_for_metrics
-    except ImportError:
-        return None
-    customers = _scope_customers(scope)
-    return rows_for_metrics(start=period.start_at, end=period.end_at,
-                            customers=customers if customers is not None else Customer.objects.all())
 
 
 def churn_risk_customers_at(*, day: dt.date, customers: QuerySet[Customer]) -> QuerySet[Customer] | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import views
+from reviews import drill_views, views
 
 app_name = "reviews"
 urlpatterns = [
@@ -18,4 +18,6 @@ urlpatterns = [
     path("actions/<int:pk>/status/", views.action_status, name="action-status"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/grid/", views.grid_cell, name="grid-cell"),
+    path("metrics/<slug:key>/records/", drill_views.metric_records, name="metric-records"),
+    path("metrics/<slug:key>/records/act/", drill_views.metric_records_act, name="metric-records-act"),
 ]

@@ -204,6 +204,8 @@ class NpsResultSerializer(serializers.Serializer):
     responses = serializers.IntegerField()
     numerator = serializers.IntegerField(help_text="promoters − detractors")
     denominator = serializers.IntegerField(help_text="responses")
+    parts = serializers.DictField(child=serializers.IntegerField(),
+                                  help_text="promoters, passives, detractors, responses")
 
 
 class NpsMetricView(APIView):
@@ -228,4 +230,6 @@ class NpsMetricView(APIView):
             "promoters": counts["promoters"], "passives": counts["passives"], "detractors": counts["detractors"],
             "responses": counts["responses"],
             "numerator": counts["promoters"] - counts["detractors"], "denominator": counts["responses"],
+            # The catalogue's parts (each opens its answers at /api/v1/metrics/nps/records/?part=).
+            "parts": {k: counts[k] for k in ("promoters", "passives", "detractors", "responses")},
         })

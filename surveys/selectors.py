@@ -122,6 +122,11 @@ def latest_satisfaction_by_customer(*, as_of: date) -> list[dict]:
              "answered_at": at, "last_response_at": last_any.get(cid, at)} for cid, overall, at in rows]
 
 
+def responses_in_period(*, start: date, end: date, customers) -> QuerySet[SurveyResponse]:
+    """CONTRACT used by the metrics catalogue: the answers of a period (see below)."""
+    return _period_responses(start=start, end=end, customers=customers)
+
+
 def _period_responses(*, start: date, end: date, customers) -> QuerySet[SurveyResponse]:
     """Answers from the start of ``start`` to the end of ``end`` (local days), for
     ``customers`` (a Customer queryset, e.g. ``Customer.objects.for_user(user)``)."""
@@ -132,11 +137,13 @@ def _period_responses(*, start: date, end: date, customers) -> QuerySet[SurveyRe
     return qs
 
 
-NPS_AGGREGATES = {
-    "promoters": Count("id", filter=Q(nps__gte=PROMOTER_MIN)),
-    "passives": Count("id", filter=Q(nps__gt=DETRACTOR_MAX, nps__lt=PROMOTER_MIN)),
-    "detractors": Count("id", filter=Q(nps__lte=DETRACTOR_MAX)),
+# CONTRACT used by the metrics catalogue: which answers are promoters, passives, detractors.
+NPS_BANDS = {
+    "promoters": Q(nps__gte=PROMOTER_MIN),
+    "passives": Q(nps__gt=DETRACTOR_MAX, nps__lt=PROMOTER_MIN),
+    "detractors": Q(nps__lte=DETRACTOR_MAX),
 }
+NPS_AGGREGATES = {band: Count("id", filter=q) for band, q in NPS_BANDS.items()}
 
 
 def nps_counts(*, start: date, end: date, customers) -> dict:

@@ -113,7 +113,9 @@ def ticket_closed_due(*, now: datetime) -> list[dict]:
 
 
 def campaign_customers(*, customers: QuerySet[Customer], filters: dict) -> QuerySet[Customer]:
-    """The filtered set of a manual campaign: tier, owner, region, tag (all optional)."""
+    """The filtered set of a manual campaign: tier, owner, region, tag, customer ids (all optional)."""
+    if filters.get("customers"):
+        customers = customers.filter(pk__in=[int(pk) for pk in filters["customers"]])
     if filters.get("tier"):
         customers = customers.filter(segment__tier=filters["tier"])
     if filters.get("owner"):

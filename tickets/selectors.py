@@ -6,7 +6,8 @@ has any ticket created on or before ``as_of``:
 ``{"customer_id", "last_ticket_at", "open_complaints", "latest_satisfaction_100", "latest_satisfaction_at"}``
 where ``latest_satisfaction_100`` is the latest close satisfaction (1-5) × 20.
 
-CONTRACT used by reviews (metrics): ``ticket_rows_for_metrics(start=, end=, customers=)``.
+CONTRACT used by reviews (metrics): ``tickets_for_metrics(start=, end=, customers=)`` (a queryset)
+and ``ticket_rows_for_metrics`` (its rows).
 """
 from __future__ import annotations
 
@@ -247,24 +248,30 @@ def ticket_activity_by_customer(*, as_of: dt.date) -> list[dict]:
     return rows
 
 
+def tickets_for_metrics(*, start: dt.datetime, end: dt.datetime, customers: QuerySet[Customer] | None
+                        ) -> QuerySet[Ticket]:
+    """CONTRACT used by reviews (metrics and their drill-down): tickets created in
+    [start, end) of the given customers (all with None), with a recorded-breach
+    flag per clock (``<clock>_breached``) and ``any_breached``. Breaches are the
+    recorded ones (SlaBreach), which the services and the minute scan keep current."""
+    breach = {f"{c.value}_breached": Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"), clock=c.value))
+              for c in Clock}
+    qs = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    if customers is not None:
+        qs = qs.filter(customer__in=customers)
+    return qs.annotate(**breach, any_breached=Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"))))
+
+
 def ticket_rows_for_metrics(*, start: dt.datetime, end: dt.datetime, customers: QuerySet[Customer]) -> list[dict]:
-    """Tickets created in [start, end) of the given customers, one dict each:
-    id, customer_id, created_at, first_response_at, resolved_at, closed_at,
-    category, urgency, is_complaint, is_repeat, satisfaction, department_id,
-    status, and a recorded-breach flag per clock (``<clock>_breached``, plus
-    ``any_breached``). Breaches are the recorded ones (SlaBreach), which the
-    services and the minute scan keep current."""
-    breach = {c.value: Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"), clock=c.value)) for c in Clock}
-    qs = (Ticket.objects.filter(created_at__gte=start, created_at__lt=end, customer__in=customers)
-          .annotate(**{f"{clock}_breached": e for clock, e in breach.items()})
-          .order_by("created_at", "id"))
+    """Tickets created in [start, end) of the given customers (``tickets_for_metrics``),
+    one dict each: id, customer_id, created_at, first_response_at, resolved_at,
+    closed_at, category, urgency, is_complaint, is_repeat, satisfaction,
+    department_id, status, ``<clock>_breached`` and ``any_breached``."""
     fields = ["id", "customer_id", "created_at", "first_response_at", "resolved_at", "closed_at", "category",
               "urgency", "is_complaint", "is_repeat", "satisfaction", "department_id", "status",
-              *[f"{c}_breached" for c in breach]]
-    rows = list(qs.values(*fields))
-    for r in rows:
-        r["any_breached"] = any(r[f"{c}_breached"] for c in breach)
-    return rows
+              *[f"{c.value}_breached" for c in Clock], "any_breached"]
+    return list(tickets_for_metrics(start=start, end=end, customers=customers).order_by("created_at", "id")
+                .values(*fields))
 
 
 def timeline_entries(*, customer: Customer, limit: int = 200) -> list[dict]:

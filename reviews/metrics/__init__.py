@@ -13,10 +13,10 @@ from django.utils.translation import override
 
 from reviews.metrics import crm_metrics as c
 from reviews.metrics import service_metrics as s
-from reviews.metrics.base import HIGHER, LOWER, NO_DATA, Metric, MetricValue, Period, Scope, month_period
+from reviews.metrics.base import HIGHER, LOWER, NO_DATA, Metric, MetricValue, Part, Period, Scope, month_period
 
-__all__ = ["CATALOGUE", "HIGHER", "LOWER", "NO_DATA", "Metric", "MetricValue", "Period", "Scope", "metric_get",
-           "metric_compute", "metric_describe", "month_period", "deviation"]
+__all__ = ["CATALOGUE", "HIGHER", "LOWER", "NO_DATA", "Metric", "MetricValue", "Part", "Period", "Scope",
+           "metric_get", "metric_compute", "metric_describe", "metric_parts", "month_period", "deviation"]
 
 _METRICS = [
     Metric("nps", _("NPS"), "pts", HIGHER,
@@ -86,6 +86,12 @@ def metric_get(key: str) -> Metric:
 # work_mem their hash aggregates spill to disk in every parallel worker (minutes
 # instead of seconds on the benchmark data). Raised for the metric's transaction only.
 METRIC_WORK_MEM = "64MB"
+
+
+def metric_parts(*, key: str, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """The metric's parts (their records and how each is measured): the drill-down
+    reads the records of the very parts ``metric_compute`` measures."""
+    return CATALOGUE[key].parts(period=period, scope=scope)
 
 
 def metric_compute(*, key: str, period: Period, scope: Scope) -> MetricValue:

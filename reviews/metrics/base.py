@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+
+from core.formulas import ratio
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -102,17 +105,60 @@ class Scope:
 
 @dataclass(frozen=True)
 class MetricValue:
-    """``value`` None means no data (nothing to count, or the data part is not built)."""
+    """``value`` None means no data (nothing to count, or the data part is not built).
+    ``parts`` are the measured parts the value was computed from (see ``Part``)."""
 
     value: float | None
     numerator: float | None = None
     denominator: float | None = None
+    parts: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
+        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator,
+                "parts": dict(self.parts)}
 
 
 NO_DATA = MetricValue(None, None, None)
+
+
+def _as_number(value) -> float:
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a metric value and the records behind it — the one definition
+    both the value and the drill-down read. ``records`` is a QuerySet of what the
+    metric counts (customers, survey answers, tickets, transactions or
+    interactions); the part is their number, or with ``sum_of`` the sum of that
+    expression over them (``convert`` turns the aggregate into a number, e.g. a
+    duration into minutes)."""
+
+    records: QuerySet
+    sum_of: Any = None
+    convert: Callable[[Any], float] = _as_number
+
+    def measure(self) -> float:
+        if self.sum_of is None:
+            return self.records.count()
+        total = self.records.order_by().aggregate(total=Sum(self.sum_of))["total"]
+        return 0.0 if total is None else self.convert(total)
+
+    def record_values(self) -> QuerySet:
+        """The records with each one's contribution annotated as ``part_value`` (sum parts)."""
+        if self.sum_of is None:
+            return self.records
+        return self.records.annotate(part_value=self.sum_of)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """How a metric is computed: ``parts(period=, scope=)`` gives its named parts
+    (None while the app holding the data does not exist), ``value(parts, period)``
+    turns their measured numbers into the MetricValue."""
+
+    parts: Callable[..., dict[str, Part] | None]
+    value: Callable[[dict[str, float], Period], MetricValue]
 
 
 @dataclass(frozen=True)
@@ -125,13 +171,22 @@ class Metric:
     numerator: object
     denominator: object
     source: str  # "crm" | "surveys" | "tickets" | "segmentation": where the data comes from
-    compute: Callable[..., MetricValue]
+    definition: Definition
 
     def better(self, a: float | None, b: float | None) -> bool | None:
         """Is ``a`` better than (or as good as) ``b`` in this metric's direction?"""
         if a is None or b is None:
             return None
         return a >= b if self.direction == HIGHER else a <= b
+
+    def parts(self, *, period: Period, scope: Scope) -> dict[str, Part] | None:
+        return self.definition.parts(period=period, scope=scope)
+
+    def compute(self, *, period: Period, scope: Scope) -> MetricValue:
+        parts = self.parts(period=period, scope=scope)
+        if parts is None:
+            return NO_DATA
+        return self.definition.value({k: p.measure() for k, p in parts.items()}, period)
 
 
 def pct(value: float | None) -> float | None:
@@ -140,3 +195,26 @@ def pct(value: float | None) -> float | None:
 
 def rounded(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def rate(numerator: str = "numerator", denominator: str = "denominator", *, percent: bool = True,
+         digits: int = 2) -> Callable[[dict[str, float], Period], MetricValue]:
+    """The value of a share: parts[numerator] ÷ parts[denominator] (a percentage
+    unless ``percent=False``); no data when the denominator is 0."""
+    def value(parts: dict[str, float], period: Period) -> MetricValue:
+        share = ratio(parts[numerator], parts[denominator])
+        if share is None:
+            return MetricValue(None, None, None, parts)
+        shown = pct(share) if percent else rounded(share, digits)
+        return MetricValue(shown, parts[numerator], parts[denominator], parts)
+    return value
+
+
+def average(*, scale: float = 1.0, digits: int = 2) -> Callable[[dict[str, float], Period], MetricValue]:
+    """The value of an average: parts["sum"] ÷ parts["count"] (× scale); no data without records."""
+    def value(parts: dict[str, float], period: Period) -> MetricValue:
+        avg = ratio(parts["sum"], parts["count"])
+        if avg is None:
+            return MetricValue(None, None, None, parts)
+        return MetricValue(rounded(avg * scale, digits), rounded(parts["sum"], digits), parts["count"], parts)
+    return value

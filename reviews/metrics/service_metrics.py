@@ -1,99 +1,127 @@
-"""Metrics from the surveys and tickets apps' data (read through reviews.selectors).
-Each returns NO_DATA while the data part does not exist or nothing was counted."""
+"""Metrics from the surveys and tickets apps' data, read through their contracts
+(``surveys.selectors.responses_in_period`` / ``NPS_BANDS``,
+``tickets.selectors.tickets_for_metrics``). Each is a ``Definition`` whose parts
+are querysets of answers or tickets; parts are None while the app does not exist."""
 from __future__ import annotations
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import DurationField, ExpressionWrapper, F
 
-from core.formulas import ratio, satisfaction_100_from_overall
+from core.formulas import nps_from_counts
 from reviews import selectors
-from reviews.metrics.base import NO_DATA, MetricValue, Period, Scope, pct, rounded
+from reviews.metrics.base import Definition, MetricValue, Part, Period, Scope, average, rate
 
 
 def _responses(period: Period, scope: Scope):
-    qs = selectors.survey_response_queryset()
-    if qs is None:
+    try:
+        from surveys.selectors import responses_in_period
+    except ImportError:
         return None
-    return qs.filter(scope.customer_q("customer__"), answered_at__gte=period.start_at, answered_at__lt=period.end_at)
+    return responses_in_period(start=period.start, end=period.end, customers=selectors.scope_customers(scope))
 
 
-def nps(*, period: Period, scope: Scope) -> MetricValue:
-    """% promoters (9–10) − % detractors (0–6) of survey answers in the period, −100…100
-    (surveys.selectors.nps_counts: one aggregate, core.formulas.nps_from_counts)."""
-    counts = selectors.survey_nps_counts(period=period, scope=scope)
-    if counts is None or counts["nps"] is None:
-        return NO_DATA
-    return MetricValue(counts["nps"], counts["promoters"] - counts["detractors"], counts["responses"])
+def _nps_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """Survey answers of the period with an NPS score, by band (surveys' NPS_BANDS)."""
+    from surveys.selectors import NPS_BANDS
+
+    answers = _responses(period, scope)
+    if answers is None:
+        return None
+    answers = answers.filter(nps__isnull=False)
+    return {**{band: Part(answers.filter(q)) for band, q in NPS_BANDS.items()}, "responses": Part(answers)}
 
 
-def avg_satisfaction(*, period: Period, scope: Scope) -> MetricValue:
-    """Average overall satisfaction of survey answers in the period on the 0–100 scale (overall × 10)."""
-    qs = _responses(period, scope)
-    if qs is None:
-        return NO_DATA
-    c = qs.filter(overall__isnull=False).aggregate(total=Count("id"), score=Sum("overall"))
-    avg = ratio(c["score"] or 0, c["total"])
-    if avg is None:
-        return NO_DATA
-    return MetricValue(rounded(satisfaction_100_from_overall(avg)), satisfaction_100_from_overall(c["score"]),
-                       c["total"])
+def _nps_value(parts: dict[str, float], period: Period) -> MetricValue:
+    """% promoters − % detractors (core.formulas.nps_from_counts)."""
+    value = nps_from_counts(promoters=parts["promoters"], passives=parts["passives"], detractors=parts["detractors"])
+    if value is None:
+        return MetricValue(None, None, None, parts)
+    return MetricValue(value, parts["promoters"] - parts["detractors"], parts["responses"], parts)
 
 
-def _tickets(scope: Scope):
-    qs = selectors.ticket_queryset()
-    return None if qs is None else qs.filter(scope.customer_q("customer__"))
+nps = Definition(parts=_nps_parts, value=_nps_value)
 
 
-def _avg_duration(qs, start_field: str, end_field: str, seconds_per_unit: float) -> MetricValue:
-    c = qs.aggregate(n=Count("id"), total=Sum(ExpressionWrapper(F(end_field) - F(start_field),
-                                                                output_field=DurationField())))
-    if not c["n"] or c["total"] is None:
-        return NO_DATA
-    total_units = c["total"].total_seconds() / seconds_per_unit
-    return MetricValue(rounded(total_units / c["n"]), rounded(total_units), c["n"])
+def _satisfaction_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """Answers of the period with an overall rating; sum of satisfaction on the
+    0–100 scale (overall × 10, core.formulas.satisfaction_100_from_overall)."""
+    answers = _responses(period, scope)
+    if answers is None:
+        return None
+    rated = answers.filter(overall__isnull=False)
+    return {"count": Part(rated), "sum": Part(rated, sum_of=F("overall") * 10)}
 
 
-def _ticket_rows(period: Period, scope: Scope) -> list[dict] | None:
-    """tickets.selectors.ticket_rows_for_metrics: tickets created in the period."""
-    return selectors.ticket_rows_for_metrics(period=period, scope=scope)
+avg_satisfaction = Definition(parts=_satisfaction_parts, value=average())
 
 
-def first_response_minutes(*, period: Period, scope: Scope) -> MetricValue:
-    """Average minutes from creation to the first staff response, over tickets created in the period that have one."""
-    rows = _ticket_rows(period, scope)
-    if rows is None:
-        return NO_DATA
-    minutes = [(r["first_response_at"] - r["created_at"]).total_seconds() / 60.0 for r in rows
-               if r["first_response_at"] is not None]
-    avg = ratio(sum(minutes), len(minutes))
-    if avg is None:
-        return NO_DATA
-    return MetricValue(rounded(avg), rounded(sum(minutes)), len(minutes))
+def _tickets_created(period: Period, scope: Scope):
+    try:
+        from tickets.selectors import tickets_for_metrics
+    except ImportError:
+        return None
+    return tickets_for_metrics(start=period.start_at, end=period.end_at, customers=selectors.scope_customers(scope))
 
 
-def resolution_hours(*, period: Period, scope: Scope) -> MetricValue:
-    """Average hours from creation to resolution, over tickets resolved in the period."""
-    qs = _tickets(scope)
-    if qs is None:
-        return NO_DATA
-    qs = qs.filter(resolved_at__gte=period.start_at, resolved_at__lt=period.end_at)
-    return _avg_duration(qs, "created_at", "resolved_at", 3600.0)
+def _duration(start_field: str, end_field: str):
+    return ExpressionWrapper(F(end_field) - F(start_field), output_field=DurationField())
 
 
-def sla_compliance(*, period: Period, scope: Scope) -> MetricValue:
-    """Tickets created in the period with no SLA breach recorded on any clock ÷ tickets created in the period."""
-    rows = _ticket_rows(period, scope)
-    if not rows:
-        return NO_DATA
-    compliant = sum(1 for r in rows if not r["any_breached"])
-    return MetricValue(pct(ratio(compliant, len(rows))), compliant, len(rows))
+def _minutes(total) -> float:
+    return total.total_seconds() / 60.0
 
 
-def repeat_complaint_rate(*, period: Period, scope: Scope) -> MetricValue:
+def _hours(total) -> float:
+    return total.total_seconds() / 3600.0
+
+
+def _first_response_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """Tickets created in the period with a first staff response; sum of minutes to it."""
+    tickets = _tickets_created(period, scope)
+    if tickets is None:
+        return None
+    answered = tickets.filter(first_response_at__isnull=False)
+    return {"count": Part(answered),
+            "sum": Part(answered, sum_of=_duration("created_at", "first_response_at"), convert=_minutes)}
+
+
+first_response_minutes = Definition(parts=_first_response_parts, value=average())
+
+
+def _resolution_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """Tickets resolved in the period; sum of hours from creation to resolution."""
+    tickets = selectors.ticket_queryset()
+    if tickets is None:
+        return None
+    customers = selectors.scope_customers(scope)
+    if customers is not None:
+        tickets = tickets.filter(customer__in=customers)
+    resolved = tickets.filter(resolved_at__gte=period.start_at, resolved_at__lt=period.end_at)
+    return {"count": Part(resolved),
+            "sum": Part(resolved, sum_of=_duration("created_at", "resolved_at"), convert=_hours)}
+
+
+resolution_hours = Definition(parts=_resolution_parts, value=average())
+
+
+def _sla_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """Tickets created in the period with no SLA breach recorded on any clock ÷ tickets created."""
+    tickets = _tickets_created(period, scope)
+    if tickets is None:
+        return None
+    return {"numerator": Part(tickets.filter(any_breached=False)), "denominator": Part(tickets)}
+
+
+sla_compliance = Definition(parts=_sla_parts, value=rate())
+
+
+def _repeat_complaint_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
     """Complaint tickets created in the period flagged repeat (same customer and
-    category within 30 days, flagged by the tickets app) ÷ complaint tickets created in the period."""
-    rows = _ticket_rows(period, scope)
-    complaints = [r for r in rows or [] if r["is_complaint"]]
-    if not complaints:
-        return NO_DATA
-    repeats = sum(1 for r in complaints if r["is_repeat"])
-    return MetricValue(pct(ratio(repeats, len(complaints))), repeats, len(complaints))
+    category within 30 days, flagged by the tickets app) ÷ complaint tickets created."""
+    tickets = _tickets_created(period, scope)
+    if tickets is None:
+        return None
+    complaints = tickets.filter(is_complaint=True)
+    return {"numerator": Part(complaints.filter(is_repeat=True)), "denominator": Part(complaints)}
+
+
+repeat_complaint_rate = Definition(parts=_repeat_complaint_parts, value=rate())

@@ -155,8 +155,9 @@ def review_actuals_refresh(*, review: Review, now: dt.datetime) -> Review:
             continue
         actual = metric_compute(key=row.metric, period=period, scope=scope)
         row.actual, row.numerator, row.denominator = actual.value, actual.numerator, actual.denominator
+        row.parts = actual.parts
         row.previous = metric_compute(key=row.metric, period=previous, scope=scope).value
-    ReviewMetric.objects.bulk_update(rows, ["actual", "numerator", "denominator", "previous"])
+    ReviewMetric.objects.bulk_update(rows, ["actual", "numerator", "denominator", "parts", "previous"])
     review.actuals_computed_at = now
     review.save(update_fields=["actuals_computed_at"])
     return review

@@ -52,7 +52,7 @@ def metric_snapshot_store(*, key: str, period: Period, scope: Scope, now: dt.dat
     snap, _ = MetricSnapshot.objects.update_or_create(
         metric=key, period_start=period.start, period_end=period.end, scope_key=scope.key,
         defaults={"value": value.value, "numerator": value.numerator, "denominator": value.denominator,
-                  "computed_at": now})
+                  "parts": value.parts, "computed_at": now})
     return snap
 
 

@@ -132,7 +132,12 @@ def test_api_creates_a_report_and_reads_rows(lena, may_data, api_client_for):
         "problems": [{"title": "Low repurchase", "cause": "No follow-up after first order"}]}, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["rows"][0] == {"metric": "repurchase_rate", "name": "Repurchase rate", "unit": "%",
+    row = body["rows"][0]
+    # Each part opens its records (the drill-down endpoint), in the report's period and scope.
+    assert row.pop("parts") == {"numerator": 1, "denominator": 3}
+    assert row.pop("records")["numerator"].endswith(
+        f"/api/v1/metrics/repurchase_rate/records/?start=2026-05-01&end=2026-05-31&part=numerator&team={lena.team_id}")
+    assert row == {"metric": "repurchase_rate", "name": "Repurchase rate", "unit": "%",
                                "direction": "higher", "target": 40.0, "actual": 33.33, "numerator": 1.0,
                                "denominator": 3.0, "deviation": -6.67, "deviation_pct": -16.7, "on_target": False,
                                "previous": 50.0, "change": -16.67, "improved": False, "analysis": ""}

@@ -128,13 +128,14 @@ def invitations_send_pending(*, now: datetime, limit: int = 500) -> list[int]:
                 .order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
 
 
-CAMPAIGN_FILTERS = ("tier", "owner", "region", "tag")
+CAMPAIGN_FILTERS = ("tier", "owner", "region", "tag", "customers")
 INVITATION_SEND_TASK = "surveys.tasks.survey_invitation_send"
 
 
 @transaction.atomic
 def campaign_launch(*, actor, survey: Survey, name: str, filters: dict[str, Any], now: datetime) -> Campaign:
-    """Invite the caller's customers matching ``filters`` (tier, owner, region, tag),
+    """Invite the caller's customers matching ``filters`` (tier, owner, region, tag, or
+    a list of customer ids as ``customers``: a metric drill-down's),
     minus opted-out and fatigued ones; sending follows on commit."""
     from core import roles
 

@@ -25,7 +25,8 @@ def test_nps_metric_returns_the_documented_shape(api_client_for, alice, answers)
     body = api_client_for(alice).get("/api/v1/metrics/nps/?start=2026-06-01&end=2026-06-30").json()
     assert body == {"metric": "nps", "start": "2026-06-01", "end": "2026-06-30", "nps": 25.0, "value": 25.0,
                     "promoters": 2, "passives": 1, "detractors": 1, "responses": 4, "numerator": 1,
-                    "denominator": 4}
+                    "denominator": 4,
+                    "parts": {"promoters": 2, "passives": 1, "detractors": 1, "responses": 4}}
 
 
 def test_nps_metric_of_an_empty_period_is_null(api_client_for, alice, answers):

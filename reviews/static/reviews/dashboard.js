@@ -23,7 +23,17 @@
         options: {
           responsive: true, maintainAspectRatio: false, animation: false, spanGaps: true,
           scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: spec.type === "bar" } },
-          plugins: { legend: { position: "bottom" } }
+          plugins: { legend: { position: "bottom" } },
+          // A point of a metric opens the records behind it (the drill-down list).
+          onClick: function (evt, elements) {
+            if (!elements.length) { return; }
+            var ds = spec.data.datasets[elements[0].datasetIndex];
+            if (ds.links && ds.links[elements[0].index]) { window.location.href = ds.links[elements[0].index]; }
+          },
+          onHover: function (evt, elements) {
+            var linked = elements.length && spec.data.datasets[elements[0].datasetIndex].links;
+            evt.native.target.style.cursor = linked ? "pointer" : "default";
+          }
         }
       });
       canvas.dataset.rendered = "1";

@@ -1,0 +1,166 @@
+"""Reads of the metric drill-down: the records behind one part of one metric,
+scoped to the caller, and their rows as the API, the list page and the XLSX
+export show them. The records are the part's own queryset (``metric_parts``), so
+the list has exactly as many rows as the part counts."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from core import roles
+from crm.models import Customer, Transaction
+from reviews.metrics import CATALOGUE, Metric, Part, Period, Scope, metric_parts
+
+PART_LABELS = {
+    "numerator": _("numerator"), "denominator": _("denominator"), "promoters": _("promoters"),
+    "passives": _("passives"), "detractors": _("detractors"), "responses": _("responses"),
+    "count": pgettext_lazy("metric part", "count"), "sum": pgettext_lazy("metric part", "sum"),
+    "customers": _("customers"), "churned": _("customers who went quiet"), "active": _("customers active at the start"),
+}
+
+
+def part_label(*, metric: Metric, part: str) -> str:
+    """What a part counts, in the reader's language (the catalogue's own words for
+    numerator and denominator)."""
+    if part == "numerator":
+        return str(metric.numerator)
+    if part == "denominator" and metric.key != "contact_frequency":
+        return str(metric.denominator)
+    return str(PART_LABELS.get(part, part))
+
+
+def default_part(key: str) -> str:
+    """The part a KPI opens: the customers or tickets the rate is about (the
+    numerator), NPS's detractors, an average's records."""
+    if key == "nps":
+        return "detractors"
+    if CATALOGUE[key].unit in ("min", "h", "score"):
+        return "count"
+    return "numerator"
+
+
+def records_url(*, key: str, period: Period, part: str | None = None, scope: Scope | None = None,
+                api: bool = False) -> str:
+    """The list page of a part's records (the link of a KPI, chart point, review
+    row), or with ``api`` the records endpoint."""
+    params = {"start": period.start.isoformat(), "end": period.end.isoformat(), "part": part or default_part(key)}
+    if scope is not None:
+        params.update({k: v for k, v in (("team", scope.team_id), ("owner", scope.owner_id), ("tier", scope.tier))
+                       if v not in (None, "")})
+    name = "api-metric-records" if api else "reviews:metric-records"
+    return reverse(name, kwargs={"key": key}) + "?" + urlencode(params)
+
+
+@dataclass(frozen=True)
+class Drill:
+    metric: Metric
+    part_key: str
+    part: Part
+    period: Period
+    scope: Scope
+    parts: tuple[str, ...]
+
+    @property
+    def model(self):
+        return self.part.records.model
+
+    @property
+    def kind(self) -> str:
+        return RECORD_KINDS.get(self.model._meta.label, self.model._meta.model_name)
+
+
+RECORD_KINDS = {"crm.Customer": "customer", "surveys.SurveyResponse": "survey_answer", "tickets.Ticket": "ticket",
+                "crm.Transaction": "transaction", "crm.Interaction": "interaction"}
+_RELATED = {"customer": ["owner", "team"], "survey_answer": ["customer", "customer__owner"],
+            "ticket": ["customer", "customer__owner", "assignee"], "transaction": ["customer", "customer__owner"],
+            "interaction": ["customer", "customer__owner", "staff"]}
+
+
+def drill_get(*, key: str, part: str, period: Period, scope: Scope) -> Drill:
+    """The part of a metric (404 for an unknown metric or part, or a metric whose
+    data app does not exist)."""
+    metric = CATALOGUE.get(key)
+    if metric is None:
+        raise Http404
+    parts = metric_parts(key=key, period=period, scope=scope)
+    if not parts or part not in parts:
+        raise Http404
+    return Drill(metric=metric, part_key=part, part=parts[part], period=period, scope=scope, parts=tuple(parts))
+
+
+def drill_records_for_user(*, user, drill: Drill) -> QuerySet:
+    """The part's records the caller may see, ordered by id, related rows preloaded;
+    sum parts carry each record's ``part_value``. Support staff see no money."""
+    qs = drill.part.record_values()
+    visible = Customer.objects.for_user(user)
+    if drill.model is Customer:
+        qs = qs.filter(pk__in=visible.values("pk"))
+    elif drill.model is Transaction and roles.is_support(user):
+        qs = qs.none()
+    else:
+        qs = qs.filter(customer__in=visible)
+    return qs.select_related(*_RELATED.get(drill.kind, [])).order_by("pk")
+
+
+def drill_customers_for_user(*, user, drill: Drill) -> QuerySet[Customer]:
+    """The customers of the caller's records (each once): what the bulk follow-up and
+    survey campaign act on."""
+    records = drill_records_for_user(user=user, drill=drill)
+    if drill.model is Customer:
+        return Customer.objects.filter(pk__in=records.values("pk"))
+    return Customer.objects.filter(pk__in=records.values("customer_id"))
+
+
+def _at(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def _owner(customer) -> str:
+    return customer.owner.username if customer is not None and customer.owner_id else ""
+
+
+def record_row(obj, *, drill: Drill) -> dict:
+    """One record as data (no personal fields): id, customer, owner, date, what it is, and
+    its contribution to a sum part."""
+    kind = drill.kind
+    customer = obj if kind == "customer" else obj.customer
+    row = {"kind": kind, "id": obj.pk, "customer_id": customer.pk, "customer": customer.name,
+           "owner": _owner(customer)}
+    if kind == "customer":
+        row.update({"team": obj.team.name if obj.team_id else "", "date": "", "detail": ""})
+    elif kind == "survey_answer":
+        row.update({"date": _at(obj.answered_at), "nps": obj.nps, "overall": obj.overall,
+                    "detail": f"NPS {obj.nps if obj.nps is not None else '—'} · {obj.overall or '—'}/10"})
+    elif kind == "ticket":
+        row.update({"date": _at(obj.created_at), "number": obj.number or "", "subject": obj.subject,
+                    "status": obj.status, "assignee": obj.assignee.username if obj.assignee_id else "",
+                    "detail": f"{obj.number or obj.pk} {obj.subject} ({obj.get_status_display()})"})
+    elif kind == "transaction":
+        row.update({"date": _at(obj.occurred_on), "transaction_kind": obj.kind, "amount": float(obj.amount),
+                    "due_on": _at(obj.due_on), "paid_on": _at(obj.paid_on),
+                    "detail": f"{obj.get_kind_display()} {obj.amount}"})
+    elif kind == "interaction":
+        row.update({"date": _at(obj.occurred_at), "channel": obj.channel,
+                    "detail": f"{obj.get_channel_display()}: {obj.summary[:80]}"})
+    if drill.part.sum_of is not None:
+        row["value"] = round(drill.part.convert(obj.part_value), 2) if obj.part_value is not None else None
+    return row
+
+
+def detail_url(row: dict) -> str:
+    """The page of a record (the ticket page for tickets, else the customer page)."""
+    if row["kind"] == "ticket":
+        return reverse("tickets:detail", kwargs={"pk": row["id"]})
+    return reverse("customer-detail", kwargs={"pk": row["customer_id"]})
