@@ -1,8 +1,8 @@
 import django_filters
-from django.db.models import Q
 
 from core.api_fields import IsoDateTimeFilter
 from crm.models import Contact, Customer, Interaction, Transaction
+from crm.selectors import customer_search
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -38,7 +38,7 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(external_id__iexact=value))
+        return customer_search(queryset, value)
 
 
 class ContactFilter(django_filters.FilterSet):

@@ -136,10 +136,7 @@ class CustomerFilterForm(forms.Form):
     def filter(self, queryset):
         self.is_valid()
         data = self.cleaned_data  # only the fields that validated
-        if q := (data.get("q") or "").strip():
-            from django.db.models import Q
-
-            queryset = queryset.filter(Q(name__icontains=q) | Q(external_id__iexact=q))
+        queryset = selectors.customer_search(queryset, data.get("q") or "")
         if data.get("owner"):
             queryset = queryset.filter(owner=data["owner"])
         if data.get("team"):

@@ -2,7 +2,7 @@
 which raises 404 for anything the user may not see."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from core import roles
@@ -11,6 +11,23 @@ from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 
 def customer_list_for_user(*, user) -> QuerySet[Customer]:
     return Customer.objects.for_user(user).select_related("owner", "team", "segment")
+
+
+def customer_search(queryset: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    """The one customer search (list page, API ``?q=``, pickers): part of the name or
+    part of the external id ("IMP" finds IMP-00042)."""
+    q = (q or "").strip()
+    if not q:
+        return queryset
+    return queryset.filter(Q(name__icontains=q) | Q(external_id__icontains=q))
+
+
+def customer_pick_for_user(*, user, q: str, limit: int = 10) -> list[Customer]:
+    """Customers to choose from while typing (ticket form): in scope, best matches first."""
+    if not (q or "").strip():
+        return []
+    return list(customer_search(Customer.objects.for_user(user), q).select_related("owner")
+                .order_by("name", "pk")[:limit])
 
 
 def customer_get_for_user(*, user, pk) -> Customer:

@@ -113,6 +113,17 @@ class TicketSla:
         return min(dues) if dues else None
 
     @property
+    def next_clock(self) -> str | None:
+        """The clock whose due time is ``next_due_at``: the one a countdown shows."""
+        due = self.next_due_at
+        return next((name for name, c in self.clocks.items() if c.due_at == due and c.stopped_at is None
+                     and c.state in ("running", "breached")), None) if due else None
+
+    @property
+    def breached_clocks(self) -> list[str]:
+        return [name for name, c in self.clocks.items() if c.breached]
+
+    @property
     def any_breached(self) -> bool:
         return any(c.breached for c in self.clocks.values())
 

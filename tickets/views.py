@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import roles
 from core.masking import mask
+from core.notifications import join_names
 from core.services import audit_reveal_record
 from tickets import selectors, services
 from tickets.forms import (AssignForm, CloseForm, CommitForm, QueueForm, QuickTicketForm, ReopenForm, ReplyForm,
@@ -36,7 +37,13 @@ SORTS = {
 
 def _rows(tickets, *, now) -> list[dict]:
     """Each ticket with its SLA state (from the prefetched event log: no query per row)."""
-    return [{"ticket": t, "sla": selectors.ticket_sla_state(ticket=t, now=now)} for t in tickets]
+    rows = []
+    for t in tickets:
+        state = selectors.ticket_sla_state(ticket=t, now=now)
+        # Which clock the countdown is and which were breached: the two can differ.
+        rows.append({"ticket": t, "sla": state, "next_clock": Clock(state.next_clock).label if state.next_clock else "",
+                     "breached": join_names([str(Clock(c).label) for c in state.breached_clocks])})
+    return rows
 
 
 @require_GET
@@ -157,8 +164,16 @@ def ticket_action(request, pk: int, action: str):
 @require_http_methods(["GET", "POST"])
 @login_required
 def ticket_create(request):
+    """The ticket form with a customer picker: typing searches (HTMX swaps the
+    choices in); without JavaScript the search button reloads the page with them."""
+    from crm.selectors import customer_pick_for_user
+
     initial = {"customer": request.GET.get("customer")}
     form = TicketCreateForm(request.POST or None, initial=initial, user=request.user)
+    q = request.GET.get("q", "")
+    choices = customer_pick_for_user(user=request.user, q=q)
+    if request.htmx and request.method == "GET":
+        return render(request, "tickets/_customer_choices.html", {"choices": choices, "q": q})
     if request.method == "POST" and form.is_valid():
         try:
             ticket = services.ticket_create(actor=request.user, now=timezone.now(), **form.cleaned_data)
@@ -169,7 +184,7 @@ def ticket_create(request):
             return redirect("tickets:detail", pk=ticket.pk)
     customer = form.fields["customer"].queryset.filter(pk=form["customer"].value() or 0).first() \
         if str(form["customer"].value() or "").isdigit() else None
-    return render(request, "tickets/create.html", {"form": form, "customer": customer},
+    return render(request, "tickets/create.html", {"form": form, "customer": customer, "choices": choices, "q": q},
                   status=400 if request.method == "POST" else 200)
 
 

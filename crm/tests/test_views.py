@@ -540,3 +540,9 @@ def test_a_next_action_due_in_the_past_is_refused_beside_the_field(client, alice
     assert "cannot be due in the past" in body.split('id="field-next_action_due"')[1].split('id="field-')[0]
     assert not Interaction.objects.exists()
     assert today.isoformat() > "2020-01-01"
+
+
+def test_the_customer_list_finds_part_of_an_external_id(client, alice, make_customer):
+    make_customer(owner=alice, name="Imported Co", external_id="IMP-00042")
+    html = client_for(client, alice).get(reverse("customer-list") + "?q=IMP").content.decode()
+    assert "Imported Co" in html

@@ -196,3 +196,44 @@ def test_the_action_message_is_in_the_readers_language(acme, sam, now, frozen, l
     c.force_login(sam)
     r = c.post(f"/tickets/{ticket.pk}/wait/", {"version": ticket.version}, follow=True)
     assert expected in r.content.decode()
+
+
+def test_the_queue_names_the_clock_of_the_countdown_and_the_breached_ones(acme, sam, now, frozen):
+    ticket = make_ticket(customer=acme, actor=sam, now=now - dt.timedelta(minutes=30))
+    services.sla_breach_scan(now=now)
+    services.ticket_reply(ticket=ticket, actor=sam, body="On it", now=now)
+    html = client_for(sam).get("/tickets/?scope=all").content.decode()
+    cell = html.split('data-sla-row')[1].split("</tr>")[0]
+    assert "Breached" in cell and "First response" in cell  # the breached clock, named
+    assert "Solution or committed time" in cell  # the clock still counting down
+
+
+def test_the_queue_offers_a_new_ticket_form_with_a_customer_picker(acme, sam):
+    html = client_for(sam).get("/tickets/").content.decode()
+    assert 'id="new-ticket"' in html and 'href="/tickets/new/"' in html
+    form = client_for(sam).get("/tickets/new/").content.decode()
+    assert 'id="customer-search"' in form and "hx-get" in form
+
+
+def test_typing_finds_customers_by_part_of_name_or_external_id_in_scope_only(acme, make_customer, charlie, alice,
+                                                                             django_assert_max_num_queries):
+    acme.external_id = "IMP-00042"
+    acme.save(update_fields=["external_id"])
+    make_customer(owner=charlie, name="Acme South", external_id="IMP-00043")
+    c = client_for(alice)
+    with django_assert_max_num_queries(6):
+        by_id = c.get("/tickets/new/?q=imp", HTTP_HX_REQUEST="true").content.decode()
+    assert "Acme" in by_id and "IMP-00042" in by_id and "Acme South" not in by_id
+    assert "Acme" in c.get("/tickets/new/?q=cme", HTTP_HX_REQUEST="true").content.decode()
+    assert "matches" in c.get("/tickets/new/?q=zzz", HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_a_ticket_is_created_for_the_picked_customer_and_not_for_one_out_of_scope(acme, make_customer, charlie,
+                                                                                  alice):
+    south = make_customer(owner=charlie, name="South Co")
+    c = client_for(alice)
+    data = {"subject": "Broken", "category": "product", "urgency": "normal", "channel": "phone"}
+    r = c.post("/tickets/new/", {**data, "customer": acme.pk})
+    assert r.status_code == 302 and Ticket.objects.get().customer == acme
+    r = c.post("/tickets/new/", {**data, "customer": south.pk})
+    assert r.status_code == 400 and Ticket.objects.count() == 1

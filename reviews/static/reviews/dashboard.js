@@ -22,7 +22,9 @@
         data: spec.data,
         options: {
           responsive: true, maintainAspectRatio: false, animation: false, spanGaps: true,
-          scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: spec.type === "bar" } },
+          // The bar charts count customers and tickets: whole-number ticks only.
+          scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: spec.type === "bar",
+                                                  ticks: spec.type === "bar" ? { precision: 0 } : {} } },
           plugins: { legend: { position: "bottom" } },
           // A point of a metric opens the records behind it (the drill-down list).
           onClick: function (evt, elements) {
