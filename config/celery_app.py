@@ -53,3 +53,5 @@ app.conf.beat_schedule["integrations-webhooks-retry"] = {"task": "integrations.w
                                                          "schedule": crontab(), "options": {"expires": 55}}
 app.conf.beat_schedule["integrations-sender-index"] = {"task": "integrations.sender_index_rebuild",
                                                        "schedule": crontab(hour=1, minute=40)}
+# crm: delete import uploads and stages abandoned for 24 hours (their job never ran or never ended).
+app.conf.beat_schedule["crm-import-files-sweep"] = {"task": "crm.import_files_sweep", "schedule": crontab(minute=40)}

@@ -56,3 +56,25 @@ def blind_index(value: str) -> str:
     """A keyed hash for equality look-ups (de-duplication) without storing plaintext."""
     key = hashlib.sha256(("index:" + settings.FIELD_ENCRYPTION_KEY.split(",")[0]).encode()).digest()
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+BYTES_PREFIX = b"v1"
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Binary counterpart of ``encrypt`` (same keys): b"v1" + nonce + ciphertext + tag."""
+    nonce = os.urandom(12)
+    return BYTES_PREFIX + nonce + _keys()[0].encrypt(nonce, data, None)
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    blob = bytes(blob)
+    if not blob.startswith(BYTES_PREFIX):
+        raise ValueError("value is not encrypted by this application")
+    nonce, sealed = blob[2:14], blob[14:]
+    for cipher in _keys():
+        try:
+            return cipher.decrypt(nonce, sealed, None)
+        except InvalidTag:
+            continue
+    raise ValueError("no configured FIELD_ENCRYPTION_KEY can decrypt this value")

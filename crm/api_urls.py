@@ -13,6 +13,9 @@ router.register("teams", api.TeamViewSet, basename="team")
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("imports/<int:pk>/", api_import.ImportDetailView.as_view(), name="api-import-detail"),
+    path("imports/<int:pk>/errors.csv", api_import.ImportErrorsView.as_view(), name="api-import-errors"),
+    path("imports/<int:pk>/cancel/", api_import.ImportCancelView.as_view(), name="api-import-cancel"),
     path("imports/<str:entity>/", api_import.ImportView.as_view(), name="api-import"),
     *router.urls,
 ]

@@ -6,9 +6,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from crm import importing
-from crm.api_import import MAX_UPLOAD_BYTES
-from crm.models import Contact, Customer, Interaction, Transaction
+from core import roles
+from crm import importing, selectors
+from crm.importing.specs import ENTITY_MODELS
 
 ENTITY_LABELS = {
     "customers": _("Customers"),
@@ -16,10 +16,7 @@ ENTITY_LABELS = {
     "transactions": _("Transactions"),
     "interactions": _("Follow-ups"),
 }
-ENTITY_MODELS = {"customers": Customer, "contacts": Contact, "transactions": Transaction,
-                 "interactions": Interaction}
 EXTRA_LABELS = {"customer_external_id": _("Customer external ID")}
-ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 def field_label(*, entity: str, field_name: str) -> str:
@@ -28,30 +25,49 @@ def field_label(*, entity: str, field_name: str) -> str:
         return str(EXTRA_LABELS[field_name])
     try:
         return capfirst(str(ENTITY_MODELS[entity]._meta.get_field(field_name).verbose_name))
-    except FieldDoesNotExist:
+    except (FieldDoesNotExist, KeyError):
         return field_name
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip().lower().replace(" ", "_") == b.strip().lower().replace(" ", "_")
+
+
+def choice_label(*, entity: str, field_name: str) -> str:
+    """'Phone (phone)' would say one word twice: then only 'Phone'."""
+    label = field_label(entity=entity, field_name=field_name)
+    return label if _same(label, field_name) else f"{label} ({field_name})"
+
+
+def error_label(*, entity: str, field_name: str, mapping: dict[str, str]) -> str:
+    """The column a row error is about, as the user named it: '电话 (Phone)',
+    or just 'kind' when the column header is the field's own name."""
+    label = field_label(entity=entity, field_name=field_name)
+    header = next((h for h, f in mapping.items() if f == field_name), None)
+    if header is None or _same(header, field_name) or _same(header, label):
+        return label if header is None else header
+    return f"{header} ({label})"
 
 
 class ImportUploadForm(forms.Form):
     entity = forms.ChoiceField(label=_("What to import"), choices=list(ENTITY_LABELS.items()),
                                initial="customers")
-    file = forms.FileField(label=_("File"), help_text=_("CSV (UTF-8 or GB18030) or Excel .xlsx, at most 20 MB. "
+    file = forms.FileField(label=_("File"), help_text=_("CSV (UTF-8 or GB18030/GBK) or Excel .xlsx. "
                                                         "The first row holds the column headers."),
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xlsm"}))
+    team = forms.ModelChoiceField(label=_("Team of new customers"), queryset=selectors.team_list(), required=False,
+                                  empty_label=_("My team (none for an admin)"),
+                                  help_text=_("Used when the file has no team column."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not roles.is_admin(user):
+            del self.fields["team"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(ACCEPTED_SUFFIXES):
+        if not upload.name.lower().endswith(importing.ACCEPTED_SUFFIXES):
             raise forms.ValidationError(_("Upload a CSV or XLSX file."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
-        try:
-            rows = importing.read_table(content=upload.read(), filename=upload.name)
-        except Exception:  # noqa: BLE001 - any unreadable file is the user's error, reported plainly
-            raise forms.ValidationError(_("The file could not be read as CSV or XLSX.")) from None
-        if not rows:
-            raise forms.ValidationError(_("The file has no data rows."))
-        self.rows = rows
         return upload
 
 
@@ -63,13 +79,11 @@ class ColumnMappingForm(forms.Form):
         self.entity = entity
         self.headers = headers
         choices = [("", _("— ignore —"))] + [
-            (f, f"{field_label(entity=entity, field_name=f)} ({f})") for f in importing.ENTITY_FIELDS[entity]]
-        allowed = set(importing.ENTITY_FIELDS[entity])
-        auto = importing.auto_mapping(headers)
+            (f, choice_label(entity=entity, field_name=f)) for f in importing.ENTITY_FIELDS[entity]]
+        auto = importing.auto_mapping(headers, entity)
         for index, header in enumerate(headers):
-            self.fields[f"col_{index}"] = forms.ChoiceField(
-                label=header, choices=choices, required=False,
-                initial=auto.get(header) if auto.get(header) in allowed else "")
+            self.fields[f"col_{index}"] = forms.ChoiceField(label=header, choices=choices, required=False,
+                                                            initial=auto.get(header, ""))
 
     def column_fields(self):
         return [(header, self[f"col_{i}"]) for i, header in enumerate(self.headers)]
@@ -90,6 +104,5 @@ class ColumnMappingForm(forms.Form):
         return cleaned
 
     def mapping(self) -> dict[str, str]:
-        """Header → field, from the submitted selects (or the pre-filled ones when unbound)."""
         data = self.cleaned_data if self.is_bound else {n: f.initial for n, f in self.fields.items()}
         return {h: data[f"col_{i}"] for i, h in enumerate(self.headers) if data.get(f"col_{i}")}

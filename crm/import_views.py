@@ -1,35 +1,34 @@
-"""Browser pages for importing CSV/XLSX files over crm.importing.
+"""The import pages, over crm.importing's jobs.
 
-Step 1 uploads a file; its rows are stored server-side under a random id in the
-uploader's own folder (another user's id is simply not found: 404). Step 2 maps
-columns and shows a dry run; step 3 commits, all-or-nothing."""
+1. /customers/import/ — past imports, and the upload (kept encrypted, no job yet);
+2. /customers/import/file/<id>/ — the column mapping; "Preview" queues a dry-run job;
+3. /customers/import/<job>/ — its live progress, then the result: counts and the
+   rows with errors; "Import" queues a job that writes exactly the preview's
+   validated stage (the file is not validated twice)."""
 from __future__ import annotations
 
 import csv
 import io
-import json
-import re
-import secrets
-import time
-from pathlib import Path
 
-from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
+from core.jobs import JobNotCancellable
+from core.models import Job
 from crm import importing
-from crm.import_forms import ENTITY_LABELS, ColumnMappingForm, ImportUploadForm, field_label
+from crm.forms import apply_service_error
+from crm.import_forms import ENTITY_LABELS, ColumnMappingForm, ImportUploadForm, error_label
+from crm.importing import services, storage
 
-UPLOAD_TTL_SECONDS = 24 * 3600
-PREVIEW_ROWS = 200  # rows shown besides the rows with errors
 PREVIEW_ERROR_ROWS = 500
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+LIST_SIZE = 50
 
 
 def _require_editor(user) -> None:
@@ -37,116 +36,120 @@ def _require_editor(user) -> None:
         raise PermissionDenied
 
 
-def _upload_dir(*, user) -> Path:
-    base = Path(getattr(settings, "CRM_IMPORT_DIR", Path(settings.VAR_DIR) / "imports"))
-    return base / str(user.pk)
-
-
-def upload_store(*, user, entity: str, filename: str, rows: list[dict[str, str]]) -> str:
-    """Keep an upload's rows for its owner; returns the random id of the upload."""
-    folder = _upload_dir(user=user)
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_TTL_SECONDS
-    for old in folder.glob("*.json"):  # forget the user's abandoned uploads
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    headers = [h for h in rows[0].keys() if h]
-    payload = {"entity": entity, "filename": filename, "headers": headers, "rows": rows}
-    (folder / f"{token}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    return token
-
-
-def _upload_path(*, user, token: str) -> Path:
-    if not TOKEN_RE.match(token):
-        raise Http404
-    path = _upload_dir(user=user) / f"{token}.json"
-    if not path.is_file():
-        raise Http404
-    return path
-
-
-def upload_get_for_user(*, user, token: str) -> dict:
-    """The user's own upload; anyone else's id (or an expired one) is a 404."""
-    return json.loads(_upload_path(user=user, token=token).read_text(encoding="utf-8"))
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def customer_import(request):
-    """Step 1: choose what to import and upload the file."""
+    """Step 1: past imports; choose what to import and upload the file."""
     _require_editor(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None,
+    form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user,
                             initial={"entity": request.GET.get("entity", "customers")})
     if request.method == "POST" and form.is_valid():
-        token = upload_store(user=request.user, entity=form.cleaned_data["entity"],
-                             filename=form.cleaned_data["file"].name, rows=form.rows)
-        return redirect("customer-import-preview", token)
-    return render(request, "crm/import_upload.html", {"form": form, "entities": list(ENTITY_LABELS.items())})
-
-
-def _preview_rows(*, report: importing.ImportReport, upload: dict, mapping: dict[str, str]) -> list[dict]:
-    header_of = {f: h for h, f in mapping.items()}
-    entity = upload["entity"]
-    errors_shown = 0
-    out = []
-    for index, result in enumerate(report.rows):
-        if result.action == "error":
-            errors_shown += 1
-            if errors_shown > PREVIEW_ERROR_ROWS:
-                continue
-        elif index >= PREVIEW_ROWS:
-            continue
-        raw = upload["rows"][result.row - 2]
-        errors = []
-        for field_name, messages in result.errors.items():
-            if field_name in header_of:
-                label = f"{header_of[field_name]} ({field_name})"
-            elif field_name == "non_field_errors":
-                label = ""
-            else:
-                label = field_label(entity=entity, field_name=field_name)
-            errors.append({"field": field_name, "label": label, "messages": messages})
-        out.append({"row": result.row, "action": result.action, "errors": errors,
-                    "cells": [raw.get(h, "") for h in upload["headers"]]})
-    return out
-
-
-ACTION_LABELS = {"create": _("create"), "update": _("update"), "duplicate": _("duplicate"), "error": _("error")}
+        try:
+            stored = services.import_upload_store(actor=request.user, entity=form.cleaned_data["entity"],
+                                                  upload=form.cleaned_data["file"],
+                                                  team=form.cleaned_data.get("team"), now=timezone.now())
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            return redirect("customer-import-mapping", stored.pk)
+    imports = list(services.import_list_for_user(user=request.user)[:LIST_SIZE])
+    return render(request, "crm/import_upload.html", {
+        "form": form, "entities": list(ENTITY_LABELS.items()), "imports": imports,
+        "entity_labels": {k: str(v) for k, v in ENTITY_LABELS.items()}})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def customer_import_preview(request, token: str):
-    """Step 2 (mapping + dry run) and step 3 (``action=import`` commits, all-or-nothing)."""
+def customer_import_mapping(request, pk: int):
+    """Step 2: which field each column fills; then the dry run as a job."""
     _require_editor(request.user)
-    upload = upload_get_for_user(user=request.user, token=token)
-    entity = upload["entity"]
-    form = ColumnMappingForm(request.POST or None, entity=entity, headers=upload["headers"])
-    commit = request.method == "POST" and request.POST.get("action") == "import"
-    report = None
-    # Unbound: the pre-filled mapping is previewed at once (when it maps anything).
-    if (form.is_valid() if form.is_bound else True) and form.mapping():
-        report = importing.import_run(actor=request.user, entity=entity, rows=upload["rows"],
-                                      mapping=form.mapping(), dry_run=not commit, now=timezone.now())
-    if report is not None and report.written:
-        _upload_path(user=request.user, token=token).unlink(missing_ok=True)
-        return render(request, "crm/import_done.html", {
-            "entity": entity, "entity_label": ENTITY_LABELS[entity], "summary": report.summary,
-            "filename": upload["filename"]})
-    return render(request, "crm/import_preview.html", {
-        "upload": upload,
-        "token": token,
-        "entity_label": ENTITY_LABELS[entity],
-        "form": form,
-        "report": report,
-        "committed": commit,
-        "nothing_mapped": report is None and not form.errors,
-        "summary": report.summary if report else None,
-        "rows": _preview_rows(report=report, upload=upload, mapping=form.mapping()) if report else [],
-        "shown_all": report is None or len(report.rows) <= PREVIEW_ROWS,
-        "action_labels": ACTION_LABELS,
+    upload = services.import_upload_get_for_user(user=request.user, pk=pk)
+    entity = upload.meta["entity"]
+    form = ColumnMappingForm(request.POST or None, entity=entity, headers=upload.meta["headers"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_queue(actor=request.user, upload=upload, mapping=form.mapping(), dry_run=True,
+                                        now=timezone.now())
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            return redirect("customer-import-job", job.pk)
+    return render(request, "crm/import_mapping.html", {
+        "upload": upload, "entity": entity, "entity_label": ENTITY_LABELS[entity], "form": form})
+
+
+def _error_rows(*, job: Job) -> list[dict]:
+    mapping = job.params.get("mapping", {})
+    entity = job.params.get("entity")
+    rows: dict[int, dict] = {}
+    for e in storage.errors_first(job=job, limit=PREVIEW_ERROR_ROWS * 4):
+        row = rows.setdefault(e["row"], {"row": e["row"], "errors": []})
+        if len(rows) > PREVIEW_ERROR_ROWS:
+            rows.pop(e["row"])
+            break
+        row["errors"].append({"field": e["field"], "label": error_label(entity=entity, field_name=e["field"],
+                                                                         mapping=mapping),
+                              "message": e["message"]})
+    return list(rows.values())
+
+
+@require_GET
+@login_required
+def customer_import_job(request, pk: int):
+    """Step 3: the job's progress while it runs; its result once it ended."""
+    _require_editor(request.user)
+    job = services.import_get_for_user(user=request.user, pk=pk)
+    entity = job.params.get("entity", "customers")
+    commit = None
+    if job.params.get("dry_run"):
+        commit = services.import_list_for_user(user=request.user).filter(params__commit_of=job.pk).first()
+    summary = {k: (job.summary or {}).get(k, 0) for k in ("created", "updated", "unchanged", "errors")}
+    return render(request, "crm/import_job.html", {
+        "job": job, "entity": entity, "entity_label": ENTITY_LABELS.get(entity, entity), "summary": summary,
+        "active": job.status in Job.ACTIVE, "dry_run": bool(job.params.get("dry_run")),
+        "written": bool((job.summary or {}).get("written")), "commit": commit,
+        "can_commit": (commit is None and job.params.get("dry_run") and job.status == Job.Status.SUCCEEDED
+                       and summary["errors"] == 0 and (job.summary or {}).get("rows", 0) > 0),
+        "error_rows": _error_rows(job=job) if summary["errors"] else [],
+        "more_errors": summary["errors"] > PREVIEW_ERROR_ROWS,
     })
+
+
+@require_POST
+@login_required
+def customer_import_commit(request, pk: int):
+    _require_editor(request.user)
+    preview = services.import_get_for_user(user=request.user, pk=pk)
+    try:
+        job = services.import_commit(actor=request.user, preview=preview, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("customer-import-job", preview.pk)
+    return redirect("customer-import-job", job.pk)
+
+
+@require_POST
+@login_required
+def customer_import_cancel(request, pk: int):
+    _require_editor(request.user)
+    job = services.import_get_for_user(user=request.user, pk=pk)
+    try:
+        services.import_cancel(actor=request.user, job=job, now=timezone.now())
+    except JobNotCancellable:
+        messages.error(request, _("This import has already ended."))
+    else:
+        messages.success(request, _("Import cancelled: nothing was written."))
+    return redirect("customer-import-job", job.pk)
+
+
+@require_GET
+@login_required
+def customer_import_errors(request, pk: int):
+    _require_editor(request.user)
+    job = services.import_get_for_user(user=request.user, pk=pk)
+    response = HttpResponse(storage.errors_csv(job=job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
 
 
 @require_GET

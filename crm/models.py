@@ -295,3 +295,37 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+
+class ImportFile(models.Model):
+    """An upload, a validated stage or an error report of an import job, kept
+    encrypted (core.crypto, the field key) in chunks in the database: web and
+    workers may run on different machines, and nothing lies on disk in clear.
+    Uploads and stages are deleted when their job ends; crm.importing.storage
+    sweeps abandoned ones after 24 hours."""
+
+    class Purpose(models.TextChoices):
+        UPLOAD = "upload", _("upload")
+        STAGE = "stage", _("validated stage")
+        ERRORS = "errors", _("error report")
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.CASCADE, related_name="import_files")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)  # bytes in clear
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "purpose"])]
+
+
+class ImportFileChunk(models.Model):
+    file = models.ForeignKey(ImportFile, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()  # core.crypto.encrypt_bytes
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["file", "seq"], name="import_file_chunk_unique")]
+        ordering = ["file", "seq"]

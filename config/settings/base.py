@@ -280,3 +280,10 @@ LOGGING = {
     # Django's own console handler would print every line a second time via the root logger.
     "loggers": {"django": {"handlers": [], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": True}},
 }
+
+# Imports (crm.importing): the largest file accepted; uploads are kept in memory
+# while the request lasts (never in a temporary file in clear) and then stored
+# encrypted in the database for the worker.
+CRM_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("CRM_IMPORT_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = CRM_IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024

@@ -1,0 +1,336 @@
+"""Validate a whole file, set-based, into a *stage*: the exact rows a commit writes.
+
+Per chunk of rows: clean and check the columns (specs), drop duplicates within
+the file, then look up what the rows refer to with one query per referenced
+table (customers by external ID, existing records by (source, external_id),
+owners, teams). A stage row is the complete database row: an update is the
+stored row with the file's non-empty cells laid over it, a create has the
+model's defaults; personal fields are sealed (core.crypto) before anything
+leaves this module. Unchanged rows and duplicates are counted, not staged."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from django.db import connection, models
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
+
+from core import crypto, roles
+from core.fields import EncryptedTextField
+from crm.importing import reading, specs
+from crm.models import Customer, Team, Transaction, User
+
+# Import field → model column where the names differ.
+COLUMN_OF = {"customer_external_id": "customer_id", "owner": "owner_id", "team": "team_id"}
+UPSERT_ENTITIES = ("customers", "transactions")
+
+
+@dataclass
+class Stage:
+    entity: str
+    columns: list[str]  # the model's columns, in the order of every frame ("id" first: the pk of an update)
+    update_columns: list[str]
+    frames: list[pd.DataFrame] = field(default_factory=list)  # database text, None = NULL
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated
+
+
+@dataclass
+class Validation:
+    stage: Stage
+    errors: pd.DataFrame  # row, field, message
+    rows: int
+
+    @property
+    def error_rows(self) -> int:
+        return int(self.errors["row"].nunique()) if len(self.errors) else 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_rows == 0
+
+    def summary(self) -> dict[str, int]:
+        return {"created": self.stage.created, "updated": self.stage.updated, "unchanged": self.stage.unchanged,
+                "errors": self.error_rows}
+
+
+@dataclass
+class Context:
+    actor: Any
+    entity: str
+    mapping: dict[str, str]
+    today: date
+    now: datetime
+    default_team_id: int | None
+    seen: dict = field(default_factory=dict)  # dedup key → (row, hash), across chunks
+
+
+def model_columns(model) -> list[str]:
+    return ["id", *[f.attname for f in model._meta.concrete_fields if f.attname != "id"]]
+
+
+def values_in(values) -> RawSQL:
+    """A subquery of the given strings with ONE parameter (no IN list per row)."""
+    values = [str(v) for v in values]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", (values,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))
+
+
+def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[name].where(frame[name].notna(), "").astype(str)
+
+
+def _has(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name].notna() & (frame[name].astype(object) != "")
+
+
+# ---------------------------------------------------------------- duplicates within the file
+
+
+def _dedup_key(entity: str, frame: pd.DataFrame) -> pd.Series | None:
+    ext = _text(frame, "external_id")
+    if entity == "customers":
+        return ("e" + _text(frame, "source") + "\x1f" + ext).where(ext != "", "n" + _text(frame, "name") + "\x1f"
+                                                                   + _text(frame, "phone"))
+    if entity == "transactions":
+        return ("e" + _text(frame, "source") + "\x1f" + ext).where(ext != "", None)
+    if entity == "contacts":
+        return "c" + _text(frame, "customer_external_id") + "\x1f" + _text(frame, "name") + "\x1f" + \
+            _text(frame, "phone")
+    return "i" + _text(frame, "customer_external_id") + "\x1f" + frame.get("occurred_at", pd.Series(
+        "", index=frame.index)).astype(str) + "\x1f" + _text(frame, "summary")
+
+
+def _deduplicate(ctx: Context, frame: pd.DataFrame, errors: specs.Errors) -> pd.Series:
+    """Rows to skip: the same record as an earlier row. The same external ID with
+    other values is an error (which row should win is the user's call)."""
+    keys = _dedup_key(ctx.entity, frame)
+    skip = pd.Series(False, index=frame.index)
+    if keys is None or keys.isna().all():
+        return skip
+    hashes = pd.util.hash_pandas_object(frame.astype(str), index=False)
+    conflicts: dict[int, str] = {}
+    for row, key, h in zip(frame.index, keys, hashes):
+        if key is None or key != key:
+            continue
+        first = ctx.seen.get(key)
+        if first is None:
+            ctx.seen[key] = (row, h)
+        elif first[1] == h or key[0] != "e":
+            skip[row] = True
+        else:
+            conflicts[row] = _("Same external ID as row %(row)s, with other values.") % {"row": first[0]}
+    errors.add("external_id", pd.Series(conflicts, dtype=object))
+    return skip
+
+
+# ---------------------------------------------------------------- look-ups (one query per table)
+
+
+def _customer_ids(ctx: Context, frame: pd.DataFrame, errors: specs.Errors) -> pd.Series:
+    """customer_external_id → id among the customers the actor may edit."""
+    ext = _text(frame, "customer_external_id")
+    wanted = sorted(set(ext) - {""})
+    found: dict[str, list[int]] = {}
+    if wanted:
+        rows = Customer.objects.for_user(ctx.actor).filter(external_id__in=values_in(wanted)).values_list(
+            "external_id", "id")
+        for e, pk in rows:
+            found.setdefault(e, []).append(pk)
+    ids = ext.map({e: pks[0] for e, pks in found.items() if len(pks) == 1})
+    missing = (ext != "") & ids.isna()
+    messages = ext[missing].map(lambda e: (_("Several of your customers have external ID %(id)s.") if e in found
+                                           else _("No customer of yours has external ID %(id)s.")) % {"id": e})
+    errors.add("customer_external_id", messages)
+    return ids.astype(object).where(ids.notna(), None)
+
+
+def _existing(ctx: Context, model, frame: pd.DataFrame, errors: specs.Errors) -> pd.DataFrame:
+    """The stored rows with the same (source, external_id), aligned with ``frame``
+    (all NaN where none), plus ``_in_scope``."""
+    ext = _text(frame, "external_id")
+    cols = model_columns(model)
+    if not (ext != "").any():
+        return pd.DataFrame(index=frame.index, columns=[*cols, "_in_scope"], dtype=object)
+    scope = Customer.objects.for_user(ctx.actor)
+    scoped = scope.filter(pk=OuterRef("pk")) if model is Customer else scope.filter(pk=OuterRef("customer_id"))
+    stored = model.objects.filter(external_id__in=values_in(sorted(set(ext) - {""}))).annotate(
+        _in_scope=Exists(scoped)).values(*cols, "_in_scope")
+    by_key = {(r["source"], r["external_id"]): r for r in stored}
+    keys = list(zip(_text(frame, "source"), ext))
+    old = pd.DataFrame([by_key.get(k, {}) for k in keys], index=frame.index, columns=[*cols, "_in_scope"],
+                       dtype=object)
+    foreign = old["id"].notna() & (old["_in_scope"] != True)  # noqa: E712 - object column
+    errors.add_where("external_id", foreign, _("This external ID belongs to a record you cannot edit."))
+    return old
+
+
+def _ownership(ctx: Context, frame: pd.DataFrame, creates: pd.Series, errors: specs.Errors) -> tuple[pd.Series,
+                                                                                                      pd.Series]:
+    """owner_id and team_id of each row (None on an update: keep the stored one).
+
+    Without columns: the importing user and the chosen team (default: theirs).
+    An account manager may only name people of their own team and that team."""
+    admin = roles.is_admin(ctx.actor)
+    owner_id = pd.Series(None, index=frame.index, dtype=object)
+    team_id = pd.Series(None, index=frame.index, dtype=object)
+    owner_team = pd.Series(None, index=frame.index, dtype=object)
+    if "owner" in frame:
+        names = _text(frame, "owner")
+        users = {u["username"]: u for u in User.objects.filter(username__in=sorted(set(names) - {""})).values(
+            "username", "id", "team_id", "role", "is_active")}
+        given = names != ""
+        unknown = given & ~names.isin([n for n, u in users.items() if u["is_active"] and u["role"] != "support"])
+        errors.add("owner", names[unknown].map(lambda n: _("No active user %(name)s who can own customers.")
+                                               % {"name": n}))
+        ok = given & ~unknown
+        if not admin:
+            other = ok & names.map(lambda n: users.get(n, {}).get("id") != ctx.actor.pk and users.get(
+                n, {}).get("team_id") != ctx.actor.team_id)
+            errors.add_where("owner", other, _("You can only assign customers to members of your team."))
+            ok &= ~other
+        owner_id[ok] = names[ok].map(lambda n: users[n]["id"])
+        owner_team[ok] = names[ok].map(lambda n: users[n]["team_id"])
+    if "team" in frame:
+        names = _text(frame, "team")
+        teams = dict(Team.objects.filter(name__in=sorted(set(names) - {""})).values_list("name", "id"))
+        given = names != ""
+        unknown = given & ~names.isin(list(teams))
+        errors.add("team", names[unknown].map(lambda n: _("No team %(name)s.") % {"name": n}))
+        ok = given & ~unknown
+        if not admin:
+            other = ok & (names.map(teams) != ctx.actor.team_id)
+            errors.add_where("team", other, _("You can only put customers in your own team."))
+            ok &= ~other
+        team_id[ok] = names[ok].map(teams)
+    team_id = team_id.where(team_id.notna(), owner_team)
+    owner_id = owner_id.where(~(creates & owner_id.isna()), ctx.actor.pk)
+    team_id = team_id.where(~(creates & team_id.isna()), ctx.default_team_id)
+    return owner_id, team_id
+
+
+# ---------------------------------------------------------------- one chunk
+
+
+def _defaults(model, now: datetime) -> dict[str, Any]:
+    out = {}
+    for f in model._meta.concrete_fields:
+        if f.attname == "id":
+            continue
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add or f.attname == "created_at"):
+            out[f.attname] = now
+        elif f.has_default():
+            out[f.attname] = f.get_default()
+        else:
+            out[f.attname] = None
+    return out
+
+
+def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: Stage) -> None:
+    entity = ctx.entity
+    model = specs.ENTITY_MODELS[entity]
+    frame = specs.clean_chunk(entity=entity, chunk=chunk, mapping=ctx.mapping, today=ctx.today, errors=errors)
+    skip = _deduplicate(ctx, frame, errors)
+    if entity in UPSERT_ENTITIES:
+        old = _existing(ctx, model, frame, errors)
+    else:
+        old = pd.DataFrame(index=frame.index, columns=model_columns(model), dtype=object)
+    creates = old["id"].isna()
+    specs.required_missing(entity=entity, frame=frame, creates=creates & ~skip, errors=errors)
+    new = frame.rename(columns=COLUMN_OF)
+    if entity == "customers":
+        new["owner_id"], new["team_id"] = _ownership(ctx, frame, creates, errors)
+        new = new.drop(columns=[c for c in ("owner", "team") if c in new])
+    elif "customer_external_id" in frame:
+        new["customer_id"] = _customer_ids(ctx, frame, errors)
+    if entity == "interactions":
+        new["staff_id"] = ctx.actor.pk
+    if entity == "contacts" and "is_primary" in new:
+        # One primary contact per customer: the file's last one wins.
+        later = new.duplicated(subset=["customer_id"], keep="last") if "customer_id" in new else False
+        new["is_primary"] = new["is_primary"].fillna(False) & ~later
+
+    columns = model_columns(model)
+    out = old[columns].copy()
+    for col, value in _defaults(model, ctx.now).items():
+        out.loc[creates, col] = value
+    changed = pd.Series(False, index=frame.index)
+    for col in new.columns:
+        if col not in out:
+            continue
+        has = new[col].notna() & (new[col].astype(object) != "")
+        changed |= has & ~creates & (new[col].astype(object) != old[col].astype(object))
+        out.loc[has, col] = new.loc[has, col]
+    bad = frame.index.isin(list(errors.rows()))
+    unchanged = ~creates & ~changed
+    keep = ~bad & ~skip & ~unchanged
+    stage.unchanged += int((~bad & (skip | unchanged)).sum())
+    stage.created += int((keep & creates).sum())
+    stage.updated += int((keep & ~creates).sum())
+    if "updated_at" in out:
+        out["updated_at"] = ctx.now
+    if keep.any():
+        stage.frames.append(to_database_text(model, out[keep.to_numpy()]))
+
+
+def to_database_text(model, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each value as the text COPY reads (None = NULL); personal fields sealed."""
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        f = model._meta.get_field("id") if col == "id" else next(
+            x for x in model._meta.concrete_fields if x.attname == col)
+        s = frame[col].astype(object)
+        s = s.where(s.notna(), None)
+        if isinstance(f, EncryptedTextField):
+            s = s.map(lambda v: crypto.encrypt(v) if v else "")
+        elif isinstance(f, models.BooleanField):
+            s = s.map(lambda v: None if v is None else ("t" if v else "f"))
+        elif isinstance(f, (models.DateTimeField, models.DateField)):
+            s = s.map(lambda v: None if v is None else v.isoformat())
+        elif isinstance(f, (models.ForeignKey, models.AutoField, models.BigAutoField)):
+            s = s.map(lambda v: None if v is None else str(int(v)))
+        elif isinstance(f, models.DecimalField):
+            s = s.map(lambda v: None if v is None else str(Decimal(v)))
+        else:
+            s = s.map(lambda v: "" if v is None else str(v))
+        out[col] = s
+    return out
+
+
+def import_validate(*, actor, entity: str, content: bytes, filename: str, mapping: dict[str, str], today: date,
+                    now: datetime, default_team_id: int | None, progress=None,
+                    chunk_rows: int = reading.CHUNK_ROWS) -> Validation:
+    """Read, clean and check every row; writes nothing. ``progress(done)`` after
+    each chunk (it raises to cancel)."""
+    model = specs.ENTITY_MODELS[entity]
+    mapped = {COLUMN_OF.get(f, f) for f in mapping.values()}
+    update_columns = [c for c in model_columns(model)[1:] if c in mapped or c == "updated_at"]
+    if entity == "customers" and mapped & {"owner_id", "team_id"}:
+        update_columns += [c for c in ("owner_id", "team_id") if c not in update_columns]
+    ctx = Context(actor=actor, entity=entity, mapping=mapping, today=today, now=now,
+                  default_team_id=default_team_id)
+    stage = Stage(entity=entity, columns=model_columns(model), update_columns=update_columns)
+    errors = specs.Errors()
+    rows = 0
+    for chunk in reading.read_chunks(content=content, filename=filename, chunk_rows=chunk_rows):
+        stage_chunk(ctx, chunk, errors, stage)
+        rows += len(chunk)
+        if progress is not None:
+            progress(rows)
+    if rows == 0:
+        raise reading.FileError(_("The file has no data rows."))
+    return Validation(stage=stage, errors=errors.frame(), rows=rows)

@@ -1,0 +1,156 @@
+"""Write a validated stage, all-or-nothing, in the caller's transaction.
+
+PostgreSQL: ``COPY`` every stage frame into a temporary table shaped like the
+target, then one ``INSERT … SELECT … ON CONFLICT (source, external_id)`` upsert
+(plain ``INSERT … SELECT`` for contacts and interactions). SQLite and others:
+``bulk_create`` / ``bulk_update`` in batches. A stage made by an earlier dry
+run is checked against what changed since: if a record it meant to create now
+exists (or one it meant to update is gone) nothing is written."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+
+from crm.importing import engine
+from crm.importing.specs import ENTITY_MODELS
+from crm.models import FollowUp, Interaction
+
+BATCH = 2_000
+
+
+class StaleStage(Exception):
+    """The database changed between the dry run and the commit."""
+
+
+def _column_fields(model) -> dict[str, models.Field]:
+    return {f.attname: f for f in model._meta.concrete_fields}
+
+
+def copy_frame(cursor, table: str, frame: pd.DataFrame, model) -> None:
+    """COPY database text (None = NULL) into ``table``; unquoted empty is NULL in
+    CSV, so NOT NULL text columns are read with FORCE_NOT_NULL."""
+    fields = _column_fields(model)
+    cols = list(frame.columns)
+    not_null = [c for c in cols if c in fields and not fields[c].null
+                and isinstance(fields[c], (models.CharField, models.TextField))]
+    buf = io.BytesIO()
+    frame.to_csv(buf, header=False, index=False, encoding="utf-8")
+    buf.seek(0)
+    options = "FORMAT csv" + (f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else "")
+    cursor.copy_expert(f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH ({options})", buf,
+                       max(8192, buf.getbuffer().nbytes))
+
+
+def _write_postgresql(stage: engine.Stage, progress) -> list[dict]:
+    model = ENTITY_MODELS[stage.entity]
+    table = model._meta.db_table
+    cols = stage.columns
+    insert_cols = ", ".join(c for c in cols if c != "id")
+    new_interactions: list[dict] = []
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE import_stage ON COMMIT DROP AS SELECT {', '.join(cols)} FROM {table} "
+                    f"WITH NO DATA")
+        done = 0
+        for frame in stage.frames:
+            copy_frame(cur, "import_stage", frame[cols], model)
+            done += len(frame)
+            if progress is not None:
+                progress(done)
+        if stage.entity in engine.UPSERT_ENTITIES:
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in stage.update_columns)
+            cur.execute(
+                f"WITH w AS (INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
+                f"ON CONFLICT (source, external_id) WHERE external_id <> '' DO UPDATE SET {sets} "
+                f"RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FROM w")
+            inserted, total = cur.fetchone()
+            if inserted != stage.created or total != stage.rows:
+                raise StaleStage
+        elif stage.entity == "contacts":
+            cur.execute(f"UPDATE {table} SET is_primary = false WHERE is_primary AND customer_id IN "
+                        f"(SELECT customer_id FROM import_stage WHERE is_primary)")
+            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage")
+        else:
+            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
+                        f"RETURNING id, customer_id, staff_id, occurred_at, next_action, next_action_due")
+            keys = ("id", "customer_id", "staff_id", "occurred_at", "next_action", "next_action_due")
+            new_interactions = [dict(zip(keys, row)) for row in cur.fetchall()]
+        cur.execute("DROP TABLE import_stage")
+    return new_interactions
+
+
+def _python_values(model, frame: pd.DataFrame) -> list[dict]:
+    fields = _column_fields(model)
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for rec in records:
+        for col, value in rec.items():
+            if value is not None and col in fields:
+                rec[col] = fields[col].to_python(value) if col != "id" else int(value)
+    return records
+
+
+def _write_orm(stage: engine.Stage, progress) -> list[dict]:
+    model = ENTITY_MODELS[stage.entity]
+    done = 0
+    new_interactions: list[dict] = []
+    for frame in stage.frames:
+        records = _python_values(model, frame)
+        creates = [model(**{k: v for k, v in r.items() if k != "id"}) for r in records if r["id"] is None]
+        updates = [model(**r) for r in records if r["id"] is not None]
+        if stage.entity == "contacts":
+            primary = {o.customer_id for o in creates if o.is_primary}
+            if primary:
+                model.objects.filter(is_primary=True, customer_id__in=list(primary)).update(is_primary=False)
+        created = model.objects.bulk_create(creates, batch_size=BATCH)
+        if updates:
+            ids = [o.pk for o in updates]
+            if model.objects.filter(pk__in=ids).count() != len(set(ids)):
+                raise StaleStage
+            model.objects.bulk_update(updates, stage.update_columns, batch_size=BATCH)
+        if stage.entity == "interactions":
+            new_interactions += [{k: getattr(o, k) for k in ("id", "customer_id", "staff_id", "occurred_at",
+                                                              "next_action", "next_action_due")} for o in created]
+        done += len(frame)
+        if progress is not None:
+            progress(done)
+    return new_interactions
+
+
+def _interaction_effects(new: list[dict]) -> None:
+    """What crm.services.interaction_log does, set-based: the latest imported
+    interaction of a customer closes what was pending before it, and each next
+    action with a due date opens a follow-up."""
+    from crm.services import _day_end
+
+    if not new:
+        return
+    ids = engine.values_in([r["id"] for r in new])
+    latest = Interaction.objects.filter(pk__in=ids, customer_id=OuterRef("customer_id")).order_by("-occurred_at",
+                                                                                                   "-id")
+    customers = engine.values_in(sorted({r["customer_id"] for r in new}))
+    pending = FollowUp.objects.filter(done_at__isnull=True, customer_id__in=customers,
+                                      created_at__lte=Subquery(latest.values("occurred_at")[:1]))
+    pending.update(done_at=Subquery(latest.values("occurred_at")[:1]), done_by_id=Subquery(latest.values("id")[:1]))
+    FollowUp.objects.bulk_create([
+        FollowUp(customer_id=r["customer_id"], owner_id=r["staff_id"], source=FollowUp.Source.NEXT_ACTION,
+                 reason=r["next_action"][:300], due_at=_day_end(r["next_action_due"]), created_at=r["occurred_at"],
+                 origin=f"crm.interaction:{r['id']}")
+        for r in new if r["next_action"] and r["next_action_due"]], batch_size=BATCH)
+
+
+def write_stage(*, stage: engine.Stage, progress=None) -> None:
+    """All rows of ``stage`` or none. Raises StaleStage (nothing written) when
+    the database no longer matches the stage."""
+    with transaction.atomic():
+        writer = _write_postgresql if connection.vendor == "postgresql" else _write_orm
+        new = writer(stage, progress)
+        if stage.entity == "interactions":
+            _interaction_effects(new)
+
+
+def stale_message() -> str:
+    return _("The data changed since the preview (a record was created or deleted meanwhile). Nothing was "
+             "imported: run the preview again.")
