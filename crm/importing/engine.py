@@ -81,10 +81,12 @@ def model_columns(model) -> list[str]:
 
 
 def values_in(values) -> RawSQL:
-    """A subquery of the given strings with ONE parameter (no IN list per row)."""
-    values = [str(v) for v in values]
+    """A subquery of the given strings (or ids) with ONE parameter (no IN list per row)."""
+    values = list(values)
+    ids = bool(values) and all(isinstance(v, int) for v in values)
+    values = [int(v) for v in values] if ids else [str(v) for v in values]
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::text[])", (values,))
+        return RawSQL(f"SELECT unnest(%s::{'bigint' if ids else 'text'}[])", (values,))
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))
 
 

@@ -147,6 +147,10 @@ class Errors:
                                  "message": pd.Series([], dtype=object)})
         return pd.concat(self.parts, ignore_index=True).sort_values(["row", "field"], kind="stable")
 
+    def rows_for(self, field_name: str) -> set[int]:
+        return set().union(*(set(p.loc[p["field"] == field_name, "row"].tolist()) for p in self.parts)) \
+            if self.parts else set()
+
     def rows(self) -> set[int]:
         return set().union(*(set(p["row"].tolist()) for p in self.parts)) if self.parts else set()
 
@@ -191,9 +195,9 @@ def clean_chunk(*, entity: str, chunk: pd.DataFrame, mapping: dict[str, str], to
         header = next(h for h, f in mapping.items() if f == "id_number")
         text = chunk[header].astype(str).str.normalize("NFKC").str.strip()
         kinds = out["kind"].fillna("company") if "kind" in out else pd.Series("company", index=out.index)
-        keys = kinds.astype(str) + "\x00" + text
+        keys = kinds.astype(str) + "\x1f" + text
         values, messages = validation.series_apply(keys, lambda k: validation.id_number_normalize(
-            k.split("\x00", 1)[1], kind=k.split("\x00", 1)[0]))
+            k.split("\x1f", 1)[1], kind=k.split("\x1f", 1)[0]))
         errors.add("id_number", messages)
         out["id_number"] = values
     for name, col in columns.items():
@@ -218,4 +222,5 @@ def required_missing(*, entity: str, frame: pd.DataFrame, creates: pd.Series, er
         if not col.required:
             continue
         missing = creates & (frame[col.name].isna() | (frame[col.name] == "")) if col.name in frame else creates
+        missing &= ~frame.index.isin(list(errors.rows_for(col.name)))  # refused already says why
         errors.add_where(col.name, missing, message)

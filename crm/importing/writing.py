@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
@@ -104,7 +104,11 @@ def _write_orm(stage: engine.Stage, progress) -> list[dict]:
             primary = {o.customer_id for o in creates if o.is_primary}
             if primary:
                 model.objects.filter(is_primary=True, customer_id__in=list(primary)).update(is_primary=False)
-        created = model.objects.bulk_create(creates, batch_size=BATCH)
+        try:
+            with transaction.atomic():
+                created = model.objects.bulk_create(creates, batch_size=BATCH)
+        except IntegrityError:
+            raise StaleStage from None
         if updates:
             ids = [o.pk for o in updates]
             if model.objects.filter(pk__in=ids).count() != len(set(ids)):
@@ -127,10 +131,10 @@ def _interaction_effects(new: list[dict]) -> None:
 
     if not new:
         return
-    ids = engine.values_in([r["id"] for r in new])
+    ids = engine.values_in([int(r["id"]) for r in new])
     latest = Interaction.objects.filter(pk__in=ids, customer_id=OuterRef("customer_id")).order_by("-occurred_at",
                                                                                                    "-id")
-    customers = engine.values_in(sorted({r["customer_id"] for r in new}))
+    customers = engine.values_in(sorted({int(r["customer_id"]) for r in new}))
     pending = FollowUp.objects.filter(done_at__isnull=True, customer_id__in=customers,
                                       created_at__lte=Subquery(latest.values("occurred_at")[:1]))
     pending.update(done_at=Subquery(latest.values("occurred_at")[:1]), done_by_id=Subquery(latest.values("id")[:1]))

@@ -1,4 +1,5 @@
-"""The import pages: upload → column mapping + dry run → all-or-nothing import."""
+"""The import pages: upload → column mapping → dry-run job (progress, result) →
+commit job writing the preview's stage; past imports listed."""
 from __future__ import annotations
 
 import csv
@@ -8,32 +9,39 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook
 
+from core.jobs import job_run
+from core.models import Job
 from crm import importing
-from crm.models import Customer, Transaction
+from crm.importing import engine
+from crm.models import Customer, ImportFile
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def import_dir(settings, tmp_path):
-    settings.CRM_IMPORT_DIR = tmp_path / "imports"
-    return settings.CRM_IMPORT_DIR
 
 
 def _csv(text: str, name: str = "customers.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode("utf-8-sig"), content_type="text/csv")
 
 
-def _upload(client, user, text: str, entity: str = "customers", name: str = "customers.csv"):
+def _upload(client, user, text: str, entity: str = "customers", name: str = "customers.csv", **extra):
     client.force_login(user)
-    return client.post(reverse("customer-import"), {"entity": entity, "file": _csv(text, name)})
+    return client.post(reverse("customer-import"), {"entity": entity, "file": _csv(text, name), **extra})
 
 
-def _token(response) -> str:
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return re.search(r"/customers/import/([^/]+)/$", response["Location"]).group(1)
+def _mapping_pk(response) -> int:
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return int(re.search(r"/customers/import/file/(\d+)/$", response["Location"]).group(1))
+
+
+def _preview(client, pk: int, data: dict | None = None) -> Job:
+    url = reverse("customer-import-mapping", args=[pk])
+    if data is None:
+        form = client.get(url).context["form"]
+        data = {name: field.initial or "" for name, field in form.fields.items()}
+    r = client.post(url, data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    job = Job.objects.get(pk=int(re.search(r"/customers/import/(\d+)/$", r["Location"]).group(1)))
+    return job
 
 
 def test_support_cannot_reach_the_import_pages_and_sees_no_link(client, sam):
@@ -42,28 +50,27 @@ def test_support_cannot_reach_the_import_pages_and_sees_no_link(client, sam):
     assert client.post(reverse("customer-import"), {"entity": "customers", "file": _csv("name\nX\n")}).status_code == 403
     assert client.get(reverse("customer-import-template", args=["customers"])).status_code == 403
     assert 'id="import-link"' not in client.get(reverse("customer-list")).content.decode()
+    assert not ImportFile.objects.exists()
+
+
+def test_upload_shows_the_mapping_prefilled_and_the_preview_is_a_job_that_writes_nothing(client, alice):
+    pk = _mapping_pk(_upload(client, alice, "客户名称,电话,外部编号,备注x\nAcme,１３８１２３４５６７８,E1,hi\nBeta,139,E2,\n"))
+    form = client.get(reverse("customer-import-mapping", args=[pk])).context["form"]
+    assert [form[f"col_{i}"].initial for i in range(4)] == ["name", "phone", "external_id", ""]
+    job = _preview(client, pk)
+    page = client.get(reverse("customer-import-job", args=[job.pk]))
+    assert page.context["active"] and 'id="job-' in page.content.decode()  # the live progress bar
+    job_run(job_id=job.pk)
+    page = client.get(reverse("customer-import-job", args=[job.pk]))
+    body = page.content.decode()
+    assert page.context["summary"] == {"created": 1, "updated": 0, "unchanged": 0, "errors": 1}
+    row3 = re.search(r'<tr id="row-3" data-action="error">(.*?)</tr>', body, re.S).group(1)
+    assert "电话 (Phone)" in row3 and "is not a phone number" in row3
+    assert 'id="import-btn" disabled' in body
     assert not Customer.objects.exists()
 
 
-def test_editors_see_the_import_link_in_the_list_toolbar(client, alice):
-    client.force_login(alice)
-    body = client.get(reverse("customer-list")).content.decode()
-    assert f'href="{reverse("customer-import")}"' in body
-
-
-def test_upload_shows_mapping_prefilled_and_dry_run_writes_nothing(client, alice):
-    token = _token(_upload(client, alice, "客户名称,电话,外部编号,备注x\nAcme,１３８１２３４５６７８,E1,hi\nBeta,13900001111,E2,\n"))
-    r = client.get(reverse("customer-import-preview", args=[token]))
-    body = r.content.decode()
-    assert r.status_code == 200
-    form = r.context["form"]
-    assert [form[f"col_{i}"].value() for i in range(4)] == ["name", "phone", "external_id", ""]
-    assert r.context["summary"] == {"create": 2, "update": 0, "duplicate": 0, "error": 0}
-    assert 'id="row-2"' in body and 'id="row-3"' in body
-    assert not Customer.objects.exists()
-
-
-def test_missing_unreadable_or_too_large_file_is_an_error_beside_the_field(client, alice, monkeypatch):
+def test_bad_files_are_errors_beside_the_field(client, alice, settings):
     client.force_login(alice)
     r = client.post(reverse("customer-import"), {"entity": "customers"})
     assert r.status_code == 200 and r.context["form"].errors["file"]
@@ -72,98 +79,93 @@ def test_missing_unreadable_or_too_large_file_is_an_error_beside_the_field(clien
     assert r.context["form"].errors["file"] == ["The file could not be read as CSV or XLSX."]
     r = client.post(reverse("customer-import"), {"entity": "customers", "file": _csv("a,b\n1,2\n", "x.pdf")})
     assert r.context["form"].errors["file"] == ["Upload a CSV or XLSX file."]
-    monkeypatch.setattr("crm.import_forms.MAX_UPLOAD_BYTES", 10)
+    r = client.post(reverse("customer-import"), {"entity": "customers", "file": _csv("name\n")})
+    assert r.context["form"].errors["file"] == ["The file has no data rows."]
+    settings.CRM_IMPORT_MAX_UPLOAD_BYTES = 10
     r = client.post(reverse("customer-import"), {"entity": "customers", "file": _csv("name\nlonger than ten\n")})
-    assert r.context["form"].errors["file"] == ["The file is larger than 20 MB."]
+    assert r.context["form"].errors["file"] == ["The file is larger than 0 MB."]
     assert 'class="field has-error"' in r.content.decode()
+    assert not ImportFile.objects.exists()
 
 
-def test_commit_writes_and_reports_counts_with_a_link_back(client, alice, make_customer):
+def test_commit_writes_exactly_the_previews_stage_without_reading_the_file_again(client, alice, make_customer,
+                                                                                  monkeypatch):
     make_customer(owner=alice, name="Old name", external_id="E0")
-    token = _token(_upload(client, alice, "客户名称,电话,外部编号\nAcme,13812345678,E1\nBeta,13900001111,\nBeta,13900001111,\n"
-                                          "New name,,E0\n"))
-    r = client.post(reverse("customer-import-preview", args=[token]),
-                    {"col_0": "name", "col_1": "phone", "col_2": "external_id", "action": "import"})
-    body = r.content.decode()
-    assert r.status_code == 200
-    assert "2 created, 1 updated, 1 duplicates skipped" in body
-    assert f'href="{reverse("customer-list")}"' in body
+    pk = _mapping_pk(_upload(client, alice, "客户名称,电话,外部编号\nAcme,13812345678,E1\nBeta,13900001111,\n"
+                                            "Beta,13900001111,\nNew name,,E0\n"))
+    preview = _preview(client, pk)
+    job_run(job_id=preview.pk)
+    assert not ImportFile.objects.filter(purpose="upload").exists()  # the upload went with the preview job
+
+    def no_second_validation(**kwargs):
+        raise AssertionError("the commit validated the file again")
+
+    monkeypatch.setattr(engine, "import_validate", no_second_validation)
+    r = client.post(reverse("customer-import-commit", args=[preview.pk]))
+    commit = Job.objects.get(params__commit_of=preview.pk)
+    assert r["Location"] == reverse("customer-import-job", args=[commit.pk])
+    job_run(job_id=commit.pk)
+    body = client.get(r["Location"]).content.decode()
+    assert "2 created, 1 updated, 1 unchanged or duplicate" in body
     assert Customer.objects.get(external_id="E0").name == "New name"
     c = Customer.objects.get(external_id="E1")
-    assert (c.name, c.phone, c.external_id, c.owner) == ("Acme", "13812345678", "E1", alice)
-    # The upload is gone once imported: a second click cannot import twice.
-    assert client.post(reverse("customer-import-preview", args=[token]),
-                       {"col_0": "name", "action": "import"}).status_code == 404
+    assert (c.name, c.phone, c.owner, c.team) == ("Acme", "13812345678", alice, alice.team)
+    assert not ImportFile.objects.filter(purpose="stage").exists()
+    # A second click cannot import twice.
+    client.post(reverse("customer-import-commit", args=[preview.pk]))
+    assert Job.objects.filter(params__commit_of=preview.pk).count() == 1
 
 
-def test_the_mapping_chosen_by_the_user_is_the_one_imported(client, alice):
-    token = _token(_upload(client, alice, "col a,col b\nAcme,Shanghai\n"))
-    r = client.get(reverse("customer-import-preview", args=[token]))
-    assert r.context["report"] is None and r.context["nothing_mapped"]
-    client.post(reverse("customer-import-preview", args=[token]),
-                {"col_0": "name", "col_1": "region", "action": "import"})
-    assert Customer.objects.values_list("name", "region").get() == ("Acme", "Shanghai")
-
-
-def test_one_bad_row_writes_nothing_and_shows_the_error_on_that_row(client, alice):
-    token = _token(_upload(client, alice, "客户名称,电话,外部编号\nGood,13800001111,E1\n,13900001111,E2\nAlso good,13700001111,E3\n"))
-    r = client.post(reverse("customer-import-preview", args=[token]),
-                    {"col_0": "name", "col_1": "phone", "col_2": "external_id", "action": "import"})
-    body = r.content.decode()
-    assert r.status_code == 200 and r.context["report"].written is False
-    assert r.context["summary"]["error"] == 1
-    assert 'id="import-refused"' in body
-    row3 = re.search(r'<tr id="row-3" data-action="error">(.*?)</tr>', body, re.S).group(1)
-    assert "客户名称 (name)" in row3
-    assert not Customer.objects.exists()
-
-
-def test_charlies_import_cannot_touch_alices_customer(client, alice, charlie, make_customer):
-    make_customer(owner=alice, name="Alice's", external_id="A1")
-    token = _token(_upload(client, charlie, "name,external_id\nTaken over,A1\nFresh,C9\n"))
-    r = client.post(reverse("customer-import-preview", args=[token]),
-                    {"col_0": "name", "col_1": "external_id", "action": "import"})
-    rows = {row["row"]: row for row in r.context["rows"]}
-    assert rows[2]["action"] == "error" and rows[2]["errors"][0]["field"] == "external_id"
-    assert r.context["report"].written is False
-    assert list(Customer.objects.values_list("name", flat=True)) == ["Alice's"]
-
-
-def test_another_users_upload_id_is_a_404(client, alice, bob):
-    token = _token(_upload(client, alice, "name\nAcme\n"))
+def test_the_import_page_lists_past_imports_with_who_when_file_and_result(client, alice, bob, charlie):
+    job = _preview(client, _mapping_pk(_upload(client, alice, "name\nAcme\n", name="acme.csv")))
+    job_run(job_id=job.pk)
     client.force_login(bob)
-    url = reverse("customer-import-preview", args=[token])
-    assert client.get(url).status_code == 404
-    assert client.post(url, {"col_0": "name", "action": "import"}).status_code == 404
-    assert client.get(reverse("customer-import-preview", args=["." * 20])).status_code == 404
-    assert not Customer.objects.exists()
+    _upload(client, bob, "name\nB\n", name="bob.csv")
     client.force_login(alice)
-    assert client.get(url).status_code == 200
+    body = client.get(reverse("customer-import")).content.decode()
+    row = re.search(rf'<tr id="import-{job.pk}">(.*?)</tr>', body, re.S).group(1)
+    assert "alice" in row and "acme.csv" in row and "1 new, 0 updated, 0 unchanged, 0 with errors" in row
+    client.force_login(charlie)
+    assert f'id="import-{job.pk}"' not in client.get(reverse("customer-import")).content.decode()
 
 
-def test_transactions_from_xlsx_find_their_customer_by_external_id(client, alice, make_customer):
-    customer = make_customer(owner=alice, name="Mine", external_id="A1")
-    wb = Workbook()
-    wb.active.append(["客户外部编号", "金额", "日期"])
-    wb.active.append(["A1", "1,200.50", "2026-05-01"])
-    buf = io.BytesIO()
-    wb.save(buf)
+def test_cancel_from_the_page_writes_nothing(client, alice):
+    job = _preview(client, _mapping_pk(_upload(client, alice, "name\nAcme\n")))
+    client.post(reverse("customer-import-cancel", args=[job.pk]))
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not ImportFile.objects.exists()
+    assert 'id="import-cancelled"' in client.get(reverse("customer-import-job", args=[job.pk])).content.decode()
+
+
+def test_an_admin_picks_the_team_of_new_customers(client, ada, south):
+    job = _preview(client, _mapping_pk(_upload(client, ada, "name\nAcme\n", team=south.pk)))
+    job_run(job_id=job.pk)
+    client.post(reverse("customer-import-commit", args=[job.pk]))
+    job_run(job_id=Job.objects.get(params__commit_of=job.pk).pk)
+    assert Customer.objects.get().team == south
+
+
+def test_another_users_upload_and_import_are_404(client, alice, bob):
+    pk = _mapping_pk(_upload(client, alice, "name\nAcme\n"))
+    client.force_login(bob)
+    assert client.get(reverse("customer-import-mapping", args=[pk])).status_code == 404
     client.force_login(alice)
-    r = client.post(reverse("customer-import"),
-                    {"entity": "transactions", "file": SimpleUploadedFile("t.xlsx", buf.getvalue())})
-    url = reverse("customer-import-preview", args=[_token(r)])
-    assert client.get(url).context["summary"]["create"] == 1
-    client.post(url, {"col_0": "customer_external_id", "col_1": "amount", "col_2": "occurred_on",
-                      "action": "import"})
-    assert str(Transaction.objects.get(customer=customer).amount) == "1200.50"
+    job = _preview(client, pk)
+    client.force_login(bob)
+    for name in ("customer-import-job", "customer-import-errors"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404
+    assert client.post(reverse("customer-import-commit", args=[job.pk])).status_code == 404
+    assert client.post(reverse("customer-import-cancel", args=[job.pk])).status_code == 404
 
 
-def test_two_columns_mapped_to_one_field_is_a_mapping_error(client, alice):
-    token = _token(_upload(client, alice, "a,b\nX,Y\n"))
-    r = client.post(reverse("customer-import-preview", args=[token]),
-                    {"col_0": "name", "col_1": "name", "action": "import"})
-    assert r.context["form"].errors["col_1"] and r.context["report"] is None
-    assert not Customer.objects.exists()
+def test_mapping_labels_do_not_repeat_a_word_and_two_columns_for_one_field_is_an_error(client, alice):
+    pk = _mapping_pk(_upload(client, alice, "kind,b\ncompany,Y\n"))
+    url = reverse("customer-import-mapping", args=[pk])
+    labels = dict(client.get(url).context["form"].fields["col_0"].choices)
+    assert labels["kind"] == "Kind" and labels["phone"] == "Phone" and labels["email"] == "E-mail (email)"
+    r = client.post(url, {"col_0": "name", "col_1": "name"})
+    assert r.context["form"].errors["col_1"] and not Job.objects.exists()
 
 
 @pytest.mark.parametrize("entity", importing.ENTITIES)
@@ -173,5 +175,5 @@ def test_template_csv_headers_are_recognised_by_the_importer(client, alice, enti
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     headers = next(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert headers == list(importing.ENTITY_FIELDS[entity])
-    assert importing.auto_mapping(headers) == {h: h for h in headers}
+    assert importing.auto_mapping(headers, entity) == {h: h for h in headers}
     assert client.get(reverse("customer-import-template", args=["users"])).status_code == 404
