@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_outboundemail'),
+        ('core', '0004_job'),
         ('crm', '0003_list_and_metric_indexes'),
     ]
 
