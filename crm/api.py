@@ -47,20 +47,12 @@ class SharedDateField(serializers.DateField):
             raise _drf_errors(exc) from None
 
 
-class SharedDateTimeField(serializers.DateTimeField):
-    def to_internal_value(self, value):
-        try:
-            return validation.datetime_parse(value)
-        except DjangoValidationError as exc:
-            raise _drf_errors(exc) from None
-
-
 class RulesSerializer(serializers.ModelSerializer):
     """A model serializer whose field rules are crm.validation's. The view puts
     ``today`` in the context (only the outermost caller reads the clock)."""
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
-                                models.DateField: SharedDateField, models.DateTimeField: SharedDateTimeField}
+                                models.DateField: SharedDateField}
 
     def get_fields(self):
         fields = super().get_fields()

@@ -137,8 +137,6 @@ def customer_import_cancel(request, pk: int):
         services.import_cancel(actor=request.user, job=job, now=timezone.now())
     except JobNotCancellable:
         messages.error(request, _("This import has already ended."))
-    else:
-        messages.success(request, _("Import cancelled: nothing was written."))
     return redirect("customer-import-job", job.pk)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
@@ -195,11 +196,19 @@ def datetime_parse(value: Any) -> datetime | None:
     except ValueError:
         raise ValidationError(_("“%(value)s” is not a valid date."), code="invalid_date",
                               params={"value": v}) from None
-    if m[7]:
-        from django.utils.dateparse import parse_datetime
+    try:
+        if m[7]:
+            from django.utils.dateparse import parse_datetime
 
-        return parse_datetime(f"{parsed.isoformat()}{m[7]}")
-    return timezone.make_aware(parsed)
+            aware = parse_datetime(f"{parsed.isoformat()}{m[7]}")
+        else:
+            aware = timezone.make_aware(parsed)
+        aware.astimezone(dt_timezone.utc)  # a time at the calendar's edge may leave it in UTC
+        timezone.localtime(aware)
+    except (ValueError, OverflowError):
+        raise ValidationError(_("“%(value)s” is not a valid date."), code="invalid_date",
+                              params={"value": v}) from None
+    return aware
 
 
 def not_in_future(value: date | datetime | None, *, today: date) -> None:

@@ -1,21 +1,27 @@
-"""Importing customers in real Chromium: alice uploads a CSV with Chinese headers
-and one bad row, sees the error on that row, fixes the file and imports it."""
+"""Importing in real Chromium, as background jobs run by a real Celery worker:
+alice uploads 20,000 customers with one bad row, watches the preview's progress
+bar, reads the error on that row, downloads the error CSV, fixes the file,
+uploads it again and imports it; another import is cancelled while queued."""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from crm.models import Customer
+from core.models import Job
+from crm.models import Customer, ImportFile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BAD = "客户名称,电话,外部编号\n华东贸易有限公司,+86 138-1234-5678,HD-001\n,13900001111,HD-002\n北方物流,１３７００００２２２２,HD-003\n"
-FIXED = BAD.replace(",13900001111,HD-002", "西湖茶业,13900001111,HD-002")
+ROWS = 20_000
+BAD_ROW = 10_001  # spreadsheet row number (the header is row 1)
 
 
-@pytest.fixture(autouse=True)
-def import_dir(settings, tmp_path):
-    settings.CRM_IMPORT_DIR = tmp_path / "imports"
+def _file(bad: bool) -> str:
+    lines = ["客户名称,电话,外部编号,负责人"]
+    for i in range(ROWS):
+        phone = "12345" if bad and i + 2 == BAD_ROW else f"+86 138-{i // 10000:04d}-{i % 10000:04d}"
+        lines.append(f"华东客户{i},{phone},HD-{i:05d},")
+    return "\n".join(lines) + "\n"
 
 
 def _upload(page, text: str, name: str = "customers.csv"):
@@ -25,60 +31,74 @@ def _upload(page, text: str, name: str = "customers.csv"):
     page.wait_for_load_state()
 
 
-def test_alice_imports_customers_after_fixing_a_bad_row(alice, login_as, live_server, screenshot):
+@pytest.mark.worker
+def test_alice_imports_20000_customers_after_fixing_a_bad_row(alice, login_as, live_server, screenshot,
+                                                              celery_worker_real):
     page = login_as(alice)
     page.click("#import-link")
     expect(page.locator("h1")).to_have_text("Import data")
     page.click("#upload-btn")  # nothing chosen: the error stands beside the file field
     expect(page.locator("#import-upload .field.has-error")).to_contain_text("This field is required.")
-    screenshot("import-upload-en")
 
-    _upload(page, BAD)
-    expect(page.locator("h1")).to_have_text("Import preview")
-    # The Chinese headers were mapped automatically.
-    expect(page.locator("#id_col_0")).to_have_value("name")
+    _upload(page, _file(bad=True))
+    expect(page.locator("h1")).to_have_text("Map columns")
+    expect(page.locator("#id_col_0")).to_have_value("name")  # Chinese headers mapped automatically
     expect(page.locator("#id_col_1")).to_have_value("phone")
     expect(page.locator("#id_col_2")).to_have_value("external_id")
-    expect(page.locator("#kpi-create .value")).to_have_text("2")
+    expect(page.locator("#id_col_3")).to_have_value("owner")
+    screenshot("import-mapping-en")
+    page.click("#preview-btn")
+    expect(page.locator("h1")).to_have_text("Import preview")
+    expect(page.locator(".job-progress progress")).to_be_visible()
+    screenshot("import-preview-progress-en")
+    expect(page.locator("#import-main")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(page.locator("#kpi-create .value")).to_have_text(str(ROWS - 1))
     expect(page.locator("#kpi-error .value")).to_have_text("1")
-    # The error is on row 3 of the file (the header is row 1), beside the column it concerns.
-    expect(page.locator("#row-3 .badge")).to_have_text("error")
-    expect(page.locator("#row-3")).to_contain_text("客户名称 (name)")
-    expect(page.locator("#row-2 .badge")).to_have_text("create")
+    expect(page.locator(f"#row-{BAD_ROW}")).to_contain_text("电话 (Phone)")
+    expect(page.locator(f"#row-{BAD_ROW}")).to_contain_text("“12345” is not a phone number")
     expect(page.locator("#import-btn")).to_be_disabled()
+    with page.expect_download() as download:
+        page.click("#errors-csv")
+    rows = open(download.value.path(), encoding="utf-8-sig").read().strip().splitlines()
+    assert rows[0] == "row,field,message" and rows[1].startswith(f"{BAD_ROW},phone,")
     screenshot("import-preview-errors-en")
     assert not Customer.objects.exists()
 
     page.click("#upload-another")
-    _upload(page, FIXED)
-    expect(page.locator("#kpi-create .value")).to_have_text("3")
+    _upload(page, _file(bad=False))
+    page.click("#preview-btn")
+    expect(page.locator("#import-main")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(page.locator("#kpi-create .value")).to_have_text(str(ROWS))
     expect(page.locator("#kpi-error .value")).to_have_text("0")
-    expect(page.locator("#import-rows tbody tr")).to_have_count(3)
     screenshot("import-preview-ok-en")
     assert not Customer.objects.exists()  # the preview is a dry run
 
     page.click("#import-btn")
-    expect(page.locator("#import-success")).to_contain_text("3 created, 0 updated, 0 duplicates skipped")
+    expect(page.locator("h1")).to_have_text("Import")
+    expect(page.locator("#import-success")).to_contain_text(f"{ROWS} created, 0 updated", timeout=60_000)
     screenshot("import-done-en")
-    page.click("#back-to-list")
-    expect(page.locator("#customer-table")).to_contain_text("西湖茶业")
-    expect(page.locator("#customer-table")).to_contain_text("HD-002")
-    c = Customer.objects.get(external_id="HD-003")
-    assert (c.name, c.phone, c.owner) == ("北方物流", "13700002222", alice)
+    assert Customer.objects.count() == ROWS
+    c = Customer.objects.get(external_id="HD-00042")
+    assert (c.phone, c.owner, c.team) == ("13800000042", alice, alice.team)
+    assert not ImportFile.objects.filter(purpose__in=["upload", "stage"]).exists()
+
+    page.goto(f"{live_server.url}/customers/import/")
+    expect(page.locator("#import-list tbody tr")).to_have_count(3)
+    expect(page.locator("#import-list tbody tr").first).to_contain_text(f"{ROWS} new")
+    screenshot("import-history-en")
 
 
-def test_the_import_pages_speak_chinese(alice, login_as, live_server, screenshot):
+def test_a_queued_import_is_cancelled_and_writes_nothing_in_chinese(alice, login_as, live_server, screenshot):
     page = login_as(alice, lang="zh-hans")
     page.goto(f"{live_server.url}/customers/import/")
     expect(page.locator("h1")).to_have_text("导入数据")
-    screenshot("import-upload-zh")
-    _upload(page, BAD)
+    _upload(page, "客户名称,电话\n西湖茶业,13900001111\n")
+    expect(page.locator("#preview-btn")).to_have_text("预览")
+    page.click("#preview-btn")  # no worker runs here: the job stays queued
     expect(page.locator("h1")).to_have_text("导入预览")
-    expect(page.locator("#row-3 .badge")).to_have_text("错误")
-    expect(page.locator("#import-btn")).to_have_text("导入")
-    screenshot("import-preview-errors-zh")
-    page.click("#upload-another")
-    _upload(page, FIXED)
-    page.click("#import-btn")
-    expect(page.locator("#import-success")).to_contain_text("新建 3")
-    screenshot("import-done-zh")
+    screenshot("import-queued-zh")
+    page.click("#cancel-btn")
+    expect(page.locator("#import-cancelled")).to_contain_text("未写入任何数据")
+    screenshot("import-cancelled-zh")
+    assert Job.objects.get().status == "cancelled"
+    assert not Customer.objects.exists() and not ImportFile.objects.exists()
