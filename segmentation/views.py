@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,9 @@ from crm.models import Customer
 from segmentation import selectors, services
 from segmentation.forms import QueueLogForm, RecomputeForm, SegmentSettingsForm
 from segmentation.models import MembershipLevel, RfmSegment, Tier, ValueTier
+
+
+QUEUE_PAGE_SIZE = 25
 
 
 def _group_by_customer(items: list[dict]) -> list[dict]:
@@ -32,8 +36,10 @@ def _group_by_customer(items: list[dict]) -> list[dict]:
 def followups(request):
     today = timezone.localdate()
     items = selectors.followup_queue_for_user(user=request.user, today=today)
+    # Paged by customer, so a customer's items never straddle two pages.
+    page = Paginator(_group_by_customer(items), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "segmentation/followups.html", {
-        "groups": _group_by_customer(items), "count": len(items), "today": today,
+        "groups": page.object_list, "page": page, "count": len(items), "today": today,
         "channels": Customer.Channel.choices,
     })
 

@@ -91,9 +91,7 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
     SurveyInvitation.objects.create(customer=customer, survey=survey, trigger=Trigger.CAMPAIGN,
                                     trigger_key="demo:try", created_at=now, sent_at=now,
                                     expires_at=now + timedelta(days=60), token_hash=services.token_hash(token))
-    today = timezone.localdate(now)
-    for d in range(DAYS + 1):
-        services.snapshots_rebuild_day(day=today - timedelta(days=d), now=now)
+    _snapshots_rebuild(now=now)
     return (f"{len(invitations) + 1} invitations, {len(responses)} answers ({len(answers)} by link, "
             f"{len(responses) - len(answers)} by phone), {loops} detractor follow-ups, snapshots for {DAYS + 1} days; "
             f"try the public page at /s/{token}/")
@@ -102,3 +100,15 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
 def demo_reset() -> None:
     """Snapshots do not cascade from customers; they are rebuilt from the answers."""
     SurveyDailySnapshot.objects.all().delete()
+
+
+def _snapshots_rebuild(*, now) -> None:
+    today = timezone.localdate(now)
+    for d in range(DAYS + 1):
+        services.snapshots_rebuild_day(day=today - timedelta(days=d), now=now)
+
+
+def demo_finish(*, now) -> None:
+    """The snapshots group answers by the customer's tier: rebuilt once the
+    segmentation hook has computed the tiers (before it, every tier is blank)."""
+    _snapshots_rebuild(now=now)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import pgettext
 
 from core import roles
 from core.formulas import nps_from_counts, ratio, satisfaction_100_from_overall
@@ -85,15 +86,18 @@ def _label_groups(group_by: str, groups: list[dict]) -> None:
     if group_by == "team":
         names = dict(Team.objects.filter(pk__in=keys).values_list("pk", "name"))
     elif group_by == "owner":
-        names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=keys)}
+        names = {u.pk: str(u) for u in User.objects.filter(pk__in=keys)}
     elif group_by == "tier":
         from segmentation.models import Tier
 
         names = dict(Tier.choices)
     else:
         names = _ticket_category_names()
+    blank = {"tier": pgettext("survey group", "Not segmented yet"), "team": pgettext("survey group", "No team"),
+             "owner": pgettext("survey group", "No owner"),
+             "ticket_category": pgettext("survey group", "Not about a ticket")}[group_by]
     for g in groups:
-        g["label"] = str(names.get(g["key"], g["key"] or "—"))
+        g["label"] = str(names.get(g["key"], g["key"])) if g["key"] not in (None, "") else blank
 
 
 def _ticket_category_names() -> dict:
@@ -104,9 +108,9 @@ def _ticket_category_names() -> dict:
     return dict(Category.choices)
 
 
-def reasons_for_user(*, user, start: date, end: date, limit: int = 50, tier="", team=None, owner=None,
-                     ticket_category="") -> list[SurveyResponse]:
-    """Latest free-text reasons and suggestions with the scores beside them."""
+def reasons_for_user(*, user, start: date, end: date, tier="", team=None, owner=None,
+                     ticket_category="") -> QuerySet[SurveyResponse]:
+    """Free-text reasons and suggestions with the scores beside them, latest first (the caller pages)."""
     qs = (SurveyResponse.objects.filter(customer__in=Customer.objects.for_user(user),
                                         answered_at__gte=day_start(start),
                                         answered_at__lt=day_start(end + timedelta(days=1)))
@@ -119,4 +123,4 @@ def reasons_for_user(*, user, start: date, end: date, limit: int = 50, tier="", 
         qs = qs.filter(customer__owner_id=owner)
     if ticket_category:
         qs = qs.filter(invitation__ticket_category=ticket_category)
-    return list(qs.order_by("-answered_at", "-id")[:limit])
+    return qs.order_by("-answered_at", "-id")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -98,6 +99,9 @@ def survey_edit(request, pk: int):
     return _builder(request, selectors.survey_editable_for_user(user=request.user, pk=pk))
 
 
+REASONS_PER_PAGE = 25
+
+
 def _results_form(request):
     today = timezone.localdate()
     data = request.GET.copy()
@@ -123,7 +127,9 @@ def survey_results(request):
                    "ticket_category": d.get("ticket_category") or ""}
         context["results"] = results.survey_results(user=request.user, start=d["start"], end=d["end"],
                                                     group_by=d.get("group_by") or "", **filters)
-        context["reasons"] = results.reasons_for_user(user=request.user, start=d["start"], end=d["end"], **filters)
+        reasons = results.reasons_for_user(user=request.user, start=d["start"], end=d["end"], **filters)
+        context["reasons_page"] = Paginator(reasons, REASONS_PER_PAGE).get_page(request.GET.get("page"))
+        context["reasons"] = context["reasons_page"].object_list
         context["group_by_label"] = dict(form.fields["group_by"].choices).get(d.get("group_by"), "")
     return render(request, "surveys/results.html", context)
 

@@ -91,3 +91,35 @@ def test_the_snapshot_rows_carry_tier_and_ticket_category(make_customer, alice, 
     services.snapshots_rebuild_day(day=DAY, now=now)
     row = SurveyDailySnapshot.objects.get()
     assert (row.ticket_category, row.promoters, row.invitations_sent, row.invitations_answered) == ("billing", 1, 1, 1)
+
+
+def test_what_customers_said_is_paged_not_cut_at_fifty(client, lena, alice, make_customer):
+    customer = make_customer(owner=alice, name="Talkative")
+    for i in range(60):
+        make_response(customer, at=AT + dt.timedelta(minutes=i), nps=8, reason=f"Comment {i:02d}")
+    client.force_login(lena)
+    query = {"start": "2026-06-01", "end": "2026-06-30"}
+    first = client.get(reverse("surveys:results"), query, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    third = client.get(reverse("surveys:results"), {**query, "page": 3}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Comment 59" in first and "Page 1 of 3" in first
+    assert "Comment 00" in third and "Comment 59" not in third
+
+
+def test_answers_before_any_segmentation_are_grouped_as_not_segmented_yet(data, ada, now):
+    services.snapshots_rebuild_day(day=DAY, now=now)
+    from django.utils import translation
+
+    with translation.override("en"):
+        groups = results.survey_results(user=ada, start=DAY, end=DAY, group_by="tier")["groups"]
+    assert [(g["label"], g["responses"]) for g in groups] == [("Not segmented yet", 3)]
+
+
+def test_demo_finish_rebuilds_the_snapshots_with_the_tiers_known(data, ada, now):
+    from segmentation.services import segments_recompute
+    from surveys import demo
+
+    services.snapshots_rebuild_day(day=DAY, now=now)
+    segments_recompute(as_of=DAY, now=now)
+    demo.demo_finish(now=dt.datetime(2026, 6, 12, 10, tzinfo=dt.timezone.utc))
+    groups = results.survey_results(user=ada, start=DAY, end=DAY, group_by="tier")["groups"]
+    assert "" not in {g["key"] for g in groups} and sum(g["responses"] for g in groups) == 3

@@ -29,7 +29,9 @@ passed too, but only to a function whose signature accepts ``bulk`` (or
 service call per row. The demo users and customers already exist when a hook
 runs (find them by username and ``Customer.source == "demo"``). A module may
 also define ``demo_reset()``: --reset calls it before the CRM demo data is
-deleted, so the app can remove demo rows that do not cascade from customers.
+deleted, so the app can remove demo rows that do not cascade from customers,
+and ``demo_finish(*, now)``: called after every hook ran, for what depends on
+a later app's data (survey snapshots keep the tier, known after segmentation).
 A missing module or function is skipped.
 """
 from __future__ import annotations
@@ -116,6 +118,11 @@ class Command(BaseCommand):
                 kwargs["bulk"] = True
             summary = str(fn(**kwargs))
             self.stdout.write(summary if summary.startswith(f"{app}:") else f"{app}: {summary}")
+        for _app, module in hooks:
+            if module is not None and hasattr(module, "demo_finish"):
+                module.demo_finish(now=now)
+        if options.get("if_empty"):
+            return  # bin/dev (the --if-empty caller) prints the logins itself at every start
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, _role, _team, _name, about in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<9} {about}")
