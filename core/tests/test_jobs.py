@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from core import jobs
@@ -188,3 +188,33 @@ def test_the_progress_partial_polls_while_running_and_stops_when_done(alice, cha
     assert "hx-trigger" not in text and "失败" in text and "disk full" in text
     assert "jobFinished" in done.headers["HX-Trigger"]
     assert _page(charlie).get(f"/jobs/{job.pk}/progress/").status_code == 404
+
+
+@jobs.job_handler("test.long_transaction")
+def _long_transaction(*, job, progress) -> dict:
+    import threading
+
+    from crm.models import Team
+
+    seen = {}
+
+    def look():
+        seen["done"] = Job.objects.get(pk=job.pk).progress_done
+        connection.close()
+
+    with transaction.atomic():
+        Team.objects.create(name="inside the handler's transaction")
+        progress.update(5, 10)
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join(timeout=20)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_inside_the_handlers_open_transaction_is_visible_to_others_on_postgresql(alice, now):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer: there progress joins the open transaction")
+    job = jobs.job_enqueue(kind="test.long_transaction", params={}, actor=alice, now=now)
+    job = jobs.job_run(job_id=job.pk, clock=clock(now))
+    assert job.status == "succeeded" and job.summary == {"done": 5}
