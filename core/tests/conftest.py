@@ -49,11 +49,23 @@ def own_redis(tmp_path):
 
 
 def _point_app_at(app, url: str | None, options: dict | None) -> None:
-    app.pool.force_close_all()
+    # Celery's pools are kombu's global ones, keyed by broker URL: only drop the
+    # app's references here (closing them would close them for every later test).
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = url
     app.conf.broker_transport_options = options
+
+
+def _forget_pools_of(url: str) -> None:
+    from kombu import Connection, pools
+    from kombu.utils.collections import eqhash
+
+    key = eqhash(Connection(url))
+    for group in (pools.producers, pools.connections):
+        pool = dict.pop(group, key, None)
+        if pool is not None:
+            pool.force_close_all()
 
 
 @pytest.fixture
@@ -65,3 +77,5 @@ def app_on_own_redis(own_redis):
     _point_app_at(app, own_redis.url, {"visibility_timeout": 3600})
     yield app
     _point_app_at(app, *before)
+    # The port may come round again in a later test: no closed pool may wait under its URL.
+    _forget_pools_of(own_redis.url)
