@@ -19,6 +19,7 @@ from core.api_fields import PeriodDateField
 from crm.models import Team, User
 from reviews import drilldown, exports, selectors, services
 from reviews.metrics import CATALOGUE, Period, metric_compute, metric_describe, month_period
+from reviews.metrics.distributions import DISTRIBUTIONS
 from reviews.models import Review, ReviewAction, ReviewFinding
 from reviews.report import review_earlier_actions, review_rows
 from reviews.scoping import metric_scope_for_user
@@ -59,12 +60,13 @@ def _period_and_scope(request, data: dict) -> tuple[Period, object]:
 class MetricValueView(APIView):
     """``?start=&end=`` (default: this month so far) plus scope filters ``team``, ``owner``, ``tier``.
     ``parts`` are the measured parts the value is computed from; each opens its records
-    at ``records/?part=``."""
+    at ``records/?part=``. Also the dashboard's distributions (``tier_mix``,
+    ``value_engagement``, ``ticket_categories``: a count per tier, cell or category)."""
 
     @extend_schema(operation_id="v1_metrics_value", parameters=[MetricQuerySerializer],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request, key: str):
-        metric = CATALOGUE.get(key)
+        metric = CATALOGUE.get(key) or DISTRIBUTIONS.get(key)
         if metric is None:
             raise Http404
         q = MetricQuerySerializer(data=request.query_params)
@@ -77,7 +79,9 @@ class MetricValueView(APIView):
 
 class MetricRecordsQuerySerializer(MetricQuerySerializer):
     part = serializers.CharField(help_text="A key of the metric's ``parts`` (numerator, denominator, promoters, "
-                                           "count, …).")
+                                           "count, …; a tier, a category or a value:engagement cell for the "
+                                           "dashboard's distributions tier_mix, ticket_categories, "
+                                           "value_engagement).")
 
 
 class RecordCursorPagination(CursorPagination):
@@ -90,14 +94,14 @@ class RecordCursorPagination(CursorPagination):
 class MetricRecordsView(APIView):
     """The records behind one part of a metric value — customers, survey answers,
     tickets, transactions or interactions, as the metric counts them — cursor-paged
-    and limited to what the caller may see. ``count`` is the part's value in the
-    caller's scope: the number of records (or, for a sum part, the sum of their ``value``)."""
+    and limited to what the caller may see: their number (for a sum part, the sum of
+    their ``value``) is the part in ``GET /api/v1/metrics/{key}/``'s ``parts`` for the
+    same period and scope. Also the dashboard's distributions (``tier_mix``,
+    ``value_engagement``, ``ticket_categories``)."""
 
     @extend_schema(operation_id="v1_metrics_records", parameters=[MetricRecordsQuerySerializer],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request, key: str):
-        if key not in CATALOGUE:
-            raise Http404
         q = MetricRecordsQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         period, scope = _period_and_scope(request, q.validated_data)

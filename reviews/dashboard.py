@@ -94,8 +94,12 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
     series = snapshots.metric_series(scope=scope, keys=sorted(set(TREND_METRICS + KPI_METRICS)), as_of=as_of,
                                      now=now)
     months = [_month_label(Period(s.period_start, s.period_end)) for s in series["nps"]]
+
     def period_of(snap) -> Period:
         return Period(snap.period_start, snap.period_end)
+
+    month_periods = [period_of(s) for s in series["nps"]]
+    month_shown = month_periods[-1]
 
     kpis = []
     for key in KPI_METRICS:
@@ -110,13 +114,16 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
         return {"label": str(CATALOGUE[key].name), "data": [s.value for s in series[key]],
                 "parts": [s.parts for s in series[key]],
                 "links": [records_url(key=key, period=period_of(s), scope=scope) for s in series[key]]}
+
     charts = []
     tiers = tier_choices()
     _ensure_snapshots(scope, as_of, now)
     trend = _tier_trend(scope, as_of)
     charts.append(_chart("tier-trend", _("Tier mix by month"), "bar", months,
-                         [{"label": str(label), "data": [mix.get(t, 0) for _d, mix in trend]} for t, label in tiers],
-                         ))
+                         [{"label": str(label), "data": [mix.get(t, 0) for _d, mix in trend],
+                           "parts": [{"count": mix.get(t, 0)} for _d, mix in trend],
+                           "links": [records_url(key="tier_mix", period=p, part=t, scope=scope) for p in month_periods]}
+                          for t, label in tiers]))
     charts.append(_chart("nps-trend", _("NPS and satisfaction"), "line", months,
                          [dataset(k) for k in ("nps", "avg_satisfaction")]))
     charts.append(_chart("churn-trend", _("Churn and repurchase (%)"), "line", months,
@@ -132,20 +139,24 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
     cat_keys = sorted(categories, key=lambda k: -categories[k])
     charts.append(_chart("ticket-categories", _("Tickets by category in the month"), "bar",
                          [str(cat_labels.get(k, k)) for k in cat_keys],
-                         [{"label": _("Tickets"), "data": [categories[k] for k in cat_keys]}]))
+                         [{"label": _("Tickets"), "data": [categories[k] for k in cat_keys],
+                           "parts": [{"count": categories[k]} for k in cat_keys],
+                           "links": [records_url(key="ticket_categories", period=month_shown, part=k, scope=scope)
+                                     for k in cat_keys]}]))
     grid_data = _snapshot(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, scope, as_of)
     bands = [b for b, _low in snapshots.ENGAGEMENT_BANDS]
     grid = None
     if grid_data is not None:
-        grid = [{"value": v, "cells": [{"engagement": e, "count": grid_data.get(f"{v}:{e}", 0)} for e in bands]}
+        grid = [{"value": v, "cells": [{"engagement": e, "count": grid_data.get(f"{v}:{e}", 0),
+                                        "parts": {"count": grid_data.get(f"{v}:{e}", 0)},
+                                        "url": records_url(key="value_engagement", period=month_shown,
+                                                           part=f"{v}:{e}", scope=scope)} for e in bands]}
                 for v in VALUE_TIERS]
     today = timezone.localtime(now).date()
     # A past month: what was overdue at its end.
     overdue_at = now if as_of >= today else snapshots.day_end(as_of)
     overdue = selectors.overdue_followups_by_owner(scope=scope, now=overdue_at)
     at_risk = _readable_at_risk((_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of) or {}).get("rows", []))
-    period = series["nps"][-1]
-    month_shown = Period(period.period_start, period.period_end)
     return {"scope": scope, "personal": personal, "as_of": as_of, "kpis": kpis, "charts": charts, "grid": grid,
             "bands": bands, "overdue": overdue, "at_risk": at_risk, "month": month_shown,
             "partial": snapshots.is_partial(month_shown), "current_month": month_period(today).start}

@@ -12,24 +12,49 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import pgettext_lazy
 
 from core import roles
 from crm.models import Customer, Transaction
 from reviews.metrics import CATALOGUE, Metric, Part, Period, Scope, metric_parts
+from reviews.metrics.distributions import DISTRIBUTIONS
 
 PART_LABELS = {
-    "numerator": _("numerator"), "denominator": _("denominator"), "promoters": _("promoters"),
-    "passives": _("passives"), "detractors": _("detractors"), "responses": _("responses"),
+    "numerator": gettext_lazy("numerator"), "denominator": gettext_lazy("denominator"),
+    "promoters": gettext_lazy("promoters"), "passives": gettext_lazy("passives"),
+    "detractors": gettext_lazy("detractors"), "responses": gettext_lazy("responses"),
     "count": pgettext_lazy("metric part", "count"), "sum": pgettext_lazy("metric part", "sum"),
-    "customers": _("customers"), "churned": _("customers who went quiet"), "active": _("customers active at the start"),
+    "customers": gettext_lazy("customers"), "churned": gettext_lazy("customers who went quiet"),
+    "active": gettext_lazy("customers active at the start"),
 }
+
+
+def _distribution_label(key: str, part: str) -> str | None:
+    from reviews.labels import tier_choices
+
+    if key == "tier_mix":
+        return str(dict(tier_choices()).get(part, part))
+    if key == "ticket_categories":
+        from tickets.models import Category
+
+        return str(dict(Category.choices).get(part, part))
+    if key == "value_engagement":
+        value, band = part.split(":")
+        return _("%(value)s value × %(band)s engagement") % {"value": VALUE_LABELS[value], "band": VALUE_LABELS[band]}
+    return None
+
+
+VALUE_LABELS = {"high": pgettext_lazy("level", "high"), "medium": pgettext_lazy("level", "medium"),
+                "low": pgettext_lazy("level", "low")}
 
 
 def part_label(*, metric: Metric, part: str) -> str:
     """What a part counts, in the reader's language (the catalogue's own words for
-    numerator and denominator)."""
+    numerator and denominator; a tier, a category or a grid cell for a distribution)."""
+    if metric.key in DISTRIBUTIONS:
+        return _distribution_label(metric.key, part)
     if part == "numerator":
         return str(metric.numerator)
     if part == "denominator" and metric.key != "contact_frequency":
@@ -40,6 +65,8 @@ def part_label(*, metric: Metric, part: str) -> str:
 def default_part(key: str) -> str:
     """The part a KPI opens: the customers or tickets the rate is about (the
     numerator), NPS's detractors, an average's records."""
+    if key in DISTRIBUTIONS:
+        return ""
     if key == "nps":
         return "detractors"
     if CATALOGUE[key].unit in ("min", "h", "score"):
@@ -87,10 +114,11 @@ _RELATED = {"customer": ["owner", "team"], "survey_answer": ["customer", "custom
 def drill_get(*, key: str, part: str, period: Period, scope: Scope) -> Drill:
     """The part of a metric (404 for an unknown metric or part, or a metric whose
     data app does not exist)."""
-    metric = CATALOGUE.get(key)
+    metric = CATALOGUE.get(key) or DISTRIBUTIONS.get(key)
     if metric is None:
         raise Http404
     parts = metric_parts(key=key, period=period, scope=scope)
+    part = part or next(iter(parts or {}), "")
     if not parts or part not in parts:
         raise Http404
     return Drill(metric=metric, part_key=part, part=parts[part], period=period, scope=scope, parts=tuple(parts))

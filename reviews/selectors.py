@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.apps import apps
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
 from core import roles
@@ -115,6 +115,44 @@ def churn_risk_customers_at(*, day: dt.date, customers: QuerySet[Customer]) -> Q
     tier_then = Subquery(history.objects.filter(customer=OuterRef("pk"), as_of__lte=day)
                          .order_by("-as_of").values("tier")[:1])
     return customers.annotate(tier_then=tier_then).filter(tier_then="churn_risk")
+
+
+def segments_at(*, day: dt.date) -> QuerySet | None:
+    """The segment rows as they stood on ``day``: the current segments when they were
+    computed on or before ``day``, else the latest segment history on or before it;
+    None without segmentation or without history that far back."""
+    history, segment = _model("segmentation", "SegmentHistory"), segment_model()
+    if history is None or segment is None:
+        return None
+    current = segment.objects.aggregate(d=Max("as_of"))["d"]
+    if current is not None and current <= day:
+        return segment.objects.all()
+    latest = history.objects.filter(as_of__lte=day).aggregate(d=Max("as_of"))["d"]
+    return None if latest is None else history.objects.filter(as_of=latest)
+
+
+# Engagement band of a customer from its health score (0–100): the 3×3 grid's columns.
+ENGAGEMENT_BANDS = (("high", 70), ("medium", 40), ("low", 0))
+
+
+def value_engagement_cells(*, day: dt.date, scope) -> QuerySet | None:
+    """The scope's segment rows on ``day`` with ``band`` (index into ENGAGEMENT_BANDS):
+    the value × engagement grid, counted by (value_tier, band) and drilled into per cell."""
+    segments = segments_at(day=day)
+    if segments is None:
+        return None
+    band = Case(*[When(health_score__gte=low, then=Value(i)) for i, (_, low) in enumerate(ENGAGEMENT_BANDS)],
+                default=Value(len(ENGAGEMENT_BANDS) - 1), output_field=IntegerField())
+    return segments.filter(scope.customer_q("customer__")).annotate(band=band)
+
+
+def tickets_created(*, period, scope) -> QuerySet | None:
+    """The scope's tickets created in the period (tickets by category)."""
+    tickets = ticket_queryset()
+    if tickets is None:
+        return None
+    return tickets.filter(scope.customer_q("customer__"), created_at__gte=period.start_at,
+                          created_at__lt=period.end_at)
 
 
 def segment_model():

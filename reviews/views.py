@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
-from crm.models import Customer
 from reviews import selectors, services
+from reviews.drilldown import records_url
+from reviews.metrics import month_period
 from reviews.api import export_response
 from reviews.dashboard import VALUE_TIERS, dashboard_context, dashboard_scope
 from reviews.forms import (ActionForm, ActionStatusForm, FindingForm, MonthForm, ReviewCreateForm,
@@ -54,23 +55,13 @@ def dashboard(request):
 @require_GET
 @login_required
 def grid_cell(request):
-    """The customers of one cell of the value × engagement grid, in the dashboard's scope."""
+    """An old link to a cell of the value × engagement grid: its drill-down list this month."""
     value, engagement = request.GET.get("value"), request.GET.get("engagement")
-    bands = dict(ENGAGEMENT_BANDS)
-    if value not in VALUE_TIERS or engagement not in bands or selectors.segment_model() is None:
+    if value not in VALUE_TIERS or engagement not in dict(ENGAGEMENT_BANDS):
         raise Http404
     scope, _personal = dashboard_scope(user=request.user, team_id=_team_param(request))
-    names = [b for b, _low in ENGAGEMENT_BANDS]
-    upper = {b: bands[names[i - 1]] for i, b in enumerate(names) if i > 0}
-    qs = (Customer.objects.for_user(request.user).filter(scope.customer_q(), segment__value_tier=value,
-                                                         segment__health_score__gte=bands[engagement])
-          .select_related("owner", "segment").order_by("-segment__m_amount", "id"))
-    if engagement in upper:
-        qs = qs.filter(segment__health_score__lt=upper[engagement])
-    page = Paginator(qs.only("id", "name", "owner__username", "segment__health_score", "segment__m_amount",
-                             "segment__tier", "segment__value_tier"), 25).get_page(request.GET.get("page"))
-    return render(request, "reviews/grid_cell.html", {"page": page, "value": value, "engagement": engagement,
-                                                      "team_param": request.GET.get("team", "")})
+    return redirect(records_url(key="value_engagement", period=month_period(timezone.localdate()),
+                                part=f"{value}:{engagement}", scope=scope))
 
 
 @require_GET

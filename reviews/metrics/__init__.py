@@ -90,12 +90,17 @@ METRIC_WORK_MEM = "64MB"
 
 def metric_parts(*, key: str, period: Period, scope: Scope) -> dict[str, Part] | None:
     """The metric's parts (their records and how each is measured): the drill-down
-    reads the records of the very parts ``metric_compute`` measures."""
-    return CATALOGUE[key].parts(period=period, scope=scope)
+    reads the records of the very parts ``metric_compute`` measures. Also the
+    dashboard's distributions (``distributions.DISTRIBUTIONS``)."""
+    from reviews.metrics.distributions import DISTRIBUTIONS
+
+    return (CATALOGUE.get(key) or DISTRIBUTIONS[key]).parts(period=period, scope=scope)
 
 
 def metric_compute(*, key: str, period: Period, scope: Scope) -> MetricValue:
-    metric = CATALOGUE[key]
+    from reviews.metrics.distributions import DISTRIBUTIONS
+
+    metric = CATALOGUE.get(key) or DISTRIBUTIONS[key]
     if connection.vendor != "postgresql":
         return metric.compute(period=period, scope=scope)
     with transaction.atomic():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, IntegerField, Max, Value, When
+from django.db.models import Count
 from django.utils import timezone
 
 from crm.models import Team
@@ -14,8 +14,7 @@ from reviews.metrics import CATALOGUE, Period, Scope, metric_compute, month_peri
 from reviews.models import DashboardSnapshot, MetricSnapshot
 
 SNAPSHOT_MONTHS = 12
-# Engagement band of a customer from its health score (0–100): the 3×3 grid's columns.
-ENGAGEMENT_BANDS = (("high", 70), ("medium", 40), ("low", 0))
+ENGAGEMENT_BANDS = selectors.ENGAGEMENT_BANDS
 
 
 def month_periods(*, as_of: dt.date, months: int = SNAPSHOT_MONTHS) -> list[Period]:
@@ -77,52 +76,34 @@ def metric_series(*, scope: Scope, keys: list[str], as_of: dt.date, now: dt.date
     return out
 
 
-def _tier_mix(*, scope: Scope, day: dt.date, today: dt.date) -> dict | None:
-    segments = segments_at(day=day, today=today)
+def _tier_mix(*, scope: Scope, day: dt.date) -> dict | None:
+    segments = selectors.segments_at(day=day)
     if segments is None:
         return None  # no segment history that far back: unknown, not today's mix
     rows = segments.filter(scope.customer_q("customer__")).values("tier").annotate(n=Count("pk"))
     return {r["tier"]: r["n"] for r in rows.order_by()}
 
 
-def segments_at(*, day: dt.date, today: dt.date):
-    """The segment rows as they stood on ``day``: the current segments for today
-    (or later), else the latest segment history on or before ``day``; None
-    without segmentation or without history that far back."""
-    history = selectors._model("segmentation", "SegmentHistory")
-    segment = selectors.segment_model()
-    if history is None or segment is None:
+def _value_engagement(*, scope: Scope, day: dt.date) -> dict | None:
+    cells = selectors.value_engagement_cells(day=day, scope=scope)
+    if cells is None:
         return None
-    if day >= today:
-        return segment.objects.all()
-    latest = history.objects.filter(as_of__lte=day).aggregate(d=Max("as_of"))["d"]
-    return None if latest is None else history.objects.filter(as_of=latest)
-
-
-def _value_engagement(*, scope: Scope, day: dt.date, today: dt.date) -> dict | None:
-    segments = segments_at(day=day, today=today)
-    if segments is None:
-        return None
-    band = Case(*[When(health_score__gte=low, then=Value(i)) for i, (_, low) in enumerate(ENGAGEMENT_BANDS)],
-                default=Value(len(ENGAGEMENT_BANDS) - 1), output_field=IntegerField())
-    rows = (segments.filter(scope.customer_q("customer__")).annotate(band=band)
-            .values("value_tier", "band").annotate(n=Count("pk")).order_by())
+    rows = cells.values("value_tier", "band").annotate(n=Count("pk")).order_by()
     return {f"{r['value_tier']}:{ENGAGEMENT_BANDS[r['band']][0]}": r["n"] for r in rows}
 
 
 def _ticket_categories(*, scope: Scope, period: Period) -> dict | None:
-    tickets = selectors.ticket_queryset()
+    tickets = selectors.tickets_created(period=period, scope=scope)
     if tickets is None:
         return None
-    rows = (tickets.filter(scope.customer_q("customer__"), created_at__gte=period.start_at,
-                           created_at__lt=period.end_at).values("category").annotate(n=Count("id")).order_by())
+    rows = tickets.values("category").annotate(n=Count("id")).order_by()
     return {r["category"]: r["n"] for r in rows}
 
 
 def _top_at_risk(*, scope: Scope, day: dt.date, today: dt.date) -> dict:
     if day < today:
         # History keeps tier and health only: the least healthy churn-risk customers then.
-        segments = segments_at(day=day, today=today)
+        segments = selectors.segments_at(day=day)
         rows = [] if segments is None else list(
             segments.filter(scope.customer_q("customer__"), tier="churn_risk").select_related(
                 "customer", "customer__owner").order_by("health_score", "customer_id")[:10])
@@ -150,8 +131,8 @@ def dashboard_snapshots_store(*, scope: Scope, as_of: dt.date, now: dt.datetime)
 
     for p in month_periods(as_of=as_of):
         day = min(p.end, as_of)
-        put(DashboardSnapshot.Kind.TIER_MIX, day, _tier_mix(scope=scope, day=day, today=today))
-    put(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, as_of, _value_engagement(scope=scope, day=as_of, today=today))
+        put(DashboardSnapshot.Kind.TIER_MIX, day, _tier_mix(scope=scope, day=day))
+    put(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, as_of, _value_engagement(scope=scope, day=as_of))
     put(DashboardSnapshot.Kind.TICKET_CATEGORIES, as_of,
         _ticket_categories(scope=scope, period=month_periods(as_of=as_of, months=1)[0]))
     put(DashboardSnapshot.Kind.TOP_AT_RISK, as_of, _top_at_risk(scope=scope, day=as_of, today=today))

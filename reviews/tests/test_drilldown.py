@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from reviews.metrics import CATALOGUE
+from reviews.metrics.distributions import DISTRIBUTIONS
 from reviews.tests.factories import at, buy, survey_answer, talk, ticket
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,7 @@ def _all_records(client, key, part, **params) -> tuple[dict, list[dict]]:
 def _check_every_part(client, **params) -> dict:
     """Each part of each metric equals its records' count (or their values' sum); returns the records."""
     seen = {}
-    for key in CATALOGUE:
+    for key in [*CATALOGUE, *DISTRIBUTIONS]:
         value = client.get(f"/api/v1/metrics/{key}/", {**MAY, **params}).json()
         assert value["parts"], key
         for part, measured in value["parts"].items():
@@ -83,8 +84,10 @@ def _check_every_part(client, **params) -> dict:
 def test_every_part_of_every_metric_has_exactly_its_records(ada, world, api_client_for):
     seen = _check_every_part(api_client_for(ada))
     # The world is not empty anywhere: every part counts something.
-    empty = [kp for kp, rows in seen.items() if not rows and kp != ("nps", "passives")]
-    assert empty == [] or set(empty) <= {("nps", "passives")}, empty
+    empty = {kp for kp, rows in seen.items() if not rows and kp[0] in CATALOGUE}
+    assert empty == set(), empty
+    assert seen[("tier_mix", "churn_risk")] and seen[("ticket_categories", "service")]
+    assert seen[("value_engagement", "low:low")]
     assert {r["kind"] for rows in seen.values() for r in rows} == {
         "customer", "survey_answer", "ticket", "transaction", "interaction"}
 
@@ -106,6 +109,20 @@ def test_the_records_of_a_part_are_the_ones_the_metric_counts(ada, world, api_cl
     assert sorted(r["nps"] for r in detractors) == [0, 0, 3, 3]
     _first, repeats = _all_records(client, "repeat_complaint_rate", "numerator")
     assert [r["kind"] for r in repeats] == ["ticket", "ticket"]
+
+
+def test_the_dashboards_counts_are_the_distributions_parts(lena, world, client, now):
+    import unittest.mock as mock
+
+    from reviews.dashboard import dashboard_context
+
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        context = dashboard_context(user=lena, team_id=None, now=now, month=D(2026, 5, 1))
+    tiers = next(c for c in context["charts"] if c["id"] == "tier-trend")["data"]["datasets"]
+    churn_risk = next(d for d in tiers if d["links"][-1].endswith("part=churn_risk&team=%d" % lena.team_id))
+    assert churn_risk["data"][-1] == 3 and churn_risk["parts"][-1] == {"count": 3}
+    cell = context["grid"][2]["cells"][2]  # low value × low engagement
+    assert cell["count"] == 6 and "value_engagement" in cell["url"]
 
 
 def test_records_need_a_known_part(ada, world, api_client_for):

@@ -334,11 +334,18 @@ def test_grid_cell_lists_the_customers_of_the_cell(lena, alice, charlie, make_cu
     seg(make_customer(owner=alice, name="High-medium"), "high", 55)
     seg(make_customer(owner=charlie, name="South high"), "high", 90)
     client.force_login(lena)
-    html = client.get(reverse("reviews:grid-cell") + "?value=high&engagement=high").content.decode()
-    assert "High-engaged" in html and "High-medium" not in html and "South high" not in html
+    import unittest.mock as mock
+
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        dash = client.get(reverse("reviews:dashboard")).content.decode()
+        link = "/reviews/metrics/value_engagement/records/?start=2026-06-01&amp;end=2026-06-15&amp;part=high%3Ahigh"
+        assert link in dash
+        html = client.get(link.replace("&amp;", "&")).content.decode()
+        assert "High-engaged" in html and "High-medium" not in html and "South high" not in html
+        # The old cell link leads to the same list.
+        old = client.get(reverse("reviews:grid-cell") + "?value=high&engagement=high")
+        assert old.status_code == 302 and "part=high%3Ahigh" in old["Location"]
     assert client.get(reverse("reviews:grid-cell") + "?value=top&engagement=high").status_code == 404
-    dash = client.get(reverse("reviews:dashboard")).content.decode()
-    assert "?value=high&amp;engagement=high" in dash
 
 
 def test_alices_dashboard_is_personal(alice, bob, make_customer, client, now):

@@ -42,6 +42,15 @@ def test_lena_goes_from_the_churn_kpi_to_its_customers_and_opens_follow_ups(lena
     followups = FollowUp.objects.filter(reason="Call back: no activity for 90 days")
     assert sorted(f.customer.name for f in followups) == ["N4", "N5"] and {f.owner for f in followups} == {alice}
 
+    # A cell of the value × engagement grid opens its customers the same way.
+    page.goto(f"{live_server.url}/reviews/dashboard/?month=2026-05")
+    page.locator("#value-engagement tbody tr:nth-child(3) td:nth-child(4) a").click()
+    page.wait_for_selector("#records")
+    assert "6 records" in page.locator("#records-summary").inner_text()
+    assert "low value × low engagement" in page.locator("h1").inner_text().lower()
+    screenshot("drilldown-grid-cell")
+    page.go_back()
+    page.locator(".kpi[data-metric=churn_rate] a.kpi-link").click()
     page.locator("nav.tabs a[data-part=denominator]").click()
     page.wait_for_selector("text=6 records")
     with page.expect_download() as download_info:
