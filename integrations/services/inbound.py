@@ -67,7 +67,8 @@ def _thread_add(ticket: Ticket, message_id: str, *, now: dt.datetime) -> None:
 def _open_ticket(email: InboundEmail, *, customer: Customer, contact: Contact | None, actor,
                  now: dt.datetime) -> Ticket:
     ticket = ticket_services.ticket_create(actor=actor, customer=customer, channel=Channel.EMAIL,
-                                           subject=email.subject or _("(no subject)"), description=email.body,
+                                           subject=(email.subject or _("(no subject)"))[:200],
+                                           description=email.body,
                                            now=email.received_at)
     email.status, email.ticket, email.contact = InboundEmail.Status.TICKET, ticket, contact
     _thread_add(ticket, email.message_id, now=now)
@@ -150,7 +151,13 @@ def inbound_receive(*, raw: bytes, source: str, now: dt.datetime, received_at: d
             email.save()
             if parsed is not None:
                 _store_attachments(email, parsed)
-                _route(email, parsed, actor=actor, now=now)
+                try:
+                    with transaction.atomic():
+                        _route(email, parsed, actor=actor, now=now)
+                except Exception as exc:  # whatever goes wrong filing it, the message is kept (never dropped)
+                    log.exception("inbound e-mail %s could not be filed", email.pk)
+                    email.status, email.ticket, email.contact = InboundEmail.Status.FAILED, None, None
+                    email.error = f"could not be filed: {type(exc).__name__}: {exc}"[:2000]
                 email.save(update_fields=["status", "error", "ticket", "contact"])
     except IntegrityError:
         # Received concurrently by another poller or relay: that one stands.
@@ -159,7 +166,7 @@ def inbound_receive(*, raw: bytes, source: str, now: dt.datetime, received_at: d
             raise
         return existing, False
     if email.status == InboundEmail.Status.FAILED:
-        log.warning("inbound e-mail %s could not be read: %s", email.pk, error)
+        log.warning("inbound e-mail %s could not be read or filed: %s", email.pk, email.error)
     return email, True
 
 

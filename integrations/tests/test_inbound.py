@@ -279,3 +279,24 @@ def test_our_own_mail_coming_back_is_never_filed_or_answered(li_lei, now, settin
 
     assert (echoed.status, from_us.status) == ("auto", "auto")
     assert ticket.messages.count() == 0 and Ticket.objects.count() == 1
+
+
+def test_a_very_long_subject_still_opens_the_ticket(li_lei, now):
+    email, _ = services.inbound_receive(raw=message(subject="S" * 290), source="api", now=now)
+
+    assert email.status == InboundEmail.Status.TICKET and email.ticket.subject == "S" * 200
+
+
+def test_a_message_that_cannot_be_filed_is_kept_as_failed_and_nothing_half_written(li_lei, now, monkeypatch):
+    from integrations.services import inbound
+
+    def broken(**kwargs):
+        Ticket.objects.create(customer=li_lei.customer, subject="half", created_at=now, updated_at=now)
+        raise RuntimeError("routing table missing")
+
+    monkeypatch.setattr(inbound.ticket_services, "ticket_create", broken)
+    email, created = services.inbound_receive(raw=message(), source="api", now=now)
+
+    assert created and email.status == InboundEmail.Status.FAILED and "routing table missing" in email.error
+    assert not Ticket.objects.exists()  # the failed filing was rolled back, the message was not
+    assert InboundEmail.objects.get().pk == email.pk
