@@ -5,6 +5,7 @@ import base64
 import logging
 
 import pytest
+from django.urls import path
 
 
 @pytest.fixture
@@ -165,3 +166,35 @@ def test_every_log_line_of_a_request_carries_its_id(api, caplog):
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "outside", None, None)
     RequestIdLogFilter().filter(record)
     assert record.request_id == "-"
+
+
+def _boom(request):
+    raise RuntimeError("kaboom outside DRF")
+
+
+urlpatterns = [path("boom/", _boom), path("api/v1/boom/", _boom)]
+handler500 = "core.errors.server_error"
+handler404 = "core.errors.page_not_found"
+
+
+def test_a_500_page_outside_the_api_shows_the_request_id_of_the_logged_traceback(client, settings, caplog):
+    from core.errors import RequestIdLogFilter
+
+    settings.ROOT_URLCONF = __name__
+    client.raise_request_exception = False
+    caplog.handler.addFilter(RequestIdLogFilter())
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        page = client.get("/boom/")
+        api = client.get("/api/v1/boom/")
+    assert page.status_code == 500 and api.status_code == 500
+    assert page["X-Request-ID"] in page.content.decode()
+    assert api.json() == {"detail": "Internal error.", "request_id": api["X-Request-ID"]}
+    logged = [r for r in caplog.records if r.exc_info and r.exc_info[1].args == ("kaboom outside DRF",)]
+    assert {r.request_id for r in logged} == {page["X-Request-ID"], api["X-Request-ID"]}
+    assert len(logged) == 2
+
+
+def test_an_unknown_api_path_is_a_json_404(client):
+    r = client.get("/api/v1/no-such-thing/")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not found."}
