@@ -8,7 +8,8 @@ fixed request mix driven by locust, headless (bench/load_mix.py).
 Load the data first (``python bench/load.py --customers 100000``; at least
 100,000 customers are required). It starts gunicorn on a free loopback port with
 ``bench.load_settings`` (production + the framework floor view), takes a token and
-a web session for the demo account manager ``manager``, runs locust for at most
+a web session (made directly, no password hashing in the run) for the demo account
+manager ``manager``, runs locust for at most
 ``--seconds`` and ``--max-requests`` requests, stops gunicorn, and prints per
 request kind: requests, errors, throughput, p50/p95/p99, and the ratio of the
 list API's median to the floor's median (measured in the same run, same mix).
@@ -40,11 +41,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _prepare(username: str) -> tuple[str, list[int]]:
-    """Token of the bench user and a sample of customer ids in its scope."""
+def _prepare(username: str) -> tuple[str, str, list[int]]:
+    """Token and a signed-in web session of the bench user (made here: twenty logins would spend
+    the run hashing passwords), and a sample of customer ids in its scope."""
     import django
 
     django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
     from rest_framework.authtoken.models import Token
 
     from crm.models import Customer, User
@@ -55,8 +59,12 @@ def _prepare(username: str) -> tuple[str, list[int]]:
     user = User.objects.get(username=username)
     token, _ = Token.objects.get_or_create(user=user)
     ids = list(Customer.objects.for_user(user).order_by("?").values_list("id", flat=True)[:500])
+    session = SessionStore()
+    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                    HASH_SESSION_KEY: user.get_session_auth_hash()})
+    session.create()
     print(f"== {total:,} customers; {Customer.objects.for_user(user).count():,} in the scope of {username}")
-    return token.key, ids
+    return token.key, session.session_key, ids
 
 
 def _wait_for(url: str, seconds: float = 60) -> None:
@@ -68,6 +76,17 @@ def _wait_for(url: str, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"gunicorn did not answer {url}")
+
+
+def _warm_up(base: str, *, token: str, session_key: str, customer_id: int, workers: int) -> None:
+    """Each worker imports the URL configuration and opens its database connection on its first
+    requests (tens of seconds on a busy machine): done before the measured run."""
+    paths = [("/api/v1/customers/", "api"), (f"/api/v1/customers/{customer_id}/", "api"),
+             ("/bench/floor/customers/", "api"), ("/tickets/", "web"), ("/reviews/dashboard/", "web")]
+    for _ in range(3 * workers):
+        for path, kind in paths:
+            headers = {"Authorization": f"Token {token}"} if kind == "api" else {"Cookie": f"sessionid={session_key}"}
+            urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=120).read()
 
 
 def _percentile(row: dict, key: str) -> str:
@@ -93,18 +112,19 @@ def main() -> None:
                FIELD_ENCRYPTION_KEY=env.get("FIELD_ENCRYPTION_KEY") or "dev-only-field-encryption-key",
                LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
     os.environ.update(env)
-    token, ids = _prepare(args.username)
+    token, session_key, ids = _prepare(args.username)
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     out = Path(tempfile.mkdtemp(prefix="bench-load-"))
     gunicorn = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "60", "--error-logfile", str(out / "gunicorn.log")],
+         "--workers", str(args.workers), "--timeout", "60", "--graceful-timeout", "5", "--error-logfile", str(out / "gunicorn.log")],
         cwd=ROOT, env=env)
     try:
         _wait_for(f"{base}/login/")
-        locust_env = {**env, "LOAD_TOKEN": token, "LOAD_USERNAME": args.username, "LOAD_PASSWORD": "demo-pass-2026",
+        _warm_up(base, token=token, session_key=session_key, customer_id=ids[0], workers=args.workers)
+        locust_env = {**env, "LOAD_TOKEN": token, "LOAD_SESSION": session_key,
                       "LOAD_CUSTOMER_IDS": ",".join(map(str, ids)),
                       "LOAD_MAX_REQUESTS": str(args.max_requests)}
         began = time.monotonic()
@@ -117,7 +137,11 @@ def main() -> None:
         elapsed = time.monotonic() - began
     finally:
         gunicorn.terminate()
-        gunicorn.wait(timeout=30)
+        try:
+            gunicorn.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            gunicorn.kill()
+            gunicorn.wait()
 
     with open(out / "load_stats.csv", newline="") as f:
         rows = {r["Name"]: r for r in csv.DictReader(f)}
@@ -127,8 +151,6 @@ def main() -> None:
     print("| request | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in rows.items():
-        if name.startswith("login"):
-            continue
         label = "**all (mix)**" if name == "Aggregated" else name
         print(f"| {label} | {int(r['Request Count']):,} | {r['Failure Count']} | {float(r['Requests/s']):.1f} | "
               f"{_percentile(r, '50%')} | {_percentile(r, '95%')} | {_percentile(r, '99%')} |")
