@@ -26,10 +26,16 @@ def _utc_or_none(value: dt.datetime) -> dt.datetime | None:
 
 class DateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value):
-        parsed = super().to_internal_value(value)
-        if parsed.tzinfo is not None and _utc_or_none(parsed) is None:
+        return self.in_calendar(super().to_internal_value(value))
+
+    def in_calendar(self, parsed: dt.datetime | None) -> dt.datetime | None:
+        """The value in the local time zone (any offset PostgreSQL can store), or a 400 when it
+        has no UTC equivalent. For subclasses that parse by their own rules."""
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        if _utc_or_none(parsed) is None:
             self.fail("overflow")
-        return parsed
+        return self.enforce_timezone(parsed)
 
     def to_representation(self, value):
         output_format = getattr(self, "format", api_settings.DATETIME_FORMAT)
