@@ -135,3 +135,14 @@ def test_records_need_a_known_part(ada, world, api_client_for):
 def test_support_sees_no_transactions_in_a_drilldown(sam, world, api_client_for):
     _first, rows = _all_records(api_client_for(sam), "collection_rate", "denominator")
     assert rows == []
+
+
+@pytest.mark.parametrize("key,part", [("churn_rate", "denominator"), ("nps", "responses"),
+                                      ("sla_compliance", "denominator"), ("clv", "numerator"),
+                                      ("contact_frequency", "numerator")])
+def test_a_page_of_records_takes_a_fixed_number_of_queries(ada, world, api_client_for, key, part,
+                                                           django_assert_max_num_queries):
+    client = api_client_for(ada)
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/api/v1/metrics/{key}/records/", {**MAY, "part": part, "page_size": 50})
+    assert response.status_code == 200 and len(response.json()["results"]) >= 3
