@@ -249,7 +249,8 @@ if REDIS_URL:
 else:
     _queue_dir = VAR_DIR / "celery" / "queue"
     _control_dir = VAR_DIR / "celery" / "control"
-    CELERY_BROKER_URL = "filesystem://"
+    # A host name the transport ignores, so kombu does not warn "No hostname was supplied".
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),

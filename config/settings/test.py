@@ -21,7 +21,7 @@ import os as _os  # noqa: E402
 
 from .local import CELERY_BROKER_URL, VAR_DIR  # noqa: E402
 
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _q = VAR_DIR / f"celery-test-{_os.getpid()}"
     for _sub in ("queue", "control"):
         (_q / _sub).mkdir(parents=True, exist_ok=True)
