@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from crm.demo import demo_customer_since, not_before_since
 from crm.models import Customer
 from surveys import selectors, services
 from surveys.models import SurveyDailySnapshot, SurveyInvitation, SurveyResponse, Trigger
@@ -47,10 +48,11 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
     if survey is None or not customer_ids:
         return "skipped (no default survey or no demo customers)"
     chosen = rng.sample(customer_ids, min(INVITATIONS, len(customer_ids)))
+    since = demo_customer_since()  # no invitation or answer before the customer was one
     invitations, answers = [], []
     with transaction.atomic():
         for i, (customer_id, owner_id) in enumerate(chosen):
-            sent = now - timedelta(days=rng.uniform(1, DAYS))
+            sent = not_before_since(now - timedelta(days=rng.uniform(1, DAYS)), since[customer_id], now=now)
             trigger = rng.choice([Trigger.NEW_CUSTOMER, Trigger.TICKET_CLOSED, Trigger.QUARTER_END, Trigger.CAMPAIGN])
             inv = SurveyInvitation(customer_id=customer_id, survey=survey, trigger=trigger,
                                    trigger_key=f"demo:{i}", created_at=sent, sent_at=sent,
@@ -60,7 +62,7 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
                                    if trigger == Trigger.TICKET_CLOSED else "")
             invitations.append(inv)
             if rng.random() < ANSWER_RATE:
-                inv.answered_at = sent + timedelta(hours=rng.uniform(1, 72))
+                inv.answered_at = min(sent + timedelta(hours=rng.uniform(1, 72)), now)
                 answers.append((inv, customer_id, owner_id))
         SurveyInvitation.objects.bulk_create(invitations)
         responses = []
@@ -75,7 +77,7 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
         # Phone surveys (电话回访) typed in by the owners.
         for customer_id, owner_id in rng.sample(customer_ids, min(60, len(customer_ids))):
             nps = _nps(rng)
-            at = now - timedelta(days=rng.uniform(1, DAYS))
+            at = not_before_since(now - timedelta(days=rng.uniform(1, DAYS)), since[customer_id], now=now)
             reasons = PROMOTER_REASONS if nps >= 9 else PASSIVE_REASONS if nps >= 7 else DETRACTOR_REASONS
             responses.append(SurveyResponse(
                 customer_id=customer_id, survey=survey, answered_at=at, channel=SurveyResponse.Channel.PHONE,

@@ -13,6 +13,7 @@ import random
 
 from django.utils import timezone
 
+from crm.demo import demo_customer_since, not_before_since
 from crm.models import Customer, User
 from tickets import services
 from tickets.defaults import ensure_defaults
@@ -70,6 +71,7 @@ def demo_generate(*, seed: int, now: dt.datetime, bulk: bool = False) -> str:
             at = week_start + dt.timedelta(days=rng.randint(0, 4), hours=rng.uniform(0, 9))
             plans.append(_plan(rng, now=now, customer_id=rng.choice(pool), category="billing", complaint=True,
                                days_ago=(now - at).total_seconds() / 86400))
+    _after_customer_since(plans, rng=rng, pool=pool, now=now)
     plans.sort(key=lambda p: p["created_at"])
     customers = Customer.objects.in_bulk([p["customer_id"] for p in plans])
     assignees = [support, users.get("manager", support)]
@@ -86,6 +88,21 @@ def demo_generate(*, seed: int, now: dt.datetime, bulk: bool = False) -> str:
     repeats = qs.filter(is_repeat=True).count()
     return (f"{qs.count()} tickets ({open_count} open, {rated} rated, {repeats} repeat), "
             f"{scan['breaches_recorded']} breaches found open now, {len(alerts)} trend alerts")
+
+
+def _after_customer_since(plans: list[dict], *, rng: random.Random, pool: list[int], now: dt.datetime) -> None:
+    """No ticket before its customer was a customer: another customer of the pool
+    who was one by then, else the ticket moves to the customer's first day."""
+    since = demo_customer_since()
+    for plan in plans:
+        day = timezone.localdate(plan["created_at"])
+        if since[plan["customer_id"]] <= day:
+            continue
+        eligible = [pk for pk in pool if since[pk] <= day]
+        if eligible:
+            plan["customer_id"] = rng.choice(eligible)
+        else:
+            plan["created_at"] = not_before_since(plan["created_at"], since[plan["customer_id"]], now=now)
 
 
 def _plan(rng: random.Random, *, now: dt.datetime, customer_id: int, category: str | None = None,

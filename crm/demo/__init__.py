@@ -155,3 +155,20 @@ def as_of_now(as_of: date | None) -> datetime:
     if as_of is None:
         return timezone.now()
     return timezone.make_aware(datetime.combine(as_of, datetime.min.time()) + timedelta(hours=18))
+
+
+def demo_customer_since() -> dict[int, date]:
+    """Customer id → customer-since day of every demo customer (one query): the app
+    hooks date every record of a customer on or after it."""
+    return dict(Customer.objects.filter(source=DEMO_SOURCE).with_customer_since()
+                .values_list("pk", "customer_since"))
+
+
+def not_before_since(at: datetime, since: date, *, now: datetime) -> datetime:
+    """``at`` if it is on or after the customer-since day, else the same time of day
+    on that day (never later than ``now``)."""
+    local = timezone.localtime(at)
+    if local.date() >= since:
+        return at
+    moved = timezone.make_aware(datetime.combine(since, local.time().replace(tzinfo=None)))
+    return min(moved, now - timedelta(minutes=1))

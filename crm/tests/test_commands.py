@@ -234,3 +234,22 @@ def test_demo_hooks_of_the_real_apps_run_and_report():
     present = [app for app in command.HOOK_APPS if getattr(command._hook_module(app), "demo_generate", None)]
     for app in present:
         assert f"\n{app}: " in out, app
+
+
+def test_every_demo_record_comes_after_its_customers_customer_since_date():
+    from django.utils import timezone
+
+    from crm.models import FollowUp, Interaction, Transaction
+    from surveys.models import SurveyInvitation, SurveyResponse
+    from tickets.models import Ticket
+
+    load(n=60, seed=5)
+    since = dict(Customer.objects.with_customer_since().values_list("pk", "customer_since"))
+    early = []
+    for model, field in ((Transaction, "occurred_on"), (Interaction, "occurred_at"), (FollowUp, "created_at"),
+                         (Ticket, "created_at"), (SurveyInvitation, "created_at"), (SurveyResponse, "answered_at")):
+        for customer_id, at in model.objects.values_list("customer_id", field):
+            day = at if isinstance(at, dt.date) and not isinstance(at, dt.datetime) else timezone.localdate(at)
+            if day < since[customer_id]:
+                early.append(f"{model.__name__} {day} < {since[customer_id]}")
+    assert early == [], sorted(set(e.split()[0] for e in early))
