@@ -226,7 +226,7 @@ def _execute(job: Job, *, clock: Callable[[], datetime]) -> BaseException | None
     # Terminal writes name this attempt: a worker the sweeper gave up on (its job
     # re-queued and claimed again) cannot overwrite the newer attempt's row.
     this_attempt = Job.objects.filter(pk=job.pk, attempts=job.attempts)
-    beat = _Heartbeat(job, clock=clock)
+    beat = _Heartbeat(job)
     beat.start()
     try:
         if handler is None:
@@ -261,8 +261,8 @@ class _Heartbeat:
     Not on an in-memory SQLite database (tests): its shared-cache table locks do
     not wait, so a beat could fail the handler's own write."""
 
-    def __init__(self, job: Job, *, clock: Callable[[], datetime]):
-        self.job_id, self.attempt, self.clock = job.pk, job.attempts, clock
+    def __init__(self, job: Job):
+        self.job_id, self.attempt = job.pk, job.attempts
         self.interval = settings.JOB_HEARTBEAT_INTERVAL_SECONDS
         self.stopped = threading.Event()
         self.thread = None
@@ -282,8 +282,9 @@ class _Heartbeat:
         try:
             while not self.stopped.wait(self.interval):
                 try:
+                    # Liveness is wall-clock time, whatever clock the job itself runs on.
                     Job.objects.filter(pk=self.job_id, attempts=self.attempt, status=Job.Status.RUNNING).update(
-                        heartbeat_at=self.clock())
+                        heartbeat_at=timezone.now())
                 except Exception:  # a busy database skips one beat; the timeout allows for several
                     log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
         finally:

@@ -40,8 +40,11 @@ def _segments() -> list[tuple]:
 
 
 def test_with_redis_stopped_a_recompute_request_answers_202_and_runs_once_when_redis_is_back(
-        app_on_own_redis, own_redis, lena, alice, make_customer, api_client_for):
+        app_on_own_redis, own_redis, lena, alice, make_customer, api_client_for, settings):
     _customers(make_customer, alice)
+    # As in production, the cache lives on the same Redis as the broker.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": own_redis.url}}
     own_redis.stop()
 
     response = api_client_for(lena).post("/api/v1/segments/recompute/", {"as_of": AS_OF.isoformat()},
