@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core import roles
 from core.safe_export import spreadsheet_row
 from reviews import drilldown
-from reviews.forms import DrillAssignForm, DrillCampaignForm, DrillFollowUpForm, RecordsQueryForm
+from reviews.forms import DrillAssignForm, DrillCampaignForm, DrillFollowUpForm, MonthForm, RecordsQueryForm
 from reviews.metrics import Period, month_period
 from reviews.scoping import metric_scope_for_user
 from reviews.services import drilldown as drill_services
@@ -36,8 +36,14 @@ def _drill(request, key: str, data) -> drilldown.Drill:
         raise Http404
     d = form.cleaned_data
     today = timezone.localdate()
-    start = d.get("start") or month_period(today).start
-    end = d.get("end") or max(today, start)
+    month = MonthForm({"month": data.get("month", "")}, today=today)
+    if data.get("month") and month.is_valid():
+        # A month of the history, as the dashboard shows it (the current one to date).
+        start = month.cleaned_data["month"]
+        end = min(month_period(start).end, today)
+    else:
+        start = d.get("start") or month_period(today).start
+        end = d.get("end") or max(today, start)
     scope = metric_scope_for_user(user=request.user, team=d.get("team"), owner=d.get("owner"), tier=d.get("tier"))
     return drilldown.drill_get(key=key, part=d.get("part") or drilldown.default_part(key), period=Period(start, end),
                                scope=scope)
@@ -86,7 +92,12 @@ def _render(request, drill: drilldown.Drill, *, status: int = 200, **forms):
         row["url"] = drilldown.detail_url(row)
     tabs = [{"key": p, "label": drilldown.part_label(metric=drill.metric, part=p),
              "url": "?" + _query(drill, part=p), "active": p == drill.part_key} for p in drill.parts]
+    month_form = MonthForm(initial={"month": drill.period.start.strftime("%Y-%m")}, today=timezone.localdate())
     return render(request, "reviews/metric_records.html", {
+        "month_form": month_form,
+        "month_params": [(k, v) for k, v in (("part", drill.part_key), ("team", drill.scope.team_id),
+                                             ("owner", drill.scope.owner_id), ("tier", drill.scope.tier))
+                         if v not in (None, "")],
         "drill": drill, "metric": drill.metric, "page": page, "rows": rows, "tabs": tabs,
         "part_label": drilldown.part_label(metric=drill.metric, part=drill.part_key),
         "is_sum": drill.part.sum_of is not None, "query": _query(drill), **_actions(request, drill, **forms),

@@ -102,3 +102,13 @@ def test_another_teams_list_is_not_found(charlie, world, client):  # noqa: F811
     assert client.get(url("churn_rate", part="numerator", team=north)).status_code == 404
     names = [r["customer"] for r in client.get(url("churn_rate", part="numerator")).context["rows"]]
     assert names == ["S4", "S5"]
+
+
+def test_the_list_takes_a_month_of_the_history(lena, world, client):  # noqa: F811
+    client.force_login(lena)
+    response = client.get(reverse("reviews:metric-records", kwargs={"key": "churn_rate"}),
+                          {"month": "2026-05", "part": "numerator"})
+    assert (response.context["drill"].period.start, response.context["drill"].period.end) == (
+        dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert sorted(r["customer"] for r in response.context["rows"]) == ["N4", "N5"]
+    assert 'name="month"' in response.content.decode()
