@@ -5,7 +5,7 @@ import re
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.functions import Coalesce, Least, TruncDate, Upper
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
@@ -163,6 +163,13 @@ class Customer(models.Model):
             models.Index(fields=["region"]),
             models.Index(fields=["industry"]),
             models.Index(fields=["first_deal_date", "id"]),  # list sort by first deal
+            # The UI and the API filter these case-insensitively (Django's iexact is
+            # UPPER(col) = UPPER(value)): a plain index on the column cannot serve that.
+            models.Index(Upper("region"), name="crm_customer_region_upper"),
+            models.Index(Upper("industry"), name="crm_customer_industry_upper"),
+            models.Index(Upper("external_id"), name="crm_customer_extid_upper"),
+            # Substring search (UPPER(name) LIKE '%…%') uses the pg_trgm GIN indexes
+            # of migration 0004, which exist on PostgreSQL only.
         ]
 
     def __str__(self) -> str:
@@ -288,7 +295,13 @@ class FollowUp(models.Model):
         ordering = ["due_at", "id"]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
-        indexes = [models.Index(fields=["owner", "done_at", "due_at"])]
+        # The follow-up queue reads open follow-ups in due order per owner, or all of
+        # them (admin; a team lead's are filtered on the customer's team), a page at a time.
+        indexes = [
+            models.Index(fields=["owner", "due_at", "id"], condition=Q(done_at__isnull=True),
+                         name="crm_followup_open_owner_due"),
+            models.Index(fields=["due_at", "id"], condition=Q(done_at__isnull=True), name="crm_followup_open_due"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["origin"], condition=~Q(origin=""), name="followup_origin_unique"),
         ]

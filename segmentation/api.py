@@ -3,14 +3,14 @@ the caller's follow-up queue. Parse, call a service or selector, render."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from segmentation import selectors, services
+from segmentation import queue, selectors, services
 
 
 class RecomputeRequestSerializer(serializers.Serializer):
@@ -70,14 +70,21 @@ class SummaryView(APIView):
 class FollowUpQueueView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=inline_serializer("FollowUpQueue", {
-        "date": serializers.DateField(), "count": serializers.IntegerField(),
-        "results": QueueItemSerializer(many=True)}))
+    @extend_schema(
+        parameters=[OpenApiParameter("after", str, description="the next_cursor of the previous page")],
+        responses=inline_serializer("FollowUpQueue", {
+            "date": serializers.DateField(), "count": serializers.IntegerField(),
+            "count_capped": serializers.BooleanField(), "next_cursor": serializers.CharField(),
+            "results": QueueItemSerializer(many=True)}))
     def get(self, request):
-        """The caller's due and overdue customers and open follow-ups, most urgent first."""
+        """The caller's due and overdue customers and open follow-ups, longest overdue first,
+        a page at a time (``after`` = the previous page's ``next_cursor``; "" on the last page).
+        ``count`` stops at 1,000 (``count_capped``)."""
         today = timezone.localdate()
-        items = selectors.followup_queue_for_user(user=request.user, today=today)
-        return Response({"date": today, "count": len(items), "results": QueueItemSerializer(items, many=True).data})
+        page = queue.followup_queue_page(user=request.user, today=today, cursor=request.query_params.get("after"))
+        count, capped = queue.followup_queue_count(user=request.user, today=today)
+        return Response({"date": today, "count": count, "count_capped": capped, "next_cursor": page["next_cursor"],
+                         "results": QueueItemSerializer(page["items"], many=True).data})
 
 
 class RfmSerializer(serializers.Serializer):

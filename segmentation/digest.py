@@ -9,7 +9,7 @@ from django.urls import reverse
 from core.roles import Role
 from core.services import notification_create
 from crm.models import User
-from segmentation import selectors
+from segmentation import queue
 from segmentation.models import FollowUpDigest
 
 DIGEST_NAMES = 5  # customers named in the message; the page has the rest
@@ -20,7 +20,7 @@ def followup_digest_send(*, user: User, today: date, now: datetime) -> bool:
 
     Idempotent: the (user, day) row is claimed first, so a second run (or a second
     worker) sends nothing. A user with nothing overdue gets no message."""
-    items = [it for it in selectors.followup_queue_for_user(user=user, today=today) if it["days_overdue"] > 0]
+    items = [it for it in queue.followup_queue_for_user(user=user, today=today) if it["days_overdue"] > 0]
     if not items:
         return False
     try:

@@ -80,6 +80,15 @@ class CustomerSegment(models.Model):
     # days_overdue × value weight: the follow-up queue's order (most urgent first).
     queue_weight = models.FloatField(_("urgency"), default=0)
     computed_at = models.DateTimeField(_("computed at"))
+    # Copies of the customer's owner and team, so the follow-up queue of one person or
+    # team is read in due order from an index (a page at a time) instead of sorting
+    # every due segment of the company. Written with each recompute; a database
+    # trigger on crm_customer (migration 0008) keeps them current when a customer
+    # changes hands. No FK: the table is rebuilt and swapped by every recompute.
+    owner = models.ForeignKey("crm.User", null=True, blank=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, db_index=False, related_name="+")
+    team = models.ForeignKey("crm.Team", null=True, blank=True, on_delete=models.DO_NOTHING,
+                             db_constraint=False, db_index=False, related_name="+")
 
     class Meta:
         verbose_name = _("customer segment")
@@ -87,7 +96,11 @@ class CustomerSegment(models.Model):
         # No index on tier, value tier or RFM segment: a handful of values each, so a
         # filter on one reads a large share of the table anyway, and every recompute
         # would rebuild them.
-        indexes = [models.Index(fields=["next_contact_due"])]
+        indexes = [
+            models.Index(fields=["next_contact_due", "customer"], name="segment_queue_due"),
+            models.Index(fields=["owner", "next_contact_due", "customer"], name="segment_queue_owner_due"),
+            models.Index(fields=["team", "next_contact_due", "customer"], name="segment_queue_team_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.tier} ({self.as_of})"

@@ -24,9 +24,11 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from crm.models import Customer
 from segmentation.models import CustomerSegment, MembershipLevel, RfmSegment, SegmentHistory, Tier, ValueTier
 
 TABLE = CustomerSegment._meta.db_table
+CUSTOMER_TABLE = Customer._meta.db_table
 NEXT_TABLE = f"{TABLE}_next"
 HISTORY = SegmentHistory._meta.db_table
 STAGE = "segment_stage"
@@ -162,6 +164,8 @@ _SEGMENT_SELECT = {
     "days_overdue": "s.days_overdue",
     "queue_weight": "s.queue_weight",
     "computed_at": "%(now)s::timestamptz",
+    "owner_id": "c.owner_id",
+    "team_id": "c.team_id",
 }
 
 
@@ -204,7 +208,8 @@ def current_swap(*, as_of: date, now: datetime, params) -> None:
         cursor.execute(f"CREATE TABLE {NEXT_TABLE} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
         cursor.execute(
             f"INSERT INTO {NEXT_TABLE} ({', '.join(columns)}) SELECT {', '.join(_SEGMENT_SELECT.values())} "
-            f"FROM {STAGE} s", _sql_params(as_of=as_of, now=now, params=params))
+            f"FROM {STAGE} s JOIN {CUSTOMER_TABLE} c ON c.id = s.customer_id",
+            _sql_params(as_of=as_of, now=now, params=params))
         # Customers not in this recompute (created after as_of) keep their row.
         cursor.execute(f"INSERT INTO {NEXT_TABLE} SELECT * FROM {TABLE} t WHERE NOT EXISTS "
                        f"(SELECT 1 FROM {STAGE} s WHERE s.customer_id = t.customer_id)")

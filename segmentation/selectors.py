@@ -15,7 +15,7 @@ from django.utils import timezone
 from core import roles
 from core import selectors as core_selectors
 from core.models import Job
-from crm.models import Customer, FollowUp, Interaction, customer_since_expression
+from crm.models import Customer
 from segmentation import analytics
 from segmentation.models import RECOMPUTE_JOB_KIND, CustomerSegment, SegmentHistory, SegmentSettings
 
@@ -250,99 +250,6 @@ def segment_summary_for_user(*, user) -> dict:
         "rfm_segment": counts("rfm_segment"),
         "membership_level": counts("membership_level"),
     }
-
-
-def queue_scope_for_user(*, user) -> QuerySet[Customer]:
-    """Whose customers make the caller's queue: an admin's is everyone's, a team
-    lead's their team's (and their own), anyone else's the customers they own."""
-    if roles.is_admin(user):
-        return Customer.objects.all()
-    if roles.is_team_lead(user) and user.team_id:
-        return Customer.objects.for_user(user)
-    return Customer.objects.filter(owner=user)
-
-
-QUEUE_LIMIT = 500
-
-
-def followup_queue_for_user(*, user, today: date, params: SegmentSettings | None = None,
-                            limit: int = QUEUE_LIMIT) -> list[dict]:
-    """The caller's due and overdue work on ``today``, most urgent first.
-
-    Two kinds of item: ``cadence`` (a customer whose tier's contact interval has
-    run out; an interaction logged since the last recompute moves the due date
-    on at once) and ``followup`` (an open crm.FollowUp: a next action, a
-    detractor call-back...). Urgency = days overdue × value weight. A fixed
-    number of queries whatever the length."""
-    params = params or segment_settings_get()
-    last_interaction = Interaction.objects.filter(customer_id=OuterRef("customer_id")).order_by(
-        "-occurred_at").values("occurred_at")[:1]
-    segments = (CustomerSegment.objects.filter(customer__in=queue_scope_for_user(user=user),
-                                               next_contact_due__lte=today)
-                .select_related("customer", "customer__owner")
-                .annotate(latest_interaction_at=Subquery(last_interaction),
-                          customer_since=customer_since_expression("customer_id"))
-                .order_by("-queue_weight", "next_contact_due")[: limit * 2])
-    items: list[dict] = []
-    for seg in segments:
-        due = seg.next_contact_due
-        last_contact = seg.last_contact_on
-        interval = analytics.cadence_interval_days(tier=seg.tier, age_days=_age_days(seg, today), params=params)
-        if seg.latest_interaction_at is not None:
-            latest_day = timezone.localdate(seg.latest_interaction_at)
-            if last_contact is None or latest_day > last_contact:
-                due = latest_day + timedelta(days=interval)
-                last_contact = latest_day
-        if due > today:
-            continue
-        overdue = (today - due).days
-        weight = analytics.value_weight(seg.value_tier, params=params)
-        items.append({"kind": "cadence", "customer": seg.customer, "segment": seg, "followup": None,
-                      "due": due, "days_overdue": overdue, "urgency": overdue * weight, "value_weight": weight,
-                      "last_contact_on": last_contact, "tier": seg.tier,
-                      "reason": _cadence_reason(seg=seg, interval=interval, last_contact=last_contact, today=today)})
-    followups = (FollowUp.objects.filter(done_at__isnull=True, due_at__lt=day_start(today + timedelta(days=1)))
-                 .select_related("customer", "customer__owner", "customer__segment"))
-    if roles.is_team_lead(user) and user.team_id:
-        followups = followups.filter(customer__in=Customer.objects.for_user(user))
-    elif not roles.is_admin(user):
-        followups = followups.filter(owner=user, customer__in=Customer.objects.for_user(user))
-    for fu in followups.order_by("due_at")[:limit]:
-        seg = getattr(fu.customer, "segment", None) if _has_segment(fu.customer) else None
-        overdue = max(0, (today - timezone.localdate(fu.due_at)).days)
-        weight = analytics.value_weight(seg.value_tier if seg else "low", params=params)
-        items.append({"kind": "followup", "customer": fu.customer, "segment": seg, "followup": fu,
-                      "due": timezone.localdate(fu.due_at), "days_overdue": overdue, "urgency": overdue * weight,
-                      "value_weight": weight, "last_contact_on": None, "tier": seg.tier if seg else "",
-                      "reason": f"{fu.get_source_display()}: {fu.reason}"})
-    items.sort(key=lambda it: (-it["urgency"], -it["value_weight"], it["due"], it["customer"].pk))
-    return items[:limit]
-
-
-def _cadence_reason(*, seg: CustomerSegment, interval: int, last_contact: date | None, today: date) -> str:
-    from django.utils.translation import gettext as _
-
-    if last_contact is None:
-        contact = _("never contacted")
-    else:
-        contact = _("last contact %(days)s days ago") % {"days": (today - last_contact).days}
-    return _("%(tier)s: contact every %(interval)s days, %(contact)s (%(why)s)") % {
-        "tier": seg.get_tier_display(), "interval": interval, "contact": contact,
-        "why": analytics.reason_text(seg.tier_reason)}
-
-
-def _has_segment(customer: Customer) -> bool:
-    try:
-        customer.segment
-    except CustomerSegment.DoesNotExist:
-        return False
-    return True
-
-
-def _age_days(seg: CustomerSegment, today: date) -> int:
-    """Days as a customer on ``today`` (only the 'new' cadence depends on it);
-    ``customer_since`` is annotated by the queue's query."""
-    return (today - seg.customer_since).days
 
 
 def tier_trend(*, user, limit: int = 12) -> list[dict]:

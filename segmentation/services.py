@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from core import jobs
@@ -178,6 +178,10 @@ def _write_orm(frame: pd.DataFrame, *, replace_current: bool) -> list[tuple[int,
             CustomerSegment.objects.bulk_create(
                 [CustomerSegment(**r) for r in records[start:start + 1000]], update_conflicts=True,
                 unique_fields=["customer"], update_fields=update_fields)
+        # The queue's copies of the owner and team (pgwrite joins the customer instead).
+        customer = Customer.objects.filter(pk=OuterRef("customer_id"))
+        CustomerSegment.objects.update(owner_id=Subquery(customer.values("owner_id")[:1]),
+                                       team_id=Subquery(customer.values("team_id")[:1]))
     return changed
 
 

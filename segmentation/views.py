@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,12 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.models import Customer
-from segmentation import selectors, services
+from segmentation import queue, selectors, services
 from segmentation.forms import QueueLogForm, RecomputeForm, SegmentSettingsForm
 from segmentation.models import MembershipLevel, RfmSegment, Tier, ValueTier
-
-
-QUEUE_PAGE_SIZE = 25
 
 
 def _group_by_customer(items: list[dict]) -> list[dict]:
@@ -35,12 +31,11 @@ def _group_by_customer(items: list[dict]) -> list[dict]:
 @login_required
 def followups(request):
     today = timezone.localdate()
-    items = selectors.followup_queue_for_user(user=request.user, today=today)
-    # Paged by customer, so a customer's items never straddle two pages.
-    page = Paginator(_group_by_customer(items), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = queue.followup_queue_page(user=request.user, today=today, cursor=request.GET.get("after"))
+    count, capped = queue.followup_queue_count(user=request.user, today=today)
     return render(request, "segmentation/followups.html", {
-        "groups": page.object_list, "page": page, "count": len(items), "today": today,
-        "channels": Customer.Channel.choices,
+        "groups": _group_by_customer(page["items"]), "count": count, "count_capped": capped, "today": today,
+        "next_cursor": page["next_cursor"], "channels": Customer.Channel.choices,
     })
 
 
@@ -59,8 +54,9 @@ def followup_log(request):
     if request.htmx:
         # The customer's row group is swapped out ("delete"); the count above the table is refreshed.
         today = timezone.localdate()
-        count = len(selectors.followup_queue_for_user(user=request.user, today=today))
-        return render(request, "segmentation/_queue_count.html", {"count": count, "today": today, "oob": True})
+        count, capped = queue.followup_queue_count(user=request.user, today=today)
+        return render(request, "segmentation/_queue_count.html",
+                      {"count": count, "count_capped": capped, "today": today, "oob": True})
     messages.success(request, _("Contact logged."))
     return redirect("segmentation:follow-ups")
 

@@ -1,0 +1,214 @@
+"""The follow-up queue: the caller's due and overdue work, in due order, a page at a time.
+
+Two streams, each read in its own index order and merged here:
+
+- ``cadence``: customers whose tier's contact interval has run out
+  (``CustomerSegment`` by ``(owner | team, next_contact_due, customer)``);
+- ``followup``: open ``crm.FollowUp`` rows (a next action, a detractor
+  call-back...) by ``(owner, due_at, id) WHERE done_at IS NULL``.
+
+A page reads at most ``limit + 1`` rows of each stream after the cursor, so its
+cost does not depend on how many customers the company has. The cursor holds the
+position of each stream (``next_contact_due``/customer id, ``due_at``/follow-up id).
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from core import roles
+from crm.models import Customer, FollowUp, Interaction, customer_since_expression
+from segmentation import analytics
+from segmentation.models import CustomerSegment, SegmentSettings
+from segmentation.selectors import day_start, segment_settings_get
+
+QUEUE_PAGE = 50
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class QueueCursor:
+    """Where the previous page stopped in each stream (None: not started)."""
+
+    segment: tuple[date, int] | None = None
+    followup: tuple[datetime, int] | None = None
+
+    def encode(self) -> str:
+        parts = []
+        if self.segment:
+            parts.append(f"s{self.segment[0].isoformat()}_{self.segment[1]}")
+        if self.followup:
+            parts.append(f"f{self.followup[0].isoformat()}_{self.followup[1]}")
+        return ".".join(parts)
+
+    @classmethod
+    def decode(cls, raw: str | None) -> QueueCursor:
+        """A malformed cursor starts from the top (it is a link, not user data worth a 400)."""
+        segment = followup = None
+        for part in (raw or "").split("."):
+            head, _sep, pk = part[1:].rpartition("_")
+            if not pk.isdigit():
+                continue
+            if part.startswith("s") and (day := parse_date(head)):
+                segment = (day, int(pk))
+            elif part.startswith("f") and (at := _parse_at(head)):
+                followup = (at, int(pk))
+        return cls(segment=segment, followup=followup)
+
+
+def _parse_at(value: str) -> datetime | None:
+    try:
+        return parse_datetime(value.replace(" ", "+"))
+    except ValueError:
+        return None
+
+
+def _after(key: tuple, fields: tuple[str, str]) -> Q:
+    """Rows strictly after ``key`` in the order ``fields`` (keyset condition)."""
+    return Q(**{f"{fields[0]}__gt": key[0]}) | Q(**{fields[0]: key[0], f"{fields[1]}__gt": key[1]})
+
+
+def _segment_streams(*, user, today: date) -> list[QuerySet[CustomerSegment]]:
+    """The caller's cadence rows as one query per index to read. The copied owner /
+    team picks the index; the join on the customer re-checks the scope itself."""
+    due = CustomerSegment.objects.filter(next_contact_due__lte=today)
+    if roles.is_admin(user):
+        return [due]
+    own = due.filter(owner_id=user.pk, customer__owner_id=user.pk)
+    if roles.is_team_lead(user) and user.team_id:
+        return [due.filter(team_id=user.team_id, customer__team_id=user.team_id), own]
+    return [own]
+
+
+def _followups(*, user, today: date) -> QuerySet[FollowUp]:
+    open_due = FollowUp.objects.filter(done_at__isnull=True, due_at__lt=day_start(today + timedelta(days=1)))
+    if roles.is_admin(user):
+        return open_due
+    if roles.is_team_lead(user) and user.team_id:
+        return open_due.filter(Q(customer__team_id=user.team_id) | Q(customer__owner_id=user.pk))
+    # The scope as a join condition, not IN (subquery): PostgreSQL then probes the
+    # customer per follow-up read instead of hashing the whole of the caller's scope.
+    in_scope = Q(customer__owner_id=user.pk) | (Q(customer__team_id=user.team_id) if user.team_id else Q(pk__in=[]))
+    return open_due.filter(in_scope, owner=user)
+
+
+def followup_queue_page(*, user, today: date, cursor: str | None = None, limit: int | None = None,
+                        params: SegmentSettings | None = None) -> dict:
+    """One page of the caller's queue on ``today``: ``{"items", "next_cursor"}``
+    (``next_cursor`` is "" on the last page). A fixed number of queries per page."""
+    limit = limit or QUEUE_PAGE
+    params = params or segment_settings_get()
+    position = QueueCursor.decode(cursor)
+    last_interaction = Interaction.objects.filter(customer_id=OuterRef("customer_id")).order_by(
+        "-occurred_at").values("occurred_at")[:1]
+    segments: dict[int, CustomerSegment] = {}
+    for stream in _segment_streams(user=user, today=today):
+        if position.segment:
+            stream = stream.filter(_after(position.segment, ("next_contact_due", "customer_id")))
+        rows = (stream.select_related("customer", "customer__owner")
+                .annotate(latest_interaction_at=Subquery(last_interaction),
+                          customer_since=customer_since_expression("customer_id"))
+                .order_by("next_contact_due", "customer_id")[: limit + 1])
+        for seg in rows:
+            segments.setdefault(seg.customer_id, seg)
+    followups = _followups(user=user, today=today)
+    if position.followup:
+        followups = followups.filter(_after(position.followup, ("due_at", "id")))
+    followups = list(followups.select_related("customer", "customer__owner", "customer__segment")
+                     .order_by("due_at", "id")[: limit + 1])
+
+    seg_keys = sorted(((s.next_contact_due, 1, s.customer_id), s) for s in segments.values())[: limit + 1]
+    fu_keys = [((timezone.localdate(f.due_at), 0, f.pk), f) for f in followups]
+    merged = list(heapq.merge(seg_keys, fu_keys, key=lambda pair: pair[0]))
+    page, rest = merged[:limit], merged[limit:]
+    next_segment, next_followup = position.segment, position.followup
+    items = []
+    for _key, row in page:
+        if isinstance(row, FollowUp):
+            next_followup = (row.due_at, row.pk)
+            items.append(_followup_item(row, today=today, params=params))
+        else:
+            next_segment = (row.next_contact_due, row.customer_id)
+            if item := _cadence_item(row, today=today, params=params):
+                items.append(item)
+    next_cursor = QueueCursor(segment=next_segment, followup=next_followup).encode() if rest else ""
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def followup_queue_for_user(*, user, today: date, limit: int = 500,
+                            params: SegmentSettings | None = None) -> list[dict]:
+    """The first ``limit`` items of the caller's queue (the digest names the most overdue)."""
+    return followup_queue_page(user=user, today=today, limit=limit, params=params)["items"]
+
+
+def followup_queue_count(*, user, today: date) -> tuple[int, bool]:
+    """Items due on ``today`` in the caller's queue, counted up to ``COUNT_CAP``
+    (index-only counts); ``(count, capped)``."""
+    total = 0
+    for stream in _segment_streams(user=user, today=today):
+        total += stream.order_by().values("pk")[: COUNT_CAP + 1].count()
+    total += _followups(user=user, today=today).order_by().values("pk")[: COUNT_CAP + 1].count()
+    return min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def _cadence_item(seg: CustomerSegment, *, today: date, params: SegmentSettings) -> dict | None:
+    """The item of a due segment, or None when a contact logged since the recompute
+    (outside the queue's one-click log) has already moved its due date past today."""
+    due = seg.next_contact_due
+    last_contact = seg.last_contact_on
+    interval = analytics.cadence_interval_days(tier=seg.tier, age_days=_age_days(seg, today), params=params)
+    if seg.latest_interaction_at is not None:
+        latest_day = timezone.localdate(seg.latest_interaction_at)
+        if last_contact is None or latest_day > last_contact:
+            due = latest_day + timedelta(days=interval)
+            last_contact = latest_day
+    if due > today:
+        return None
+    overdue = (today - due).days
+    weight = analytics.value_weight(seg.value_tier, params=params)
+    return {"kind": "cadence", "customer": seg.customer, "segment": seg, "followup": None,
+            "due": due, "days_overdue": overdue, "urgency": overdue * weight, "value_weight": weight,
+            "last_contact_on": last_contact, "tier": seg.tier,
+            "reason": _cadence_reason(seg=seg, interval=interval, last_contact=last_contact, today=today)}
+
+
+def _followup_item(fu: FollowUp, *, today: date, params: SegmentSettings) -> dict:
+    seg = getattr(fu.customer, "segment", None) if _has_segment(fu.customer) else None
+    due = timezone.localdate(fu.due_at)
+    overdue = max(0, (today - due).days)
+    weight = analytics.value_weight(seg.value_tier if seg else "low", params=params)
+    return {"kind": "followup", "customer": fu.customer, "segment": seg, "followup": fu,
+            "due": due, "days_overdue": overdue, "urgency": overdue * weight,
+            "value_weight": weight, "last_contact_on": None, "tier": seg.tier if seg else "",
+            "reason": f"{fu.get_source_display()}: {fu.reason}"}
+
+
+def _cadence_reason(*, seg: CustomerSegment, interval: int, last_contact: date | None, today: date) -> str:
+    from django.utils.translation import gettext as _
+
+    if last_contact is None:
+        contact = _("never contacted")
+    else:
+        contact = _("last contact %(days)s days ago") % {"days": (today - last_contact).days}
+    return _("%(tier)s: contact every %(interval)s days, %(contact)s (%(why)s)") % {
+        "tier": seg.get_tier_display(), "interval": interval, "contact": contact,
+        "why": analytics.reason_text(seg.tier_reason)}
+
+
+def _has_segment(customer: Customer) -> bool:
+    try:
+        customer.segment
+    except CustomerSegment.DoesNotExist:
+        return False
+    return True
+
+
+def _age_days(seg: CustomerSegment, today: date) -> int:
+    """Days as a customer on ``today`` (only the 'new' cadence depends on it);
+    ``customer_since`` is annotated by the page's query."""
+    return (today - seg.customer_since).days
