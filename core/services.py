@@ -12,10 +12,17 @@ from core.site import absolute_url
 def audit_reveal_record(*, user, object_type: str, object_ids: Iterable, fields: Iterable[str], channel: str,
                         now: datetime) -> int:
     """Write one audit row per object whose personal fields were shown unmasked."""
-    field_list = ",".join(fields)
+    return audit_reveals_record(user=user, reveals=[(object_type, object_ids, fields)], channel=channel, now=now)
+
+
+def audit_reveals_record(*, user, reveals: Iterable[tuple[str, Iterable, Iterable[str]]], channel: str,
+                         now: datetime) -> int:
+    """The reveal rows of several kinds of object (``(object_type, ids, fields)``) in
+    one INSERT: a page showing a customer and its contacts writes once."""
     rows = [
         AuditLog(at=now, user=user, action=AuditLog.Action.REVEAL, object_type=object_type,
-                 object_id=str(pk), fields=field_list, channel=channel)
+                 object_id=str(pk), fields=",".join(fields), channel=channel)
+        for object_type, object_ids, fields in reveals
         for pk in object_ids
     ]
     AuditLog.objects.bulk_create(rows, batch_size=1000)

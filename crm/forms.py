@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
+from core.keyset import KeysetSort
 from crm import selectors, validation
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 
@@ -25,6 +26,15 @@ SORTS = {
     "-first_deal": (F("first_deal_date").desc(nulls_last=True), "-id"),
 }
 DEFAULT_SORT = "-created"
+# The same sorts for keyset paging of the HTML list (core.keyset): column, direction, NULLs last.
+KEYSET_SORTS = {
+    "name": KeysetSort("name"),
+    "-name": KeysetSort("name", descending=True),
+    "created": KeysetSort("created_at"),
+    "-created": KeysetSort("created_at", descending=True),
+    "first_deal": KeysetSort("first_deal_date", nullable=True),
+    "-first_deal": KeysetSort("first_deal_date", descending=True, nullable=True),
+}
 
 
 class DateInput(forms.DateInput):

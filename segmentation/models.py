@@ -77,7 +77,8 @@ class CustomerSegment(models.Model):
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
     next_contact_due = models.DateField(_("next contact due"))
     days_overdue = models.IntegerField(_("days overdue"), default=0)
-    # days_overdue × value weight: the follow-up queue's order (most urgent first).
+    # days_overdue × value weight at the recompute (the queue shows the live urgency; it
+    # is read in due order, see segmentation.queue).
     queue_weight = models.FloatField(_("urgency"), default=0)
     computed_at = models.DateTimeField(_("computed at"))
     # Copies of the customer's owner and team, so the follow-up queue of one person or

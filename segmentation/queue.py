@@ -27,7 +27,7 @@ from segmentation import analytics
 from segmentation.models import CustomerSegment, SegmentSettings
 from segmentation.selectors import day_start, segment_settings_get
 
-QUEUE_PAGE = 50
+QUEUE_PAGE = 25
 COUNT_CAP = 1000
 
 
@@ -147,12 +147,16 @@ def followup_queue_for_user(*, user, today: date, limit: int = 500,
 
 
 def followup_queue_count(*, user, today: date) -> tuple[int, bool]:
-    """Items due on ``today`` in the caller's queue, counted up to ``COUNT_CAP``
-    (index-only counts); ``(count, capped)``."""
+    """Items due on ``today`` in the caller's queue, counted up to ``COUNT_CAP``;
+    ``(count, capped)``."""
+    # Each count keeps its stream's index order: with the LIMIT, PostgreSQL then reads
+    # at most COUNT_CAP + 1 entries of the queue index instead of hashing the caller's
+    # whole scope (or scanning the table) to count them.
     total = 0
     for stream in _segment_streams(user=user, today=today):
-        total += stream.order_by().values("pk")[: COUNT_CAP + 1].count()
-    total += _followups(user=user, today=today).order_by().values("pk")[: COUNT_CAP + 1].count()
+        total += stream.order_by("next_contact_due", "customer_id").values("pk")[: COUNT_CAP + 1].count()
+    total += (_followups(user=user, today=today).order_by("due_at", "id").values("pk")[: COUNT_CAP + 1]
+              .count())
     return min(total, COUNT_CAP), total > COUNT_CAP
 
 

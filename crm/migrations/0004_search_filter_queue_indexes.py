@@ -28,6 +28,16 @@ def trigram_indexes_drop(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
+
+def analyze(apps, schema_editor):
+    """Statistics of the new index expressions (UPPER(name) …): without them the
+    planner guesses a substring match selects thousands of rows and walks the
+    created_at index instead (seconds at a million customers)."""
+    if schema_editor.connection.vendor == "postgresql":
+        for table in ['crm_customer', 'crm_followup']:
+            schema_editor.execute(f"ANALYZE {table}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -61,4 +71,5 @@ class Migration(migrations.Migration):
             model_name='followup',
             index=models.Index(condition=models.Q(('done_at__isnull', True)), fields=['due_at', 'id'], name='crm_followup_open_due'),
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop),
     ]

@@ -203,10 +203,14 @@ def test_list_is_paged_by_25(client, alice, make_customer):
     for i in range(30):
         make_customer(owner=alice, name=f"C{i:02d}")
     client_for(client, alice)
-    first = client.get(reverse("customer-list"), {"sort": "name"}).context["page"]
-    second = client.get(reverse("customer-list"), {"sort": "name", "page": 2}).context["page"]
-    assert len(first) == 25 and len(second) == 5
-    assert first.paginator.count == 30
+    response = client.get(reverse("customer-list"), {"sort": "name"})
+    first = response.context["page"]
+    second = client.get(reverse("customer-list"), {"sort": "name", "after": first.next_cursor}).context["page"]
+    assert len(first) == 25 and len(second) == 5 and not second.has_next
+    assert [c.name for c in second] == [f"C{i:02d}" for i in range(25, 30)]
+    assert response.context["count"] == 30 and "Page 1 of 2" in response.content.decode()
+    back = client.get(reverse("customer-list"), {"sort": "name", "before": second.previous_cursor}).context["page"]
+    assert [c.pk for c in back] == [c.pk for c in first] and back.number == 1
 
 
 def test_a_huge_list_is_counted_only_up_to_the_cap(client, alice, make_customer, monkeypatch):
@@ -546,3 +550,19 @@ def test_the_customer_list_finds_part_of_an_external_id(client, alice, make_cust
     make_customer(owner=alice, name="Imported Co", external_id="IMP-00042")
     html = client_for(client, alice).get(reverse("customer-list") + "?q=IMP").content.decode()
     assert "Imported Co" in html
+
+
+def test_customer_page_counts_unread_notifications_once_and_audits_in_one_insert(client, ada, make_customer, now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer = make_customer(owner=ada, name="Revealed Co", phone="13800001111", email="a@b.cn")
+    Contact.objects.create(customer=customer, name="Li Lei", phone="13700002222", email="lei@acme.cn")
+    _segment(customer, tier="high_value", health=80, now=now)  # the segmentation panel is rendered too
+    client_for(client, ada)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("customer-detail", args=[customer.pk])).status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert sum('"core_notification"' in q and "COUNT(" in q.upper() for q in sql) == 1
+    assert sum(q.lstrip().upper().startswith('INSERT INTO "CORE_AUDITLOG"') for q in sql) == 1
+    assert set(AuditLog.objects.values_list("object_type", flat=True)) == {"crm.customer", "crm.contact"}

@@ -56,6 +56,16 @@ def sync_remove(apps, schema_editor):
         schema_editor.execute("DROP TRIGGER IF EXISTS segment_owner_team_sync")
 
 
+
+def analyze(apps, schema_editor):
+    """Statistics of the new index expressions (UPPER(name) …): without them the
+    planner guesses a substring match selects thousands of rows and walks the
+    created_at index instead (seconds at a million customers)."""
+    if schema_editor.connection.vendor == "postgresql":
+        for table in ['segmentation_customersegment']:
+            schema_editor.execute(f"ANALYZE {table}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -92,4 +102,5 @@ class Migration(migrations.Migration):
             model_name='customersegment',
             index=models.Index(fields=['team', 'next_contact_due', 'customer'], name='segment_queue_team_due'),
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop),
     ]

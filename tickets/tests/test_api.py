@@ -56,6 +56,23 @@ def test_the_list_costs_the_same_queries_for_5_or_25_tickets(api_client_for, sam
         assert len(client.get(URL).json()["results"]) == 25
 
 
+def test_the_list_evaluates_the_page_in_one_pass_with_each_calendar_built_once(
+        api_client_for, sam, acme, now, frozen, monkeypatch):
+    from tickets import selectors
+
+    for i in range(6):
+        make_ticket(customer=acme, actor=sam, now=now, subject=f"t{i}")
+    built = []
+    real = selectors.calendar_for
+    monkeypatch.setattr(selectors, "calendar_for", lambda calendar: built.append(calendar) or real(calendar))
+    frozen.set(now + 11 * MIN)
+    rows = api_client_for(sam).get(URL).json()["results"]
+    assert len(rows) == 6 and len(built) == len({t.sla_calendar_id for t in Ticket.objects.all()})
+    # The same clocks as the one-ticket evaluation of the detail endpoint.
+    for row in rows:
+        assert row["sla"] == api_client_for(sam).get(f"{URL}{row['id']}/").json()["sla"]
+
+
 def test_charlie_should_not_see_tickets_of_alices_team(api_client_for, charlie, acme_ticket):
     client = api_client_for(charlie)
     assert client.get(URL).json()["results"] == []
