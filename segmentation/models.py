@@ -84,7 +84,7 @@ class CustomerSegment(models.Model):
     # Copies of the customer's owner and team, so the follow-up queue of one person or
     # team is read in due order from an index (a page at a time) instead of sorting
     # every due segment of the company. Written with each recompute; a database
-    # trigger on crm_customer (migration 0008) keeps them current when a customer
+    # trigger on crm_customer (migration 0009) keeps them current when a customer
     # changes hands. No FK: the table is rebuilt and swapped by every recompute.
     owner = models.ForeignKey("crm.User", null=True, blank=True, on_delete=models.DO_NOTHING,
                               db_constraint=False, db_index=False, related_name="+")

@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0004_search_filter_queue_indexes'),
-        ('segmentation', '0007_followup_digest'),
+        ('segmentation', '0008_delete_recomputejob'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
