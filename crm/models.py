@@ -169,7 +169,7 @@ class Customer(models.Model):
             models.Index(Upper("industry"), name="crm_customer_industry_upper"),
             models.Index(Upper("external_id"), name="crm_customer_extid_upper"),
             # Substring search (UPPER(name) LIKE '%…%') uses the pg_trgm GIN indexes
-            # of migration 0004, which exist on PostgreSQL only.
+            # of migration 0005, which exist on PostgreSQL only.
         ]
 
     def __str__(self) -> str:

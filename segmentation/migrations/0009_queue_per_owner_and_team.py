@@ -69,7 +69,7 @@ def analyze(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0004_search_filter_queue_indexes'),
+        ('crm', '0005_search_filter_queue_indexes'),
         ('segmentation', '0008_delete_recomputejob'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

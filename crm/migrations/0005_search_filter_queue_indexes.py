@@ -41,7 +41,7 @@ def analyze(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0003_list_and_metric_indexes'),
+        ('crm', '0004_import_files'),
     ]
 
     operations = [
