@@ -8,9 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core.safe_export import pdf_text, spreadsheet_row
+from reviews.pdf_font import pdf_font, pdf_safe, wrap_mode
 from reviews.report import review_report
-
-PDF_FONT = "STSong-Light"  # reportlab's built-in CID font: Chinese without a font file
 
 
 def _fmt(value) -> str:
@@ -108,21 +107,21 @@ def review_pdf(*, review, language: str) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=9, leading=12, wordWrap="CJK")
+    font = pdf_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12)
+    cell = ParagraphStyle("cell", parent=body, fontSize=8, leading=10.5)
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4)
+    # A heading never stays alone at the foot of a page: it moves with its table.
+    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4, keepWithNext=1)
 
     def p(text, style=body) -> Paragraph:
-        return Paragraph(pdf_text(text), style)
+        text = pdf_safe("" if text is None else str(text), font)
+        return Paragraph(pdf_text(text), ParagraphStyle(f"{style.name}-w", parent=style, wordWrap=wrap_mode(text)))
 
     def table(rows, widths):
-        t = Table([[p(c) for c in row] for row in rows], colWidths=widths, repeatRows=1)
+        t = Table([[p(c, cell) for c in row] for row in rows], colWidths=widths, repeatRows=1)
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -141,7 +140,7 @@ def review_pdf(*, review, language: str) -> bytes:
             rows.append([r["name"], r["unit_label"], _direction(r["direction"]), _fmt(r["target"]), _fmt(r["actual"]),
                          _fmt(r["deviation"]), _fmt(r["deviation_pct"]), _on_target(r["on_target"]),
                          _fmt(r["previous"]), _fmt(r["change"]), r["analysis"]])
-        story.append(table(rows, [x * mm for x in (38, 16, 22, 16, 16, 16, 16, 16, 18, 16, 80)]))
+        story.append(table(rows, [x * mm for x in (40, 14, 18, 20, 20, 20, 18, 18, 20, 20, 62)]))
         for title, items in ((_("Strengths"), data["strengths"]), (_("Problems"), data["problems"])):
             story.append(p(title, h2))
             if items:

@@ -399,3 +399,33 @@ def test_dashboard_at_risk_reasons_are_readable_and_owners_named(alice):
         (row,) = _readable_at_risk(rows)
     assert "satisfaction 40 < 60" in row["reason"] and "no activity for 279 days" in row["reason"]
     assert ":" not in row["reason"] and row["owner"] == "王丽"
+
+
+def test_the_pdf_embeds_a_truetype_cjk_font_that_has_every_glyph(lena, may_data, now):
+    from pathlib import Path
+
+    from reviews.exports import review_pdf
+    from reviews.pdf_font import TRUETYPE_CJK
+
+    if not any(Path(path).exists() for path, _index in TRUETYPE_CJK):
+        pytest.skip("no TrueType CJK font installed (apt-get install fonts-wqy-microhei)")
+    review = make_review(lena, now)
+    pdf = review_pdf(review=review, language="en")
+    assert b"/FontFile2" in pdf  # an embedded TrueType font, not the unembedded CID font
+    assert b"STSong" not in pdf
+
+
+def test_without_a_cjk_font_file_the_pdf_falls_back_to_the_cid_font_without_missing_dots():
+    from reviews.pdf_font import CID_FALLBACK, pdf_font, pdf_safe
+
+    assert pdf_font.__wrapped__(candidates=(("/no/such/font.ttc", 0),)) == CID_FALLBACK
+    assert pdf_safe("North · May", CID_FALLBACK) == "North ・ May"
+    assert pdf_safe("North · May", "CRM-CJK") == "North · May"
+
+
+@pytest.mark.parametrize("text, mode", [("Deviation", None), ("669,114.63", None), ("偏差率", "CJK"),
+                                        ("流失率 churn", "CJK")])
+def test_latin_text_wraps_between_words_and_chinese_between_characters(text, mode):
+    from reviews.pdf_font import wrap_mode
+
+    assert wrap_mode(text) == mode
