@@ -1,7 +1,7 @@
 """The framework floor of bench_load.py, served by the same gunicorn through
 ``bench.load_settings``: the customer list API's first page for the same user and
 scope, with nothing but a token lookup, ``values()`` and ``JsonResponse`` (no DRF,
-no serializer, no masking or audit), so the ratio shows what the framework costs."""
+no serializer, no segment join, no masking or audit row), so the ratio shows what the framework costs."""
 from __future__ import annotations
 
 from django.http import JsonResponse
@@ -10,8 +10,10 @@ from rest_framework.authtoken.models import Token
 
 from crm.models import Customer
 
+# The list API's model columns, the encrypted personal fields included (values() decrypts them too).
 FIELDS = ["id", "source", "external_id", "name", "kind", "industry", "size", "region", "owner_id", "team_id",
-          "first_deal_date", "preferred_channel", "tags", "birthday", "notes", "created_at"]
+          "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number", "address", "birthday",
+          "notes", "created_at"]
 
 
 def customer_page_floor(request):
