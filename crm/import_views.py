@@ -150,15 +150,35 @@ def customer_import_errors(request, pk: int):
     return response
 
 
+# One row per template that imports as it is (owner and team left empty: the importer's).
+TEMPLATE_EXAMPLES = {
+    "customers": {"name": "杭州示例贸易有限公司", "external_id": "ERP-00042", "source": "erp", "kind": "company",
+                  "industry": "批发零售", "size": "small", "region": "华东", "first_deal_date": "2025-03-18",
+                  "preferred_channel": "phone", "phone": "13812345678", "email": "buyer@example.com",
+                  "address": "浙江省杭州市西湖区文三路 90 号", "notes": "年度框架协议客户"},
+    "contacts": {"customer_external_id": "ERP-00042", "name": "王丽", "title": "采购经理", "phone": "13912345678",
+                 "email": "wang.li@example.com", "is_primary": "true"},
+    "transactions": {"customer_external_id": "ERP-00042", "external_id": "SO-2025-0318", "source": "erp",
+                     "kind": "purchase", "amount": "12800.00", "occurred_on": "2025-03-18", "due_on": "2025-04-17",
+                     "paid_on": "2025-04-10", "notes": "首单"},
+    "interactions": {"customer_external_id": "ERP-00042", "occurred_at": "2025-04-20 10:30", "channel": "phone",
+                     "summary": "电话回访，了解首单使用情况", "feedback": "希望交货更快", "next_action": "发送新报价单",
+                     "next_action_due": "2025-04-25", "is_objection": "false"},
+}
+
+
 @require_GET
 @login_required
 def customer_import_template(request, entity: str):
-    """An empty CSV with the header row an import of ``entity`` understands."""
+    """The header row an import of ``entity`` understands and one realistic example row."""
     _require_editor(request.user)
     if entity not in importing.ENTITY_FIELDS:
         raise Http404
     buf = io.StringIO()
-    csv.writer(buf).writerow(importing.ENTITY_FIELDS[entity])
+    fields = importing.ENTITY_FIELDS[entity]
+    writer = csv.writer(buf)
+    writer.writerow(fields)
+    writer.writerow([TEMPLATE_EXAMPLES[entity].get(f, "") for f in fields])
     response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{entity}-template.csv"'
     return response

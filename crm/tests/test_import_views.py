@@ -177,3 +177,20 @@ def test_template_csv_headers_are_recognised_by_the_importer(client, alice, enti
     assert headers == list(importing.ENTITY_FIELDS[entity])
     assert importing.auto_mapping(headers, entity) == {h: h for h in headers}
     assert client.get(reverse("customer-import-template", args=["users"])).status_code == 404
+
+
+@pytest.mark.parametrize("entity", importing.ENTITIES)
+def test_every_template_has_a_realistic_example_row_under_its_header(client, alice, entity):
+    client.force_login(alice)
+    rows = list(csv.reader(io.StringIO(client.get(reverse("customer-import-template", args=[entity]))
+                                       .content.decode("utf-8-sig"))))
+    assert len(rows) == 2 and len(rows[1]) == len(rows[0]) and sum(bool(v) for v in rows[1]) >= 4
+
+
+def test_the_customer_templates_example_row_imports_without_an_error(client, alice):
+    client.force_login(alice)
+    text = client.get(reverse("customer-import-template", args=["customers"])).content.decode("utf-8-sig")
+    job = _preview(client, _mapping_pk(_upload(client, alice, text)))
+    job_run(job_id=job.pk)
+    page = client.get(reverse("customer-import-job", args=[job.pk]))
+    assert page.context["summary"] == {"created": 1, "updated": 0, "unchanged": 0, "errors": 0}
