@@ -35,7 +35,9 @@ UNTRANSLATABLE = {
     "HTTP", "JSON", "OpenAPI", "Swagger", "Chart", "js", "Django", "English", "admin", "pts", "h", "m", "s", "d",
     "min", "x", "vs", "e", "g", "am", "pm", "AM", "PM", "Q", "KPI", "VIP", "IMP", "example", "com",
     "Excel", "xlsx", "csv", "UTF", "GB", "MB", "KB", "CLTV", "R", "F", "M", "Webhook", "IMAP", "SMTP", "TLS", "SSL",
-    "POST", "HMAC", "SHA",
+    "POST", "HMAC", "SHA", "GBK", "GB18030",
+    # date-format tokens in placeholders and hints (YYYY-MM-DD is how both languages write it)
+    "YYYY", "MM", "DD", "HH",
 }
 # Identifiers, event names, addresses (external_id, customer.created, https://…) are codes, not words.
 CODES = re.compile(r"https?://\S+|\S+@\S+|\b\w+(?:[._]\w+)+\b")
