@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core import roles
 from crm import selectors as crm_selectors
@@ -183,8 +183,12 @@ def phone_survey(request, customer_pk: int):
 @require_POST
 def customer_optout(request, customer_pk: int):
     customer = crm_selectors.customer_editable_for_user(user=request.user, pk=customer_pk)
-    services.optout_create(customer=customer, now=timezone.now(), actor=request.user)
-    messages.success(request, _("%(customer)s will not be surveyed any more.") % {"customer": customer.name})
+    if request.POST.get("undo"):
+        services.optout_delete(customer=customer)
+        messages.success(request, _("%(customer)s can be surveyed again.") % {"customer": customer.name})
+    else:
+        services.optout_create(customer=customer, now=timezone.now(), actor=request.user)
+        messages.success(request, _("%(customer)s will not be surveyed any more.") % {"customer": customer.name})
     return redirect("customer-detail", pk=customer.pk)
 
 
@@ -225,10 +229,18 @@ def public_answer(request, token: str):
         status=400 if errors else 200)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def public_optout(request, token: str):
+    """GET asks to confirm; POST opts out and offers an undo on the same page."""
+    if request.method == "GET":
+        if selectors.invitation_by_token_hash(token_hash=services.token_hash(token)) is None:
+            return _problem(request, "invalid")
+        return render(request, "surveys/public_optout_confirm.html", {"token": token})
     try:
+        if request.POST.get("undo"):
+            services.optout_undo_by_token(token=token)
+            return render(request, "surveys/public_thanks.html", {"opted_back_in": True, "token": token})
         services.optout_by_token(token=token, now=timezone.now())
     except TokenProblem as exc:
         return _problem(request, exc.reason)
-    return render(request, "surveys/public_thanks.html", {"opted_out": True})
+    return render(request, "surveys/public_thanks.html", {"opted_out": True, "token": token})

@@ -3,6 +3,8 @@ from surveys.services.answers import (  # noqa: F401
     answers_clean,
     optout_by_token,
     optout_create,
+    optout_delete,
+    optout_undo_by_token,
     response_close_loop,
     response_enter,
     response_submit,

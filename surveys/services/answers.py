@@ -181,9 +181,24 @@ def optout_create(*, customer: Customer, now: datetime, source: str = "staff", a
     return optout
 
 
-def optout_by_token(*, token: str, now: datetime) -> SurveyOptOut:
-    """"Do not ask me again" from a survey link (any link that was really sent)."""
+def optout_delete(*, customer: Customer) -> bool:
+    """Undo: the customer may be surveyed again. Idempotent."""
+    deleted, _rows = SurveyOptOut.objects.filter(customer=customer).delete()
+    return bool(deleted)
+
+
+def _customer_of_link(token: str) -> Customer:
     invitation = SurveyInvitation.objects.select_related("customer").filter(token_hash=token_hash(token or "")).first()
     if invitation is None:
         raise TokenProblem("invalid")
-    return optout_create(customer=invitation.customer, now=now, source="link")
+    return invitation.customer
+
+
+def optout_by_token(*, token: str, now: datetime) -> SurveyOptOut:
+    """"Do not ask me again" from a survey link (any link that was really sent)."""
+    return optout_create(customer=_customer_of_link(token), now=now, source="link")
+
+
+def optout_undo_by_token(*, token: str) -> bool:
+    """The "Undo" right after opting out from the same link."""
+    return optout_delete(customer=_customer_of_link(token))

@@ -187,3 +187,20 @@ def test_phone_survey_errors_are_per_field_and_write_nothing(customer, alice, no
                                 data={"nps": 11, "overall": 0, "answered_at": now + dt.timedelta(days=1)}, now=now)
     assert set(err.value.message_dict) == {"nps", "overall", "answered_at"}
     assert SurveyResponse.objects.count() == 0
+
+
+def test_opting_out_from_the_link_asks_first_and_can_be_undone(client, customer, now):
+    from surveys.models import SurveyOptOut
+
+    now = timezone.now()
+    _inv, token = sent_invitation(customer, now=now)
+    answer_page = client.get(reverse("survey-answer", args=[token]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="/s/{token}/opt-out/"' in answer_page  # a link to a question, not a one-tap button
+    confirm = client.get(reverse("survey-optout", args=[token]), HTTP_ACCEPT_LANGUAGE="en")
+    assert confirm.status_code == 200 and "Yes, stop sending me surveys" in confirm.content.decode()
+    assert not SurveyOptOut.objects.exists()  # looking is not opting out
+    done = client.post(reverse("survey-optout", args=[token]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert SurveyOptOut.objects.filter(customer=customer).exists() and 'name="undo"' in done
+    client.post(reverse("survey-optout", args=[token]), {"undo": "1"})
+    assert not SurveyOptOut.objects.exists()
+    assert client.get(reverse("survey-optout", args=["not-a-token"])).status_code == 404

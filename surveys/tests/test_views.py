@@ -120,3 +120,15 @@ def test_the_customer_panel_renders_the_answer_and_follow_up(rf, alice, make_cus
     panel = panels.customer_panel(request=request, customer=customer)
     html = render_to_string(panel["template"], {**panel["context"], "customer": customer}, request=request)
     assert "NPS 1" in html and "follow-up open" in html and "Bad" in html
+
+
+def test_staff_stop_surveys_with_a_clear_button_and_can_undo(client, alice, make_customer):
+    customer = make_customer(owner=alice, name="Quiet")
+    client.force_login(alice)
+    page = client.get(reverse("customer-detail", args=[customer.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Stop surveys (customer asked)" in page and "data-confirm=" in page
+    client.post(reverse("surveys:customer-optout", args=[customer.pk]))
+    page = client.get(reverse("customer-detail", args=[customer.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Not surveyed: the customer asked" in page and "Survey again" in page
+    client.post(reverse("surveys:customer-optout", args=[customer.pk]), {"undo": "1"})
+    assert not SurveyOptOut.objects.exists()
