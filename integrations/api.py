@@ -29,6 +29,15 @@ class Rfc822Parser(parsers.BaseParser):
         return data
 
 
+class RawOctetsParser(Rfc822Parser):
+    """The same raw message from a relay that labels it application/octet-stream."""
+
+    media_type = "application/octet-stream"
+
+
+RAW_MEDIA_TYPES = (Rfc822Parser.media_type, RawOctetsParser.media_type)
+
+
 class CanReceiveInboundEmail(permissions.BasePermission):
     """Admins, and integration users holding integrations.receive_inbound_email."""
 
@@ -72,17 +81,17 @@ class InboundEmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
 
 class InboundEmailView(APIView):
-    """``POST`` one raw RFC 822 message (``Content-Type: message/rfc822``) from a mail
-    relay. 201 with what became of it; 200 with the earlier result when the same
+    """``POST`` one raw RFC 822 message (``Content-Type: message/rfc822``, or
+    ``application/octet-stream``) from a mail relay. 201 with what became of it; 200 with the earlier result when the same
     Message-ID was received before; 413 over INBOUND_EMAIL_MAX_BYTES."""
 
     permission_classes = [CanReceiveInboundEmail]
-    parser_classes = [Rfc822Parser]
+    parser_classes = [Rfc822Parser, RawOctetsParser]
 
-    @extend_schema(request={"message/rfc822": OpenApiTypes.BINARY}, responses={200: InboundEmailSerializer,
-                                                                              201: InboundEmailSerializer})
+    @extend_schema(request={t: OpenApiTypes.BINARY for t in RAW_MEDIA_TYPES},
+                   responses={200: InboundEmailSerializer, 201: InboundEmailSerializer})
     def post(self, request):
-        if request.content_type.split(";")[0].strip().lower() != Rfc822Parser.media_type:
+        if request.content_type.split(";")[0].strip().lower() not in RAW_MEDIA_TYPES:
             raise UnsupportedMediaType(request.content_type)
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.INBOUND_EMAIL_MAX_BYTES:

@@ -230,6 +230,7 @@ def test_the_relay_endpoint_takes_a_raw_message_once(relay, li_lei):
 def test_the_relay_endpoint_needs_the_permission_and_the_media_type(relay, sam, li_lei):
     assert _post(sam, message()).status_code == 403
     assert _post(relay, message(), content_type="text/plain").status_code == 415
+    assert _post(relay, message(), content_type="application/json").status_code == 415
     assert not InboundEmail.objects.exists()
 
 
@@ -300,3 +301,9 @@ def test_a_message_that_cannot_be_filed_is_kept_as_failed_and_nothing_half_writt
     assert created and email.status == InboundEmail.Status.FAILED and "routing table missing" in email.error
     assert not Ticket.objects.exists()  # the failed filing was rolled back, the message was not
     assert InboundEmail.objects.get().pk == email.pk
+
+
+def test_the_relay_endpoint_also_takes_the_message_as_octet_stream(relay, li_lei):
+    response = _post(relay, message(), content_type="application/octet-stream")
+
+    assert response.status_code == 201 and response.json()["status"] == "ticket"
