@@ -175,3 +175,20 @@ def test_received_messages_are_listed_for_support_with_what_became_of_them(sam, 
     assert sorted(r["subject"] for r in triage) == ["s0", "s1", "s2"]
     assert len(failed) == 1 and failed[0]["error"]
     assert api_client_for(alice).get("/api/v1/inbound-emails/").status_code == 403
+
+
+def test_django_admin_saves_a_mailbox_through_the_service_with_the_password_encrypted(ada):
+    from django.db import connection
+
+    from integrations.models import Mailbox
+
+    client = _client(ada)
+    data = {"name": "Support", "host": "imap.example.com", "port": 993, "use_tls": "on", "username": "support",
+            "password": "imap-pass-9", "folder": "INBOX", "active": "on"}
+    assert client.post("/admin/integrations/mailbox/add/", data).status_code == 302
+    mailbox = Mailbox.objects.get()
+    assert client.post(f"/admin/integrations/mailbox/{mailbox.pk}/change/", {**data, "password": ""}).status_code == 302
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT password FROM integrations_mailbox")
+        stored = cursor.fetchone()[0]
+    assert stored.startswith("v1:") and Mailbox.objects.get().password == "imap-pass-9"
