@@ -79,7 +79,7 @@ class FollowUpQueueView(APIView):
     def get(self, request):
         """The caller's due and overdue customers and open follow-ups, longest overdue first,
         a page at a time (``after`` = the previous page's ``next_cursor``; "" on the last page).
-        ``count`` stops at 1,000 (``count_capped``)."""
+        ``count`` stops at 250 (``count_capped``)."""
         today = timezone.localdate()
         page = queue.followup_queue_page(user=request.user, today=today, cursor=request.query_params.get("after"))
         count, capped = queue.followup_queue_count(user=request.user, today=today)

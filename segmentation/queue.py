@@ -28,7 +28,9 @@ from segmentation.models import CustomerSegment, SegmentSettings
 from segmentation.selectors import day_start, segment_settings_get
 
 QUEUE_PAGE = 25
-COUNT_CAP = 1000
+# Ten pages: the count probes a customer per open follow-up for a team lead, so it
+# stays small (past it the page says "more than").
+COUNT_CAP = 250
 
 
 @dataclass(frozen=True)
