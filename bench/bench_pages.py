@@ -3,16 +3,17 @@
 
     .venv/bin/python bench/bench_pages.py \
         --small postgres://postgres@127.0.0.1:5432/crm_scale_100k \
-        --large postgres://postgres@127.0.0.1:5432/crm_scale_1m [--repeat 30]
+        --large postgres://postgres@127.0.0.1:5432/crm_scale_1m [--repeat 5 --rounds 6]
 
 Both databases are loaded with ``bench/load.py`` (seed 42, ``--as-of 2026-11-22``)
-with 100,000 and 1,000,000 customers and migrated. Each database is measured by a
-child process (Django binds one database at start-up); the parent runs the children
-alternately, ``--rounds`` times each (so drift of the shared machine hits both
-sizes alike), merges the samples and prints p50 / p95 per entry, the SQL query
-count, and the ratio of the p50s (large ÷ small). Requests go through Django's test
-client and the whole middleware stack (session, auth, locale), settings
-``config.settings.local`` with ``DEBUG=0``; the client is logged in as the demo users.
+with 100,000 and 1,000,000 customers and migrated. Each size is served by its own
+child process (Django binds one database at start-up), both alive for the whole
+run; the parent asks them in turn for ``--repeat`` timed requests of one entry, so
+the shared machine's drift hits both sizes alike, and does that ``--rounds`` times.
+It prints p50 / p95 per entry, the SQL queries of one request and the ratio of the
+p50s (large / small). Requests go through Django's test client and the whole
+middleware stack (session, auth, locale, axes), settings ``config.settings.local``
+with ``DEBUG=0``, logged in as the demo users (Chinese pages).
 """
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ def serve() -> None:
 
 class Child:
     def __init__(self, url: str):
-        env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0",
+        env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "LOG_LEVEL": "WARNING",
                "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")}
         self.process = subprocess.Popen([sys.executable, __file__, "--child"], env=env, cwd=ROOT, text=True,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
