@@ -28,7 +28,8 @@ def text_clean(value: Any) -> str:
     """Trim and fold full-width characters to half-width (NFKC): '１３８' → '138'."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    value = str(value)
+    return value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
 
 
 # ------------------------------------------------------------------ phone
@@ -221,8 +222,15 @@ def not_in_future(value: date | datetime | None, *, today: date) -> None:
                               params={"day": day.isoformat(), "today": today.isoformat()})
 
 
+_PLAIN_AMOUNT = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
+
+
 def amount_parse(value: Any) -> Decimal | None:
     """'1,200.50', '¥1200.5' → Decimal('1200.50'); must be greater than 0, 2 decimals at most."""
+    if isinstance(value, str) and _PLAIN_AMOUNT.fullmatch(value):
+        d = Decimal(value)  # the common case, already clean: skip the clean-up below
+        if d > 0:
+            return d.quantize(Decimal("0.01"))
     if isinstance(value, Decimal):
         d = value
     else:
@@ -360,19 +368,19 @@ def interaction_check(data: dict[str, Any], *, today: date) -> tuple[dict, Error
 def series_apply(series, fn: Callable[[Any], Any]):
     """Apply a rule to each distinct value of a pandas Series once.
 
-    Returns (values, messages): two Series aligned with ``series``; a message
-    where the rule refused the value (its value is then None)."""
+    Returns (values, messages): two object Series aligned with ``series``; a
+    message where the rule refused the value (its value is then None)."""
     import pandas as pd
 
-    uniques = pd.unique(series.to_numpy(dtype=object))
+    arr = series.to_numpy(dtype=object)
     good: dict[Any, Any] = {}
     bad: dict[Any, str] = {}
-    for u in uniques:
+    for u in pd.unique(arr):
         try:
             good[u] = fn(u)
         except ValidationError as exc:
             bad[u] = " ".join(exc.messages)
-    values = series.map(good) if good else pd.Series([None] * len(series), index=series.index, dtype=object)
-    messages = series.map(bad) if bad else pd.Series([None] * len(series), index=series.index, dtype=object)
-    return values.astype(object).where(values.notna(), None), messages.astype(object).where(messages.notna(), None)
-
+    values = pd.Series([good.get(v) for v in arr], index=series.index, dtype=object)
+    if not bad:
+        return values, pd.Series(None, index=series.index, dtype=object)
+    return values, pd.Series([bad.get(v) for v in arr], index=series.index, dtype=object)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.db import connection, models
 from django.db.models import Exists, OuterRef
@@ -117,25 +118,42 @@ def _dedup_key(entity: str, frame: pd.DataFrame) -> pd.Series | None:
         "", index=frame.index)).astype(str) + "\x1f" + _text(frame, "summary")
 
 
-def _deduplicate(ctx: Context, frame: pd.DataFrame, errors: specs.Errors) -> pd.Series:
-    """Rows to skip: the same record as an earlier row. The same external ID with
-    other values is an error (which row should win is the user's call)."""
+def _deduplicate(ctx: Context, chunk: pd.DataFrame, frame: pd.DataFrame, errors: specs.Errors) -> pd.Series:
+    """Rows to skip: the same record as an earlier row (same key, same cells).
+    The same external ID with other cells is an error (which row should win is
+    the user's call). Set look-ups, so a million keys cost about a second."""
     keys = _dedup_key(ctx.entity, frame)
     skip = pd.Series(False, index=frame.index)
-    if keys is None or keys.isna().all():
+    if keys is None:
         return skip
-    hashes = pd.util.hash_pandas_object(frame.astype(str), index=False)
+    hashes = pd.util.hash_pandas_object(chunk[list(ctx.mapping)], index=False).to_numpy()
+    rows = frame.index.to_numpy()
+    seen = ctx.seen
     conflicts: dict[int, str] = {}
-    for row, key, h in zip(frame.index, keys, hashes):
-        if key is None or key != key:
-            continue
-        first = ctx.seen.get(key)
-        if first is None:
-            ctx.seen[key] = (row, h)
-        elif first[1] == h or key[0] != "e":
-            skip[row] = True
+    for i in np.flatnonzero([k is not None and k == k and k in seen for k in keys.to_numpy(dtype=object)]
+                            if len(seen) else np.zeros(0, dtype=int)):
+        key = keys.iat[i]
+        first_row, first_hash = seen[key]
+        if first_hash == hashes[i] or key[0] != "e":
+            skip.iat[i] = True
         else:
-            conflicts[row] = _("Same external ID as row %(row)s, with other values.") % {"row": first[0]}
+            conflicts[rows[i]] = _("Same external ID as row %(row)s, with other values.") % {"row": first_row}
+    fresh = keys.notna() & ~skip & ~frame.index.isin(list(conflicts))
+    dup_in_chunk = fresh & keys.duplicated(keep="first")
+    dup_positions = np.flatnonzero(dup_in_chunk.to_numpy())
+    first_of = {}
+    if len(dup_positions):
+        firsts = np.flatnonzero((fresh & ~dup_in_chunk).to_numpy())
+        first_of = dict(zip(keys.to_numpy(dtype=object)[firsts], firsts))
+    for i in dup_positions:
+        key = keys.iat[i]
+        first = first_of[key]
+        if hashes[first] == hashes[i] or key[0] != "e":
+            skip.iat[i] = True
+        else:
+            conflicts[rows[i]] = _("Same external ID as row %(row)s, with other values.") % {"row": rows[first]}
+    new = fresh & ~dup_in_chunk
+    seen.update(zip(keys[new].to_numpy(dtype=object), zip(rows[new.to_numpy()], hashes[new.to_numpy()])))
     errors.add("external_id", pd.Series(conflicts, dtype=object))
     return skip
 
@@ -153,12 +171,13 @@ def _customer_ids(ctx: Context, frame: pd.DataFrame, errors: specs.Errors) -> pd
             "external_id", "id")
         for e, pk in rows:
             found.setdefault(e, []).append(pk)
-    ids = ext.map({e: pks[0] for e, pks in found.items() if len(pks) == 1})
+    unique = {e: pks[0] for e, pks in found.items() if len(pks) == 1}
+    ids = pd.Series([unique.get(e) for e in ext.to_numpy(dtype=object)], index=ext.index, dtype=object)
     missing = (ext != "") & ids.isna()
     messages = ext[missing].map(lambda e: (_("Several of your customers have external ID %(id)s.") if e in found
                                            else _("No customer of yours has external ID %(id)s.")) % {"id": e})
     errors.add("customer_external_id", messages)
-    return ids.astype(object).where(ids.notna(), None)
+    return ids
 
 
 def _existing(ctx: Context, model, frame: pd.DataFrame, errors: specs.Errors) -> pd.DataFrame:
@@ -246,7 +265,7 @@ def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: 
     entity = ctx.entity
     model = specs.ENTITY_MODELS[entity]
     frame = specs.clean_chunk(entity=entity, chunk=chunk, mapping=ctx.mapping, today=ctx.today, errors=errors)
-    skip = _deduplicate(ctx, frame, errors)
+    skip = _deduplicate(ctx, chunk, frame, errors)
     if entity in UPSERT_ENTITIES:
         old = _existing(ctx, model, frame, errors)
     else:
@@ -289,28 +308,35 @@ def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: 
         stage.frames.append(to_database_text(model, out[keep.to_numpy()]))
 
 
+def _each_distinct(values: np.ndarray, fn) -> list:
+    table = {v: fn(v) for v in pd.unique(values)}
+    return [table[v] for v in values]
+
+
+def _none(v) -> bool:
+    return v is None or v != v  # NaN
+
+
 def to_database_text(model, frame: pd.DataFrame) -> pd.DataFrame:
     """Each value as the text COPY reads (None = NULL); personal fields sealed."""
-    out = pd.DataFrame(index=frame.index)
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    out = {}
     for col in frame.columns:
-        f = model._meta.get_field("id") if col == "id" else next(
-            x for x in model._meta.concrete_fields if x.attname == col)
-        s = frame[col].astype(object)
-        s = s.where(s.notna(), None)
+        f = fields[col]
+        arr = frame[col].to_numpy(dtype=object)
         if isinstance(f, EncryptedTextField):
-            s = s.map(lambda v: crypto.encrypt(v) if v else "")
+            out[col] = [crypto.encrypt(v) if isinstance(v, str) and v else "" for v in arr]
         elif isinstance(f, models.BooleanField):
-            s = s.map(lambda v: None if v is None else ("t" if v else "f"))
+            out[col] = _each_distinct(arr, lambda v: None if _none(v) else ("t" if v else "f"))
         elif isinstance(f, (models.DateTimeField, models.DateField)):
-            s = s.map(lambda v: None if v is None else v.isoformat())
+            out[col] = _each_distinct(arr, lambda v: None if _none(v) else v.isoformat())
         elif isinstance(f, (models.ForeignKey, models.AutoField, models.BigAutoField)):
-            s = s.map(lambda v: None if v is None else str(int(v)))
+            out[col] = _each_distinct(arr, lambda v: None if _none(v) else str(int(v)))
         elif isinstance(f, models.DecimalField):
-            s = s.map(lambda v: None if v is None else str(Decimal(v)))
+            out[col] = [None if _none(v) else str(v) for v in arr]
         else:
-            s = s.map(lambda v: "" if v is None else str(v))
-        out[col] = s
-    return out
+            out[col] = _each_distinct(arr, lambda v: "" if _none(v) else str(v))
+    return pd.DataFrame(out, index=frame.index, columns=list(frame.columns))
 
 
 def import_validate(*, actor, entity: str, content: bytes, filename: str, mapping: dict[str, str], today: date,

@@ -8,6 +8,7 @@ run is checked against what changed since: if a record it meant to create now
 exists (or one it meant to update is gone) nothing is written."""
 from __future__ import annotations
 
+import csv
 import io
 
 import pandas as pd
@@ -37,9 +38,11 @@ def copy_frame(cursor, table: str, frame: pd.DataFrame, model) -> None:
     cols = list(frame.columns)
     not_null = [c for c in cols if c in fields and not fields[c].null
                 and isinstance(fields[c], (models.CharField, models.TextField))]
-    buf = io.BytesIO()
-    frame.to_csv(buf, header=False, index=False, encoding="utf-8")
-    buf.seek(0)
+    text = io.StringIO()
+    columns = [[("" if v is None or v != v else v) for v in frame[c].to_numpy(dtype=object)] for c in cols]
+    csv.writer(text, lineterminator="\n").writerows(zip(*columns))
+    buf = io.BytesIO(text.getvalue().encode("utf-8"))
+    del text, columns
     options = "FORMAT csv" + (f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else "")
     cursor.copy_expert(f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH ({options})", buf,
                        max(8192, buf.getbuffer().nbytes))
@@ -60,21 +63,32 @@ def _write_postgresql(stage: engine.Stage, progress) -> list[dict]:
             done += len(frame)
             if progress is not None:
                 progress(done)
+        order = " ORDER BY customer_id" if "customer_id" in cols else ""
         if stage.entity in engine.UPSERT_ENTITIES:
+            # New rows: a plain INSERT … SELECT (a unique violation means one appeared since the
+            # dry run); stored rows: the upsert on (source, external_id), which must update them all.
+            try:
+                cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
+                            f"WHERE id IS NULL{order}")
+            except IntegrityError:
+                raise StaleStage from None
+            if cur.rowcount != stage.created:
+                raise StaleStage
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in stage.update_columns)
             cur.execute(
                 f"WITH w AS (INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
-                f"ON CONFLICT (source, external_id) WHERE external_id <> '' DO UPDATE SET {sets} "
-                f"RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FROM w")
+                f"WHERE id IS NOT NULL ON CONFLICT (source, external_id) WHERE external_id <> '' "
+                f"DO UPDATE SET {sets} RETURNING (xmax = 0) AS inserted) "
+                f"SELECT count(*) FILTER (WHERE inserted), count(*) FROM w")
             inserted, total = cur.fetchone()
-            if inserted != stage.created or total != stage.rows:
+            if inserted or total != stage.updated:
                 raise StaleStage
         elif stage.entity == "contacts":
             cur.execute(f"UPDATE {table} SET is_primary = false WHERE is_primary AND customer_id IN "
                         f"(SELECT customer_id FROM import_stage WHERE is_primary)")
-            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage")
+            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage{order}")
         else:
-            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
+            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage{order} "
                         f"RETURNING id, customer_id, staff_id, occurred_at, next_action, next_action_due")
             keys = ("id", "customer_id", "staff_id", "occurred_at", "next_action", "next_action_due")
             new_interactions = [dict(zip(keys, row)) for row in cur.fetchall()]
