@@ -158,6 +158,12 @@ def test_the_stored_upload_holds_no_phone_email_or_id_number_in_clear(alice, api
         assert secret.encode() not in stored
     job_run(job_id=r.json()["id"])
     assert not ImportFile.objects.filter(purpose=ImportFile.Purpose.UPLOAD).exists()  # deleted at the job's end
+    # The preview's stage (kept for the commit) is sealed the same way.
+    stage = b"".join(bytes(c) for c in ImportFileChunk.objects.filter(
+        file__purpose=ImportFile.Purpose.STAGE).values_list("data", flat=True))
+    assert stage
+    for secret in (phone, email, id_number):
+        assert secret.encode() not in stage
 
 
 def test_charlie_cannot_read_alices_import(alice, charlie, api_client_for):
