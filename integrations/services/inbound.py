@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from crm.models import Contact, Customer
@@ -167,7 +168,23 @@ def inbound_receive(*, raw: bytes, source: str, now: dt.datetime, received_at: d
         return existing, False
     if email.status == InboundEmail.Status.FAILED:
         log.warning("inbound e-mail %s could not be read or filed: %s", email.pk, email.error)
+        _report_failure(email, now=now)
     return email, True
+
+
+def _report_failure(email: InboundEmail, *, now: dt.datetime) -> None:
+    """Every admin hears of it (the message waits in the triage list, marked unreadable)."""
+    from django.urls import reverse
+
+    from core.roles import Role
+    from core.services import notification_create
+    from crm.models import User
+
+    admins = User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
+    for admin in admins:
+        notification_create(recipient=admin, kind="inbound_email_failed", now=now,
+                            params={"subject": email.subject[:200], "error": email.error[:500]},
+                            url=reverse("integrations:triage"))
 
 
 # --- triage --------------------------------------------------------------------------------------------------

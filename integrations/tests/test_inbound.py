@@ -161,16 +161,23 @@ def test_support_can_create_the_customer_from_triage(sam, ticket_defaults, now):
     assert ticket.customer.name == "NewCo" and ticket.customer.email == "wang@newco.example"
 
 
-def test_an_unparseable_message_is_kept_and_reported_not_dropped(now, sam):
+def test_an_unparseable_message_is_kept_and_reported_not_dropped(now, sam, ada):
     raw = b"\x00\x01 garbage without any header \xff"
     email, created = services.inbound_receive(raw=raw, source="api", now=now)
 
     assert created and email.status == InboundEmail.Status.FAILED and email.error
     with default_storage.open(email.raw.name, "rb") as f:
         assert f.read() == raw
+    from core.models import Notification
     from integrations.selectors import triage_list_for_user
 
     assert email in triage_list_for_user(user=sam)
+    reported = Notification.objects.get(recipient=ada)  # every admin hears of it
+    assert reported.kind == "inbound_email_failed" and reported.url == "/channels/triage/"
+    from core.notifications import notification_text
+
+    title, body = notification_text(reported, language="zh-hans")
+    assert title == "一封收到的邮件无法处理：（无主题）" and body == email.error
 
 
 def test_html_only_mail_is_sanitised_to_text(li_lei, now):
