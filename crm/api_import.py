@@ -99,7 +99,8 @@ class ImportView(APIView):
         try:
             job = services.import_start(actor=request.user, entity=entity, upload=request.FILES.get("file"),
                                         mapping=mapping, dry_run=_bool(request.data.get("dry_run"), True),
-                                        team=team, now=timezone.now())
+                                        team=team, now=timezone.now(),
+                                        request_bytes=int(request.META.get("CONTENT_LENGTH") or 0))
         except DjangoValidationError as exc:
             return Response(exc.message_dict, status=400)
         return Response({"id": job.pk, "status": job.status}, status=202)

@@ -43,7 +43,11 @@ def customer_import(request):
     _require_editor(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user,
                             initial={"entity": request.GET.get("entity", "customers")})
-    if request.method == "POST" and form.is_valid():
+    if (request.method == "POST" and "file" not in request.FILES
+            and int(request.META.get("CONTENT_LENGTH") or 0) > services.max_upload_bytes()):
+        form.is_valid()
+        form.errors["file"] = form.error_class([services.too_large_message()])  # Django dropped the file
+    elif request.method == "POST" and form.is_valid():
         try:
             stored = services.import_upload_store(actor=request.user, entity=form.cleaned_data["entity"],
                                                   upload=form.cleaned_data["file"],

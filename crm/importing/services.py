@@ -34,16 +34,23 @@ def _team_for(*, actor, team: Team | None) -> int | None:
     return team.pk
 
 
-def import_prepare(*, entity: str, upload) -> list[str]:
-    """The header row of an upload that can be imported (else ValidationError)."""
+def too_large_message() -> str:
+    return _("The file is larger than %(mb)s MB.") % {"mb": max_upload_bytes() // (1024 * 1024)}
+
+
+def import_prepare(*, entity: str, upload, request_bytes: int = 0) -> list[str]:
+    """The header row of an upload that can be imported (else ValidationError).
+    ``request_bytes``: the request's size; past the cap Django drops the file
+    (uploads are never spooled to disk), so it is the only sign of a large one."""
+    if upload is None and request_bytes > max_upload_bytes():
+        raise ValidationError({"file": [too_large_message()]})
     if entity not in specs.ENTITIES:
         raise ValidationError({"entity": [_("Unknown import type “%(entity)s”. Choose one of: %(known)s.")
                                           % {"entity": entity, "known": ", ".join(specs.ENTITIES)}]})
     if upload is None:
         raise ValidationError({"file": [_("Upload a CSV or XLSX file.")]})
     if upload.size > max_upload_bytes():
-        raise ValidationError({"file": [_("The file is larger than %(mb)s MB.")
-                                        % {"mb": max_upload_bytes() // (1024 * 1024)}]})
+        raise ValidationError({"file": [too_large_message()]})
     if upload.size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
     upload.seek(0)
@@ -59,9 +66,10 @@ def import_prepare(*, entity: str, upload) -> list[str]:
 
 
 @transaction.atomic
-def import_upload_store(*, actor, entity: str, upload, team: Team | None, now: datetime) -> ImportFile:
+def import_upload_store(*, actor, entity: str, upload, team: Team | None, now: datetime,
+                        request_bytes: int = 0) -> ImportFile:
     """Check the file as a whole and keep it (encrypted) for a job; no job yet."""
-    headers = import_prepare(entity=entity, upload=upload)
+    headers = import_prepare(entity=entity, upload=upload, request_bytes=request_bytes)
     team_id = _team_for(actor=actor, team=team)
     return storage.import_file_store(owner=actor, purpose=ImportFile.Purpose.UPLOAD, data=upload.chunks(), now=now,
                                      filename=upload.name, meta={"entity": entity, "headers": headers,
@@ -87,9 +95,10 @@ def import_queue(*, actor, upload: ImportFile, mapping: dict[str, str] | None, d
 
 @transaction.atomic
 def import_start(*, actor, entity: str, upload, mapping: dict[str, str] | None, dry_run: bool,
-                 team: Team | None, now: datetime) -> Job:
+                 team: Team | None, now: datetime, request_bytes: int = 0) -> Job:
     """Both steps at once (the API): nothing is stored when either refuses."""
-    stored = import_upload_store(actor=actor, entity=entity, upload=upload, team=team, now=now)
+    stored = import_upload_store(actor=actor, entity=entity, upload=upload, team=team, now=now,
+                                 request_bytes=request_bytes)
     return import_queue(actor=actor, upload=stored, mapping=mapping, dry_run=dry_run, now=now)
 
 

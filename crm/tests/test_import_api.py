@@ -176,3 +176,12 @@ def test_charlie_cannot_read_alices_import(alice, charlie, api_client_for):
 
 def test_support_cannot_import(sam, api_client_for):
     assert _post(api_client_for(sam), "customers", _file("name\nX\n")).status_code == 403
+
+
+def test_a_file_over_the_upload_cap_is_a_400_saying_so(alice, api_client_for, settings):
+    settings.CRM_IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024 + 100  # as config.settings.base derives it
+    big = _file("name\n" + "".join(f"Customer {i}\n" for i in range(120_000)))
+    r = _post(api_client_for(alice), "customers", big)
+    assert r.status_code == 400 and r.json()["file"] == ["The file is larger than 1 MB."]
+    assert not Job.objects.exists() and not ImportFile.objects.exists()
