@@ -105,7 +105,9 @@ def _activation_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
     is never after the first transaction, so the first purchase decides)."""
     first_purchase = Subquery(Transaction.objects.filter(customer=OuterRef("pk"), kind=Transaction.Kind.PURCHASE)
                               .order_by("occurred_on").values("occurred_on")[:1])
-    cohort = (_customers(scope).with_customer_since()
+    # Customer since is never after the creation day: only customers created on or after the
+    # start can be in the cohort, a narrowing the created_at index serves.
+    cohort = (_customers(scope).filter(created_at__gte=period.start_at).with_customer_since()
               .filter(customer_since__gte=period.start, customer_since__lte=period.end))
     activated = cohort.annotate(first_purchase_on=first_purchase).filter(
         first_purchase_on__lte=F("customer_since") + dt.timedelta(days=ACTIVATION_DAYS))
