@@ -91,6 +91,16 @@ def now() -> dt.datetime:
 
 
 @pytest.fixture(autouse=True)
+def _reset_language():
+    """A request in Chinese leaves zh-hans active in this thread (LocaleMiddleware never
+    deactivates); without this, a later test (or its worker) would speak Chinese."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
