@@ -139,6 +139,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "core.throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "core.throttle.lockout_response"
 AXES_USERNAME_CALLABLE = "core.throttle.attempted_username"
+# No start-up banner on every command; lockouts are still logged as warnings.
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
