@@ -52,6 +52,9 @@ def _period_and_scope(request, data: dict) -> tuple[Period, object]:
     today = timezone.localdate()
     start = data.get("start") or month_period(today).start
     end = data.get("end") or max(today, start)
+    if end < start:
+        # Only ``end`` was given, before the default start.
+        raise serializers.ValidationError({"end": ["The period must end on or after its start."]})
     scope = metric_scope_for_user(user=request.user, team=data.get("team"), owner=data.get("owner"),
                                   tier=data.get("tier"))
     return Period(start, end), scope

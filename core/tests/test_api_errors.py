@@ -49,6 +49,14 @@ def test_metric_periods_at_the_ends_of_the_calendar_are_answered(api, start, end
     assert api.get("/api/v1/tickets/feedback-priority/?as_of=9999-12-31").status_code == 400
 
 
+def test_a_metric_period_ending_before_its_default_start_is_a_400(api):
+    for path in ("/api/v1/metrics/repurchase_rate/?end=2000-01-01",
+                 "/api/v1/metrics/repurchase_rate/records/?end=2000-01-01&part=0"):
+        r = api.get(path)
+        assert r.status_code == 400, (path, r.content)
+        assert "end" in r.json()
+
+
 @pytest.mark.parametrize("start,end", [("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31")])
 def test_a_review_at_the_ends_of_the_calendar_is_answered(api, start, end):
     r = api.post("/api/v1/reviews/", {"title": "x", "period_start": start, "period_end": end, "scope": "all"},
