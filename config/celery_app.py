@@ -55,3 +55,5 @@ app.conf.beat_schedule["integrations-sender-index"] = {"task": "integrations.sen
                                                        "schedule": crontab(hour=1, minute=40)}
 # crm: delete import uploads and stages abandoned for 24 hours (their job never ran or never ended).
 app.conf.beat_schedule["crm-import-files-sweep"] = {"task": "crm.import_files_sweep", "schedule": crontab(minute=40)}
+# crm: rebuild the phone search index nightly (picks up customers written around the services).
+app.conf.beat_schedule["crm-phone-index"] = {"task": "crm.phone_index_rebuild", "schedule": crontab(hour=1, minute=50)}

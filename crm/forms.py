@@ -116,7 +116,7 @@ class CustomerFilterForm(forms.Form):
     """The filters of the customer list (GET). Invalid values are ignored, not fatal."""
 
     q = forms.CharField(label=_("Search"), required=False,
-                        widget=forms.TextInput(attrs={"placeholder": _("Name or external ID"), "type": "search"}))
+                        widget=forms.TextInput(attrs={"placeholder": _("Name, external ID or phone"), "type": "search"}))
     owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False,
                             empty_label=_("All owners"))
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False,

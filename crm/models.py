@@ -342,3 +342,17 @@ class ImportFileChunk(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "seq"], name="import_file_chunk_unique")]
         ordering = ["file", "seq"]
+
+
+class PhoneIndex(models.Model):
+    """Phone search over encrypted numbers: keyed hashes (core.crypto.blind_index)
+    of each customer's and contact's number, whole and its last four digits (the
+    "尾号" a caller gives). Kept by crm.phone_index (events of the crm services;
+    a nightly rebuild picks up rows written around them: COPY imports, demo data)."""
+
+    digest = models.CharField(max_length=32, db_index=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "contact"])]

@@ -8,3 +8,10 @@ def import_files_sweep() -> int:
     from crm.importing.storage import import_files_sweep as sweep
 
     return sweep(now=timezone.now())
+
+
+@shared_task(name="crm.phone_index_rebuild")
+def phone_index_rebuild() -> int:
+    from crm.phone_index import phone_index_rebuild as rebuild
+
+    return rebuild()
