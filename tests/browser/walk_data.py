@@ -57,9 +57,10 @@ def build(*, now: dt.datetime) -> dict:
         last = (today - dt.timedelta(days=120)) if silent else today - dt.timedelta(days=2 + i)
         for k in range(4):
             day = max(since + dt.timedelta(days=1), last - dt.timedelta(days=45 * k))
+            paid = day + dt.timedelta(days=20 if k % 3 else 40)
             Transaction.objects.create(customer=customer, kind="purchase", amount=Decimal(1200 + 350 * i + 90 * k),
                                        occurred_on=day, due_on=day + dt.timedelta(days=30),
-                                       paid_on=day + dt.timedelta(days=20 if k % 3 else 40))
+                                       paid_on=paid if paid <= today else None)
         staff = customer.owner
         Interaction.objects.create(
             customer=customer, occurred_at=timezone.make_aware(dt.datetime.combine(last, dt.time(10))),
@@ -102,7 +103,7 @@ def _surveys(customers, *, now):
         SurveyResponse.objects.create(customer=customer, survey=survey, answered_at=at, nps=(3, 7, 9, 10)[i % 4],
                                       overall=(4, 7, 9, 10)[i % 4], quality=8, speed=6 + i % 4, resolution=7,
                                       care=8, reason="Good service but slow invoices", suggestions="Call less often",
-                                      created_at=at, channel="email")
+                                      created_at=at, channel=SurveyResponse.Channel.EMAIL_LINK)
     snapshots_rebuild_recent(now=now)
 
 
