@@ -122,7 +122,9 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
     charts.append(_chart("tier-trend", _("Tier mix by month"), "bar", months,
                          [{"label": str(label), "data": [mix.get(t, 0) for _d, mix in trend],
                            "parts": [{"count": mix.get(t, 0)} for _d, mix in trend],
-                           "links": [records_url(key="tier_mix", period=p, part=t, scope=scope) for p in month_periods]}
+                           # A month without segment history has no records to open.
+                           "links": [records_url(key="tier_mix", period=p, part=t, scope=scope) if mix else None
+                                     for p, (_d, mix) in zip(month_periods, trend)]}
                           for t, label in tiers]))
     charts.append(_chart("nps-trend", _("NPS and satisfaction"), "line", months,
                          [dataset(k) for k in ("nps", "avg_satisfaction")]))
