@@ -6,13 +6,14 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, models
+from django.db.models import Q
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions, routers
+from rest_framework import exceptions, pagination, permissions, routers, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import roles
+from core import access
 from core.errors import current_request_id
 from core.parsers import RequestBodyTooLarge
 
@@ -33,6 +34,32 @@ class Router(_IntegerIdsMixin, routers.SimpleRouter):
 
 class DefaultRouter(_IntegerIdsMixin, routers.DefaultRouter):
     pass
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id of a row the caller may choose: ``choices(user)`` is a core.access
+    helper (or a scoped selector); the value the object already has stays
+    acceptable. Anything else is 400 "not a valid choice" — the same answer
+    whether the row is outside the caller's scope or does not exist."""
+
+    default_error_messages = {"does_not_exist": access.NOT_A_VALID_CHOICE}
+
+    def __init__(self, *, model, choices, **kwargs):
+        self.choices_for = choices
+        kwargs.setdefault("queryset", model._default_manager.none())  # the schema reads the model from it
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        model = self.queryset.model
+        if request is None:
+            return model._default_manager.none()
+        qs = self.choices_for(request.user)
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, f"{self.source}_id", None) if isinstance(instance, models.Model) else None
+        if current is not None:
+            qs = model._default_manager.filter(Q(pk__in=qs.values("pk")) | Q(pk=current))
+        return qs
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -85,7 +112,7 @@ def exception_handler(exc, context):
 
 class IsAdminRole(permissions.BasePermission):
     def has_permission(self, request, view):
-        return roles.is_admin(request.user)
+        return access.is_admin(request.user)
 
 
 class CanEditCustomersOrReadOnly(permissions.BasePermission):
@@ -94,7 +121,7 @@ class CanEditCustomersOrReadOnly(permissions.BasePermission):
     def has_permission(self, request, view):
         if not request.user.is_authenticated:
             return False
-        return request.method in permissions.SAFE_METHODS or roles.can_edit_customers(request.user)
+        return request.method in permissions.SAFE_METHODS or access.can_edit_customers(request.user)
 
 
 class PersonalDataSerializerMixin:
@@ -109,7 +136,7 @@ class PersonalDataSerializerMixin:
         data = super().to_representation(instance)
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if user is not None and roles.can_see_personal_data(user):
+        if user is not None and access.can_see_personal_data(user):
             if any(data.get(f) for f in self.personal_fields):
                 revealed = self.context.setdefault("revealed_ids", set())
                 revealed.add(instance.pk)

@@ -1,4 +1,4 @@
-from core import roles
+from core import access
 from core.navigation import nav_for
 
 
@@ -13,8 +13,8 @@ def navigation(request):
         return {}
     request._navigation_context = {
         "nav_items": nav_for(user, path=request.path),
-        "nav_is_admin": roles.is_admin(user),
-        "nav_is_lead": roles.is_team_lead(user) or roles.is_admin(user),
+        "nav_is_admin": access.is_admin(user),
+        "nav_is_lead": access.is_lead_or_admin(user),
         "nav_unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
     }
     return request._navigation_context

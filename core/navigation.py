@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from core import roles
+from core import access
 
 # (url name, label, who sees it: "all" | "staff" (not support) | "lead" (team lead/admin) | "support" | "admin")
 NAV_ITEMS: list[tuple[str, object, str]] = [
@@ -25,13 +25,13 @@ def nav_for(user, *, path: str = "") -> list[dict]:
     """The menu for this user; the entry whose URL is the longest prefix of ``path`` is current."""
     items = []
     for name, label, who in NAV_ITEMS:
-        if who == "staff" and roles.is_support(user):
+        if who == "staff" and access.is_support(user):
             continue
-        if who == "lead" and not (roles.is_team_lead(user) or roles.is_admin(user)):
+        if who == "lead" and not access.is_lead_or_admin(user):
             continue
-        if who == "support" and not roles.is_support(user):
+        if who == "support" and not access.is_support(user):
             continue
-        if who == "admin" and not roles.is_admin(user):
+        if who == "admin" and not access.is_admin(user):
             continue
         try:
             url = reverse(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from core import roles
+from core import access
 from core.models import Job
 
 
@@ -12,10 +12,10 @@ def jobs_for_user(*, user) -> QuerySet[Job]:
     """The jobs a user may see: their own; a team lead's also those created by
     members of their team; an admin's every job (scheduled ones included)."""
     qs = Job.objects.select_related("created_by")
-    if roles.is_admin(user):
+    if access.is_admin(user):
         return qs
     scope = Q(created_by=user)
-    if roles.is_team_lead(user) and user.team_id:
+    if access.is_team_lead(user):
         scope |= Q(created_by__team_id=user.team_id)
     return qs.filter(scope)
 

@@ -15,22 +15,31 @@ from rest_framework.response import Response
 from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
-from core import roles, throttle
-from core.api import CanEditCustomersOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin
+from core import access, throttle
+from core.api import (CanEditCustomersOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin,
+                      ScopedPrimaryKeyField)
 from crm import selectors, services, validation
 from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 from segmentation.api import RfmSerializer
 
 
-class ScopedCustomerField(serializers.PrimaryKeyRelatedField):
-    """A customer id the caller may edit; anything else is 'does not exist'."""
+def _editable_customers(user):
+    return selectors.customer_editable_list_for_user(user=user)
 
-    def get_queryset(self):
-        request = self.context.get("request")
-        if request is None or not roles.can_edit_customers(request.user):
-            return Customer.objects.none()
-        return Customer.objects.for_user(request.user)
+
+class ScopedCustomerField(ScopedPrimaryKeyField):
+    """A customer the caller may edit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(model=Customer, choices=_editable_customers, **kwargs)
+
+
+class PersonField(ScopedPrimaryKeyField):
+    """A user the caller may name as owner, staff or next-action owner."""
+
+    def __init__(self, **kwargs):
+        super().__init__(model=User, choices=access.assignable_users_for, **kwargs)
 
 
 def _drf_errors(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -81,8 +90,8 @@ class TodayContextMixin:
 class CustomerSerializer(PersonalDataSerializerMixin, RulesSerializer):
     personal_fields = ("phone", "email", "id_number", "address")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), source="tag_list", required=False)
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    owner = PersonField(required=False, allow_null=True)
+    team = ScopedPrimaryKeyField(model=Team, choices=access.assignable_teams_for, required=False, allow_null=True)
     # Read-only, from segmentation's latest recompute (null until the first one).
     tier = serializers.CharField(source="segment.tier", read_only=True, allow_null=True)
     tier_reason = serializers.CharField(source="segment.tier_reason_text", read_only=True, allow_null=True)
@@ -148,9 +157,8 @@ class TransactionSerializer(RulesSerializer):
 
 class InteractionSerializer(RulesSerializer):
     customer = ScopedCustomerField()
-    staff = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
-    next_action_owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False,
-                                                           allow_null=True)
+    staff = PersonField(required=False)
+    next_action_owner = PersonField(required=False, allow_null=True)
 
     class Meta:
         model = Interaction
@@ -163,7 +171,7 @@ class InteractionSerializer(RulesSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, min_length=8, style={"input_type": "password"})
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    team = ScopedPrimaryKeyField(model=Team, choices=access.assignable_teams_for, required=False, allow_null=True)
 
     class Meta:
         model = User
@@ -196,7 +204,7 @@ class CustomerViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.Mo
                                                        data=serializer.to_service_data())
 
     def perform_destroy(self, instance):
-        if not (roles.is_admin(self.request.user) or roles.is_team_lead(self.request.user)):
+        if not access.can_delete_customers(self.request.user):
             from rest_framework.exceptions import PermissionDenied
 
             raise PermissionDenied("Only a team lead or an admin may delete customers.")
@@ -324,7 +332,7 @@ class InteractionViewSet(TodayContextMixin, viewsets.ModelViewSet):
                                                        now=timezone.now())
 
     def perform_update(self, serializer):
-        serializer.instance = services.interaction_update(interaction=serializer.instance,
+        serializer.instance = services.interaction_update(actor=self.request.user, interaction=serializer.instance,
                                                           data=dict(serializer.validated_data), now=timezone.now())
 
 
@@ -345,7 +353,7 @@ class UserViewSet(viewsets.ModelViewSet):
         if not data.get("password"):
             raise serializers.ValidationError({"password": ["This field is required."]})
         serializer.instance = services.user_create(
-            username=data["username"], password=data["password"], role=data.get("role", roles.Role.ACCOUNT_MANAGER),
+            username=data["username"], password=data["password"], role=data.get("role", access.Role.ACCOUNT_MANAGER),
             team=data.get("team"), email=data.get("email", ""), first_name=data.get("first_name", ""),
             last_name=data.get("last_name", ""))
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from core import roles
+from core import access
 from core.masking import mask
 from core.safe_export import spreadsheet_row
 from core.services import audit_reveal_record
@@ -84,7 +84,7 @@ def export_rows(*, user, queryset, with_segments: bool, now: datetime,
     """Header row, then one row per customer. Unmasked chunks are audited
     (one row per customer, channel "export") before they are yielded."""
     chunk_size = chunk_size or CHUNK_SIZE
-    reveal = roles.can_see_personal_data(user)
+    reveal = access.can_see_personal_data(user)
     labels = _labels(with_segments=with_segments)
     yield spreadsheet_row(headers(with_segments=with_segments))
     for chunk in _chunks(queryset.iterator(chunk_size=chunk_size), chunk_size):

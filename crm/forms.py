@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from core import roles
+from core import access
 from core.keyset import KeysetSort
 from crm import selectors, validation
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
@@ -95,14 +95,6 @@ def apply_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def owner_filter_choices(*, user):
-    """Owners a user may filter by: everyone for admin and support (they read all
-    customers), otherwise the people of their own team."""
-    if roles.is_admin(user) or roles.is_support(user):
-        return User.objects.filter(is_active=True).exclude(role=roles.Role.SUPPORT).order_by("username")
-    return selectors.assignable_users_for(user=user)
-
-
 def has_segments() -> bool:
     """True once the segmentation app provides ``Customer.segment``."""
     try:
@@ -132,9 +124,9 @@ class CustomerFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_filter_choices(user=user)
-        if roles.is_admin(user) or roles.is_support(user):
-            self.fields["team"].queryset = selectors.team_list()
+        self.fields["owner"].queryset = access.owners_visible_to(user)
+        if access.sees_all_customers(user):
+            self.fields["team"].queryset = access.teams_visible_to(user)
         else:
             del self.fields["team"]
         tier_choices = _tier_choices()
@@ -209,12 +201,12 @@ class CustomerForm(forms.Form):
         tags = self.fields.pop("tags")
         self.fields.update(generated)
         self.fields["tags"] = tags
-        owners = selectors.assignable_users_for(user=user)
+        owners = access.assignable_users_for(user)
         if customer is not None and customer.owner_id:
             owners = (owners | User.objects.filter(pk=customer.owner_id)).distinct().order_by("username")
         self.fields["owner"].queryset = owners
-        if roles.is_admin(user):
-            self.fields["team"].queryset = selectors.team_list()
+        if access.is_admin(user):
+            self.fields["team"].queryset = access.assignable_teams_for(user)
         else:
             del self.fields["team"]
         self.order_fields(["name", "kind", "external_id", "owner", "team", "industry", "size", "region",
@@ -327,7 +319,7 @@ class InteractionForm(forms.ModelForm):
                 "occurred_at": timezone.localtime(self.now).replace(second=0, microsecond=0),
             }
         super().__init__(*args, **kwargs)
-        self.fields["next_action_owner"].queryset = selectors.assignable_users_for(user=user)
+        self.fields["next_action_owner"].queryset = access.assignable_users_for(user)
         self.fields["next_action_owner"].empty_label = _("Me")
         self.fields["summary"].widget.attrs["placeholder"] = _("What was discussed?")
         list_choices_in_errors(self)

@@ -6,7 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from core import roles
+from core import access
 from crm import importing, selectors
 from crm.importing.specs import ENTITY_MODELS
 
@@ -61,7 +61,7 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not roles.is_admin(user):
+        if not access.is_admin(user):
             del self.fields["team"]
 
     def clean_file(self):

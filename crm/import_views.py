@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import roles
+from core import access
 from core.jobs import JobNotCancellable
 from core.models import Job
 from crm import importing
@@ -32,7 +32,7 @@ LIST_SIZE = 50
 
 
 def _require_editor(user) -> None:
-    if not roles.can_edit_customers(user):
+    if not access.can_edit_customers(user):
         raise PermissionDenied
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core import roles
+from core import access
 from crm import services
 from crm.forms import apply_service_error
 from crm.manage_forms import TeamForm, UserForm
@@ -23,7 +23,7 @@ def admin_only(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not roles.is_admin(request.user):
+        if not access.is_admin(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -35,12 +35,12 @@ def user_list(request):
     users = User.objects.select_related("team").order_by("team__name", "username")
     role = request.GET.get("role", "")
     team = request.GET.get("team", "")
-    if role in roles.Role.values:
+    if role in access.Role.values:
         users = users.filter(role=role)
     if team.isdigit():
         users = users.filter(team_id=int(team))
     return render(request, "crm/manage/user_list.html", {
-        "users": users, "roles": roles.Role.choices, "teams": Team.objects.all(), "role": role, "team": team,
+        "users": users, "roles": access.Role.choices, "teams": Team.objects.all(), "role": role, "team": team,
     })
 
 
@@ -59,7 +59,7 @@ def user_edit(request, pk: int | None = None):
                 if not data["is_active"]:
                     services.user_update(user=user, data={"is_active": False})
             else:
-                if instance.pk == request.user.pk and (not data["is_active"] or data["role"] != roles.Role.ADMIN):
+                if instance.pk == request.user.pk and (not data["is_active"] or data["role"] != access.Role.ADMIN):
                     raise ValidationError({"role": [_("You cannot remove your own admin access.")]})
                 update = {k: data[k] for k in ("username", "first_name", "last_name", "email", "role", "team",
                                                 "is_active")}

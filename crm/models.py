@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Least, TruncDate, Upper
 from django.utils.translation import gettext_lazy as _
 
-from core import roles
+from core import access
 from core.fields import EncryptedTextField
 from core.roles import Role
 
@@ -57,17 +57,15 @@ class User(AbstractUser):
         return Role(self.role).label
 
 
-class CustomerQuerySet(models.QuerySet):
-    def for_user(self, user) -> CustomerQuerySet:
-        """Customers the user may read. Admin and support: all (support masked);
-        team lead and account manager: their team's, plus any they own."""
-        if not user.is_authenticated:
-            return self.none()
-        if roles.is_admin(user) or roles.is_support(user):
-            return self
-        if user.team_id is None:
-            return self.filter(owner=user)
-        return self.filter(Q(team_id=user.team_id) | Q(owner=user))
+class CustomerQuerySet(access.CustomerScopedQuerySet):
+    """``for_user``: the customers the user may read (core.access)."""
+
+    customer_path = ""
+
+
+class TransactionQuerySet(access.CustomerScopedQuerySet):
+    def for_user(self, user) -> TransactionQuerySet:
+        return super().for_user(user) if access.can_see_money(user) else self.none()
 
     def with_customer_since(self) -> CustomerQuerySet:
         """Annotate ``customer_since`` (see ``customer_since_expression``)."""
@@ -190,6 +188,8 @@ class Contact(models.Model):
     is_primary = models.BooleanField(_("primary contact"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = access.CustomerScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-is_primary", "name", "id"]
         verbose_name = _("contact")
@@ -215,6 +215,8 @@ class Transaction(models.Model):
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TransactionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
@@ -256,6 +258,8 @@ class Interaction(models.Model):
     objection_resolved_at = models.DateTimeField(_("objection resolved at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = access.CustomerScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("interaction")
@@ -290,6 +294,8 @@ class FollowUp(models.Model):
     # Generic pointer to what raised it (e.g. "surveys.response:42"); unique so a
     # redelivered task cannot open the same follow-up twice.
     origin = models.CharField(max_length=100, blank=True, default="")
+
+    objects = access.CustomerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from core import roles
-from crm.models import Contact, Customer, Interaction, Team, Transaction, User
+from core import access
+from crm.models import Contact, Customer, Interaction, Transaction
 from crm.phone_index import customer_ids_by_phone
 
 
@@ -42,30 +42,28 @@ def customer_get_for_user(*, user, pk) -> Customer:
     return get_object_or_404(customer_list_for_user(user=user).with_customer_since(), pk=pk)
 
 
+def customer_editable_list_for_user(*, user) -> QuerySet[Customer]:
+    """The customers the user may change: in scope, and the role may edit."""
+    return Customer.objects.for_user(user) if access.can_edit_customers(user) else Customer.objects.none()
+
+
 def customer_editable_for_user(*, user, pk) -> Customer:
-    """A customer the user may change: in scope, and the role may edit (404 otherwise)."""
-    if not roles.can_edit_customers(user):
-        qs = Customer.objects.none()
-    else:
-        qs = customer_list_for_user(user=user)
-    return get_object_or_404(qs, pk=pk)
+    """A customer the user may change (404 otherwise)."""
+    return get_object_or_404(customer_editable_list_for_user(user=user).select_related("owner", "team", "segment"),
+                             pk=pk)
 
 
 def contact_list_for_user(*, user) -> QuerySet[Contact]:
-    return Contact.objects.filter(customer__in=Customer.objects.for_user(user)).select_related("customer")
+    return Contact.objects.for_user(user).select_related("customer")
 
 
 def transaction_list_for_user(*, user) -> QuerySet[Transaction]:
-    """Support works tickets, not money: no transactions."""
-    if roles.is_support(user):
-        return Transaction.objects.none()
-    return Transaction.objects.filter(customer__in=Customer.objects.for_user(user)).select_related("customer")
+    """Support works tickets, not money: no transactions (core.access.can_see_money)."""
+    return Transaction.objects.for_user(user).select_related("customer")
 
 
 def interaction_list_for_user(*, user) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(customer__in=Customer.objects.for_user(user)).select_related(
-        "customer", "staff", "next_action_owner"
-    )
+    return Interaction.objects.for_user(user).select_related("customer", "staff", "next_action_owner")
 
 
 def customer_timeline(*, customer: Customer, limit: int = 200) -> list[dict]:
@@ -98,15 +96,3 @@ TIMELINE_SOURCES: list = []
 # callables ``(*, request, customer) -> dict | None`` returning
 # {"template": "app/_customer_panel.html", "context": {...}, "order": int}.
 CUSTOMER_PANELS: list = []
-
-
-def assignable_users_for(*, user) -> QuerySet[User]:
-    """Users the caller may pick as an owner: admins any, others their team's."""
-    qs = User.objects.filter(is_active=True).exclude(role=roles.Role.SUPPORT)
-    if roles.is_admin(user):
-        return qs.order_by("username")
-    return qs.filter(team_id=user.team_id).order_by("username") if user.team_id else qs.filter(pk=user.pk)
-
-
-def team_list() -> QuerySet[Team]:
-    return Team.objects.all()

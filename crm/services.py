@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import roles
+from core import access
 from core.events import event_emit
 from crm.models import Contact, Customer, FollowUp, Interaction, Team, Transaction, User, tags_encode
 
@@ -19,16 +19,22 @@ CUSTOMER_FIELDS = (
 )
 
 
-def _check_owner_allowed(*, actor, owner: User | None, team: Team | None) -> None:
-    if roles.is_admin(actor):
-        return
-    errors = {}
-    if owner is not None and owner.pk != actor.pk and owner.team_id != actor.team_id:
-        errors["owner"] = [_("You can only assign customers to members of your team.")]
-    if team is not None and team.pk != actor.team_id:
-        errors["team"] = [_("You can only put customers in your own team.")]
-    if errors:
-        raise ValidationError(errors)
+def _check_people(*, actor, customer: Customer, before: tuple[int | None, int | None] = (None, None)) -> None:
+    """A new owner or team must be one the actor may name (core.access); keeping the
+    current ones is always allowed."""
+    owner_id, team_id = before
+    access.check_choices(
+        owner=(access.assignable_users_for(actor), customer.owner_id if customer.owner_id != owner_id else None),
+        team=(access.assignable_teams_for(actor), customer.team_id if customer.team_id != team_id else None))
+
+
+def _save(obj, fields) -> None:
+    """Insert a new row; update only the named columns of an existing one (another
+    writer's change to the other columns stands)."""
+    if obj._state.adding:
+        obj.save()
+    else:
+        obj.save(update_fields=sorted(set(fields)))
 
 
 def _apply(customer: Customer, data: dict[str, Any]) -> list[str]:
@@ -51,10 +57,10 @@ def customer_create(*, actor, data: dict[str, Any], now: datetime) -> Customer:
     customer = Customer(created_at=now)
     _apply(customer, data)
     if customer.owner_id is None and "owner" not in data:
-        customer.owner = actor if not roles.is_support(actor) else None
+        customer.owner = actor if not access.is_support(actor) else None
     if customer.team_id is None and customer.owner is not None:
         customer.team_id = customer.owner.team_id
-    _check_owner_allowed(actor=actor, owner=customer.owner, team=customer.team)
+    _check_people(actor=actor, customer=customer)
     customer.full_clean()
     customer.save()
     event_emit("customer.created", customer, now=now)
@@ -63,12 +69,12 @@ def customer_create(*, actor, data: dict[str, Any], now: datetime) -> Customer:
 
 @transaction.atomic
 def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Customer:
+    before = (customer.owner_id, customer.team_id)
     changed = _apply(customer, data)
     if "owner" in changed and "team" not in data and customer.owner is not None:
         customer.team_id = customer.owner.team_id
         changed.append("team")
-    if "owner" in changed or "team" in changed:
-        _check_owner_allowed(actor=actor, owner=customer.owner, team=customer.team)
+    _check_people(actor=actor, customer=customer, before=before)
     customer.full_clean()
     customer.save(update_fields=[*set(changed), "updated_at"] if changed else ["updated_at"])
     event_emit("customer.updated", customer)
@@ -100,7 +106,7 @@ def contact_save(*, contact: Contact, data: dict[str, Any]) -> Contact:
     for field, value in data.items():
         setattr(contact, field, "" if value is None and field in ("phone", "email", "title") else value)
     contact.full_clean()
-    contact.save()
+    _save(contact, data)
     if contact.is_primary:
         Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk).update(
             is_primary=False
@@ -115,10 +121,16 @@ def transaction_save(*, txn: Transaction, data: dict[str, Any]) -> Transaction:
     for field, value in data.items():
         setattr(txn, field, value)
     txn.full_clean()
-    txn.save()
+    _save(txn, data)
     if creating:
         event_emit("transaction.created", txn)
     return txn
+
+
+def _check_interaction_people(*, actor, data: dict[str, Any]) -> None:
+    """Staff and next-action owner are people the actor may name (core.access)."""
+    people = access.assignable_users_for(actor)
+    access.check_choices(**{f: (people, data[f]) for f in ("staff", "next_action_owner") if data.get(f) is not None})
 
 
 @transaction.atomic
@@ -127,6 +139,7 @@ def interaction_log(*, actor, customer: Customer, data: dict[str, Any], now: dat
     """Record a follow-up (回访). The logged-in user is the staff member unless given.
     Entered live (``now`` given: page and API) the next action cannot be due in the
     past; imported history only not before the record itself."""
+    _check_interaction_people(actor=actor, data=data)
     interaction = Interaction(customer=customer, staff=data.pop("staff", None) or actor)
     for field, value in data.items():
         setattr(interaction, field, value)
@@ -182,15 +195,20 @@ def followup_create(*, customer: Customer, owner: User | None, source: str, reas
 
 
 @transaction.atomic
-def interaction_update(*, interaction: Interaction, data: dict[str, Any], now: datetime | None = None
+def interaction_update(*, actor, interaction: Interaction, data: dict[str, Any], now: datetime | None = None
                        ) -> Interaction:
+    """Change a record. A person it already names may stay; a new one must be one
+    the actor may name."""
+    _check_interaction_people(actor=actor, data={
+        f: v for f, v in data.items() if f in ("staff", "next_action_owner")
+        and getattr(v, "pk", v) != getattr(interaction, f"{f}_id")})
     changed_due = "next_action_due" in data and data["next_action_due"] != interaction.next_action_due
     for field, value in data.items():
         setattr(interaction, field, value)
     if changed_due:
         _check_next_action_due(interaction, now=now)
     interaction.full_clean()
-    interaction.save()
+    _save(interaction, data)
     return interaction
 
 
@@ -198,7 +216,7 @@ def interaction_update(*, interaction: Interaction, data: dict[str, Any], now: d
 def user_create(*, username: str, password: str, role: str, team: Team | None, email: str = "",
                 first_name: str = "", last_name: str = "") -> User:
     user = User(username=username, role=role, team=team, email=email, first_name=first_name,
-                last_name=last_name, is_staff=(role == roles.Role.ADMIN), is_superuser=(role == roles.Role.ADMIN))
+                last_name=last_name, is_staff=(role == access.Role.ADMIN), is_superuser=(role == access.Role.ADMIN))
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -211,11 +229,12 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     for field, value in data.items():
         setattr(user, field, value)
     if "role" in data:
-        user.is_staff = user.is_superuser = user.role == roles.Role.ADMIN
+        user.is_staff = user.is_superuser = user.role == access.Role.ADMIN
     if password:
         user.set_password(password)
     user.full_clean(exclude=["password"])
-    user.save()
+    _save(user, [*data, *(["is_staff", "is_superuser"] if "role" in data else []),
+                 *(["password"] if password else [])])
     return user
 
 

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core import roles
+from core import access
 from core.keyset import keyset_page
 from core.masking import mask
 from core.services import audit_export_record, audit_reveal_record, audit_reveals_record
@@ -95,7 +95,7 @@ def customer_list(request):
         "count_capped": capped,
         "sort_links": _sort_links(form.sort_key),
         "with_segments": has_segments(),
-        "can_edit": roles.can_edit_customers(request.user),
+        "can_edit": access.can_edit_customers(request.user),
     })
 
 
@@ -114,7 +114,7 @@ def _personal_rows(*, customer: Customer, reveal: bool) -> list[dict]:
 
 def _timeline(*, request, customer: Customer) -> list[dict]:
     entries = selectors.customer_timeline(customer=customer)
-    if roles.is_support(request.user):
+    if access.is_support(request.user):
         # Support works tickets, not money (see selectors.transaction_list_for_user).
         entries = [e for e in entries if e["kind"] != "transaction"]
     return entries
@@ -138,7 +138,7 @@ def _panels(*, request, customer: Customer) -> list[str]:
 @login_required
 def customer_detail(request, pk: int):
     customer = selectors.customer_get_for_user(user=request.user, pk=pk)
-    reveal = roles.can_see_personal_data(request.user)
+    reveal = access.can_see_personal_data(request.user)
     contacts = list(customer.contacts.all())
     now = timezone.now()
     if reveal:
@@ -161,8 +161,8 @@ def customer_detail(request, pk: int):
         "timeline": _timeline(request=request, customer=customer),
         "panels": _panels(request=request, customer=customer),
         "segment": getattr(customer, "segment", None) if has_segments() else None,
-        "can_edit": roles.can_edit_customers(request.user),
-        "can_see_money": not roles.is_support(request.user),
+        "can_edit": access.can_edit_customers(request.user),
+        "can_see_money": not access.is_support(request.user),
         "today": timezone.localdate(now),
     })
 
@@ -170,7 +170,7 @@ def customer_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def customer_create(request):
-    if not roles.can_edit_customers(request.user):
+    if not access.can_edit_customers(request.user):
         raise PermissionDenied
     form = CustomerForm(request.POST or None, user=request.user, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():

@@ -11,7 +11,7 @@ from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import roles
+from core import access
 from core.api import IsAdminRole
 from core.parsers import RequestBodyTooLarge
 from integrations import selectors, services
@@ -43,7 +43,7 @@ class CanReceiveInboundEmail(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(user.is_authenticated and (roles.is_admin(user) or user.has_perm("integrations.receive_inbound_email")))
+        return bool(user.is_authenticated and (access.is_admin(user) or user.has_perm("integrations.receive_inbound_email")))
 
 
 class InboundEmailSerializer(serializers.ModelSerializer):

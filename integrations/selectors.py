@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from core import roles
+from core import access
 from integrations.models import InboundEmail, Mailbox, Webhook, WebhookAttempt, WebhookDelivery
 
 
 def can_triage(user) -> bool:
     """Triage shows senders nobody has matched yet, so it is for whoever may see every customer."""
-    return bool(user.is_authenticated and (roles.is_admin(user) or roles.is_support(user)))
+    return bool(user.is_authenticated and access.sees_all_customers(user))
 
 
 def mailbox_list() -> QuerySet[Mailbox]:
@@ -37,7 +37,7 @@ def inbound_email_list_for_user(*, user) -> QuerySet[InboundEmail]:
 
 
 def webhook_list_for_user(*, user) -> QuerySet[Webhook]:
-    return Webhook.objects.order_by("-id") if roles.is_admin(user) else Webhook.objects.none()
+    return Webhook.objects.order_by("-id") if access.is_admin(user) else Webhook.objects.none()
 
 
 def webhook_get_for_user(*, user, pk) -> Webhook:

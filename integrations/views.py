@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import roles
+from core import access
 from crm.forms import apply_service_error
 from crm.selectors import customer_list_for_user
 from integrations import selectors, services
@@ -36,7 +36,7 @@ def _only(check):
     return decorator
 
 
-admin_only = _only(roles.is_admin)
+admin_only = _only(access.is_admin)
 triage_only = _only(selectors.can_triage)
 
 

@@ -15,13 +15,15 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import access
+from core.api import ScopedPrimaryKeyField
 from core.api_fields import PeriodDateField
 from crm.models import Team, User
 from reviews import drilldown, exports, selectors, services
 from reviews.metrics import CATALOGUE, Period, metric_compute, metric_describe, month_period
 from reviews.metrics.distributions import DISTRIBUTIONS
 from reviews.models import Review, ReviewAction, ReviewFinding
-from reviews.report import review_earlier_actions, review_rows
+from reviews.report import review_earlier_actions_many, review_rows
 from reviews.scoping import metric_scope_for_user
 
 
@@ -132,9 +134,13 @@ class FindingSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "detail", "cause"]
 
 
+def _readable_reviews(user):
+    return selectors.review_list_for_user(user=user)
+
+
 class ActionSerializer(serializers.ModelSerializer):
-    review = serializers.PrimaryKeyRelatedField(queryset=Review.objects.none())
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    review = ScopedPrimaryKeyField(model=Review, choices=_readable_reviews)
+    owner = ScopedPrimaryKeyField(model=User, choices=access.assignable_users_for)
     metric = serializers.ChoiceField(choices=["", *CATALOGUE], required=False, allow_blank=True)
 
     class Meta:
@@ -143,18 +149,12 @@ class ActionSerializer(serializers.ModelSerializer):
                   "completed_at"]
         read_only_fields = ["id", "baseline", "created_at", "completed_at"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["review"].queryset = selectors.review_list_for_user(user=request.user)
-
 
 class ReviewSerializer(serializers.ModelSerializer):
     scope = serializers.ChoiceField(source="scope_kind", choices=Review.ScopeKind.choices)
     period_start = PeriodDateField()
     period_end = PeriodDateField()
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    team = ScopedPrimaryKeyField(model=Team, choices=access.assignable_teams_for, required=False, allow_null=True)
     targets = TargetSerializer(many=True, write_only=True, required=False)
     strengths = FindingSerializer(many=True, required=False)
     problems = FindingSerializer(many=True, required=False)
@@ -193,8 +193,13 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_earlier_actions(self, obj):
-        return [{**a, "deadline": a["deadline"].isoformat()} for a in review_earlier_actions(review=obj,
-                                                                                            rows=self._rows(obj))]
+        cache = self.context.setdefault("_earlier_actions", {})
+        if obj.pk not in cache:
+            # A list computes them for its whole page at once (no query per report).
+            page = getattr(self.parent, "instance", None)
+            reviews = list(page) if self.parent is not None and page is not None else [obj]
+            cache.update(review_earlier_actions_many(reviews=reviews, rows={r.pk: self._rows(r) for r in reviews}))
+        return [{**a, "deadline": a["deadline"].isoformat()} for a in cache[obj.pk]]
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
     def get_exports(self, obj):
@@ -305,7 +310,7 @@ class ReviewActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         s.is_valid(raise_exception=True)
         d = s.validated_data
         review = selectors.review_editable_for_user(user=request.user, pk=d["review"].pk)
-        a = services.review_action_create(review=review, title=d["title"], owner=d["owner"],
+        a = services.review_action_create(actor=request.user, review=review, title=d["title"], owner=d["owner"],
                                           deadline=d["deadline"], metric=d.get("metric", ""), now=timezone.now())
         return Response(self.get_serializer(a).data, status=201)
 

@@ -7,29 +7,19 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import roles
 from reviews import selectors
 from reviews.drilldown import records_url
 from reviews.labels import tier_choices
 from reviews.metrics import CATALOGUE, UNIT_LABELS, Period, Scope, month_period
 from reviews.models import DashboardSnapshot
 from reviews.report import part_links
+from reviews.scoping import dashboard_scope
 from reviews.services import snapshots
 
 TREND_METRICS = ["nps", "avg_satisfaction", "sla_compliance", "churn_rate", "repurchase_rate"]
 KPI_METRICS = ["nps", "avg_satisfaction", "churn_rate", "repurchase_rate", "sla_compliance", "first_response_minutes",
                "collection_rate", "contact_frequency"]
 VALUE_TIERS = ("high", "medium", "low")
-
-
-def dashboard_scope(*, user, team_id: int | None) -> tuple[Scope, bool]:
-    """(scope, personal): admins and support see all or a chosen team, team leads
-    their team, account managers their own customers (a personal dashboard)."""
-    if roles.is_admin(user) or roles.is_support(user):
-        return Scope(team_id=team_id), False
-    if roles.is_team_lead(user) and user.team_id:
-        return Scope(team_id=user.team_id), False
-    return Scope(owner_id=user.pk), True
 
 
 def _ensure_snapshots(scope: Scope, as_of: dt.date, now: dt.datetime) -> None:

@@ -9,7 +9,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from core import roles
+from core import access
 from crm.models import Team, User
 from reviews import services
 from reviews.metrics import CATALOGUE, month_period
@@ -27,12 +27,12 @@ def demo_generate(*, seed: int, now: dt.datetime, bulk: bool = False) -> str:
     rng = random.Random(seed)
     today = timezone.localdate(now)
     period = month_period(today.replace(day=1) - dt.timedelta(days=1))
-    admin = User.objects.filter(role=roles.Role.ADMIN, is_active=True).order_by("pk").first()
+    admin = User.objects.filter(role=access.Role.ADMIN, is_active=True).order_by("pk").first()
     made = []
     for team in Team.objects.order_by("pk"):
-        author = User.objects.filter(team=team, role=roles.Role.TEAM_LEAD, is_active=True).order_by("pk").first()
+        author = User.objects.filter(team=team, role=access.Role.TEAM_LEAD, is_active=True).order_by("pk").first()
         author = author or admin
-        owner = (User.objects.filter(team=team, role=roles.Role.ACCOUNT_MANAGER, is_active=True).order_by("pk")
+        owner = (User.objects.filter(team=team, role=access.Role.ACCOUNT_MANAGER, is_active=True).order_by("pk")
                  .first())
         if author is None or owner is None:
             continue
@@ -55,7 +55,7 @@ def demo_generate(*, seed: int, now: dt.datetime, bulk: bool = False) -> str:
             services.review_finding_add(review=review, kind="problem", title="部分客户流失",
                                         detail="90 天未联系的客户增多。", cause="回访计划执行不到位。")
             services.review_action_create(
-                review=review, title="对流失风险客户逐一电话回访并制定挽回方案", owner=owner,
+                actor=author, review=review, title="对流失风险客户逐一电话回访并制定挽回方案", owner=owner,
                 deadline=today + dt.timedelta(days=rng.randint(7, 21)), metric="churn_rate", now=now)
         made.append(review.pk)
     snaps = services.metric_snapshots_rebuild(as_of=today, now=now, months=3 if bulk else 12)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from core import roles
+from core import access
 from core.safe_export import spreadsheet_row
 from reviews import drilldown
 from reviews.forms import DrillAssignForm, DrillCampaignForm, DrillFollowUpForm, MonthForm, RecordsQueryForm
@@ -58,10 +58,8 @@ def _query(drill: drilldown.Drill, **extra) -> str:
     return urlencode(params)
 
 
-def _assignees():
-    from tickets.selectors import staff_for_assignment
-
-    return staff_for_assignment()
+def _assignees(user):
+    return access.ticket_assignees_for(user)
 
 
 def _surveys(user):
@@ -74,12 +72,12 @@ def _actions(request, drill: drilldown.Drill, **forms) -> dict:
     """The bulk-action forms this caller may use on these records."""
     user = request.user
     out = {}
-    if roles.can_edit_customers(user):
+    if access.can_edit_customers(user):
         out["followup_form"] = forms.get("followup_form") or DrillFollowUpForm(
             initial={"due_on": timezone.localdate() + dt.timedelta(days=2)}, prefix="fu")
-    if drill.kind == "ticket" and (roles.is_support(user) or roles.is_team_lead(user) or roles.is_admin(user)):
-        out["assign_form"] = forms.get("assign_form") or DrillAssignForm(assignees=_assignees(), prefix="as")
-    if drill.kind != "transaction" and (roles.is_team_lead(user) or roles.is_admin(user)):
+    if drill.kind == "ticket" and access.can_bulk_assign_tickets(user):
+        out["assign_form"] = forms.get("assign_form") or DrillAssignForm(assignees=_assignees(user), prefix="as")
+    if drill.kind != "transaction" and access.can_build_surveys(user):
         out["campaign_form"] = forms.get("campaign_form") or DrillCampaignForm(surveys=_surveys(user), prefix="ca")
     return out
 
@@ -155,7 +153,7 @@ def metric_records_act(request, key: str):
                                                             **form.cleaned_data)
             messages.success(request, _("%(count)s follow-ups opened for their owners.") % {"count": len(created)})
         elif action == "assign":
-            form = DrillAssignForm(request.POST, assignees=_assignees(), prefix="as")
+            form = DrillAssignForm(request.POST, assignees=_assignees(request.user), prefix="as")
             if not form.is_valid():
                 return _render(request, drill, status=400, assign_form=form)
             moved = drill_services.drill_tickets_assign(actor=request.user, drill=drill, now=now,

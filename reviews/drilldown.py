@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import pgettext_lazy
 
-from core import roles
+from core import access
 from crm.models import Customer, Transaction
 from reviews.metrics import CATALOGUE, Metric, Part, Period, Scope, metric_parts
 from reviews.metrics.distributions import DISTRIBUTIONS
@@ -131,7 +131,7 @@ def drill_records_for_user(*, user, drill: Drill) -> QuerySet:
     visible = Customer.objects.for_user(user)
     if drill.model is Customer:
         qs = qs.filter(pk__in=visible.values("pk"))
-    elif drill.model is Transaction and roles.is_support(user):
+    elif drill.model is Transaction and access.is_support(user):
         qs = qs.none()
     else:
         qs = qs.filter(customer__in=visible)

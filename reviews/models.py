@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core import access
+
 
 class MetricSnapshot(models.Model):
     """One metric for one period and scope, computed by the daily snapshot job.
@@ -64,17 +66,9 @@ class DashboardSnapshot(models.Model):
 
 class ReviewQuerySet(models.QuerySet):
     def for_user(self, user) -> ReviewQuerySet:
-        """Admins read every report; team leads and account managers their team's;
-        support none (reports are a team's own business)."""
-        from core import roles
-
-        if not user.is_authenticated or roles.is_support(user):
-            return self.none()
-        if roles.is_admin(user):
-            return self
-        if user.team_id is None:
-            return self.none()
-        return self.filter(team_id=user.team_id)
+        """A team's reports: admins all, the team's members theirs, support none."""
+        q = access.team_scope_q(user)
+        return self if q is None else self.filter(q)
 
 
 class Review(models.Model):

@@ -46,22 +46,40 @@ def review_rows(*, review: Review) -> list[dict]:
 def review_earlier_actions(*, review: Review, rows: list[dict] | None = None) -> list[dict]:
     """Each action of an earlier report of the same scope, with its linked
     metric's value then (baseline) and now (this report's actual) and the movement."""
-    actuals = {r["metric"]: r["actual"] for r in (rows if rows is not None else review_rows(review=review))}
-    out = []
-    for a in selectors.earlier_actions(review=review):
-        metric = CATALOGUE.get(a.metric)
-        now_value = None
-        if metric is not None:
-            if a.metric in actuals:
-                now_value = actuals[a.metric]
-            else:
-                now_value = metric_compute(key=a.metric, period=review_period(review), scope=review_scope(review)).value
-        out.append({"id": a.id, "title": a.title, "owner": str(a.owner), "deadline": a.deadline,
-                    "status": a.status, "status_label": str(a.get_status_display()), "metric": a.metric,
-                    "metric_name": str(metric.name) if metric else "", "review": a.review.title,
-                    "baseline": a.baseline, "current": now_value,
-                    **(_change(metric, now_value, a.baseline) if metric else {"change": None, "improved": None})})
+    rows = rows if rows is not None else review_rows(review=review)
+    return review_earlier_actions_many(reviews=[review], rows={review.pk: rows})[review.pk]
+
+
+def review_earlier_actions_many(*, reviews: list[Review], rows: dict[int, list[dict]]) -> dict[int, list[dict]]:
+    """``review_earlier_actions`` for a page of reports: the actions in one query; a
+    linked metric the report does not carry is computed once per (metric, period,
+    scope), whatever the number of actions that link it."""
+    by_review = selectors.earlier_actions_by_review(reviews=reviews)
+    computed: dict[tuple, object] = {}
+    out = {}
+    for review in reviews:
+        actuals = {r["metric"]: r["actual"] for r in rows[review.pk]}
+        out[review.pk] = [_earlier_action(a, review, actuals, computed) for a in by_review[review.pk]]
     return out
+
+
+def _earlier_action(a, review: Review, actuals: dict, computed: dict) -> dict:
+    metric = CATALOGUE.get(a.metric)
+    now_value = None
+    if metric is not None:
+        if a.metric in actuals:
+            now_value = actuals[a.metric]
+        else:
+            period, scope = review_period(review), review_scope(review)
+            key = (a.metric, period, scope.key)
+            if key not in computed:
+                computed[key] = metric_compute(key=a.metric, period=period, scope=scope).value
+            now_value = computed[key]
+    return {"id": a.id, "title": a.title, "owner": str(a.owner), "deadline": a.deadline,
+            "status": a.status, "status_label": str(a.get_status_display()), "metric": a.metric,
+            "metric_name": str(metric.name) if metric else "", "review": a.review.title,
+            "baseline": a.baseline, "current": now_value,
+            **(_change(metric, now_value, a.baseline) if metric else {"change": None, "improved": None})}
 
 
 def review_report(*, review: Review) -> dict:

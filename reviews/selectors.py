@@ -8,8 +8,8 @@ from django.apps import apps
 from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
-from core import roles
-from crm.models import Customer, FollowUp, Team, User, person_name
+from core import access
+from crm.models import Customer, FollowUp, User, person_name
 from reviews.models import Review, ReviewAction
 
 
@@ -27,13 +27,9 @@ def review_get_for_user(*, user, pk) -> Review:
 def review_editable_for_user(*, user, pk) -> Review:
     """A report the user may change: admins any, team leads their team's (404 otherwise)."""
     qs = review_list_for_user(user=user)
-    if not roles.is_admin(user):
-        qs = qs.filter(team_id=user.team_id) if roles.is_team_lead(user) else qs.none()
+    if not access.is_admin(user):
+        qs = qs.filter(team_id=user.team_id) if access.is_team_lead(user) else qs.none()
     return get_object_or_404(qs, pk=pk)
-
-
-def can_write_reviews(user) -> bool:
-    return roles.is_admin(user) or (roles.is_team_lead(user) and user.team_id is not None)
 
 
 def review_action_list_for_user(*, user) -> QuerySet[ReviewAction]:
@@ -50,9 +46,10 @@ def my_actions(*, user) -> QuerySet[ReviewAction]:
 
 
 def action_owner_choices(*, user, team_id: int | None) -> QuerySet[User]:
-    """Who may own an action of a report of ``team_id``: its members (any active
-    non-support user for a company-wide report)."""
-    qs = User.objects.filter(is_active=True).exclude(role=roles.Role.SUPPORT).order_by("username")
+    """Whom the user may make owner of an action of a report of ``team_id``: the
+    people they may name (core.access) who are members of it (anyone of them for a
+    company-wide report)."""
+    qs = access.assignable_users_for(user)
     return qs.filter(team_id=team_id) if team_id is not None else qs
 
 
@@ -63,17 +60,23 @@ def review_previous(*, review: Review) -> Review | None:
             .order_by("-period_end", "-id").first())
 
 
-def earlier_actions(*, review: Review) -> QuerySet[ReviewAction]:
-    """Actions raised by earlier reports of the same scope (shown with the movement of their metric)."""
-    return (ReviewAction.objects.filter(review__team_id=review.team_id, review__scope_kind=review.scope_kind,
-                                        review__tier=review.tier, review__period_end__lt=review.period_start)
-            .select_related("owner", "review").order_by("deadline", "id"))
-
-
-def team_list_for_user(*, user) -> QuerySet[Team]:
-    if roles.is_admin(user) or roles.is_support(user):
-        return Team.objects.all()
-    return Team.objects.filter(pk=user.team_id)
+def earlier_actions_by_review(*, reviews) -> dict[int, list[ReviewAction]]:
+    """For each report, the actions raised by earlier reports of the same scope (shown
+    with the movement of their metric): one query for any number of reports."""
+    reviews = list(reviews)
+    latest: dict[tuple, object] = {}
+    for r in reviews:
+        key = (r.team_id, r.scope_kind, r.tier)
+        latest[key] = max(latest.get(key, r.period_start), r.period_start)
+    if not latest:
+        return {}
+    q = Q()
+    for (team_id, kind, tier), start in latest.items():
+        q |= Q(review__team_id=team_id, review__scope_kind=kind, review__tier=tier, review__period_end__lt=start)
+    actions = list(ReviewAction.objects.filter(q).select_related("owner", "review").order_by("deadline", "id"))
+    return {r.pk: [a for a in actions if (a.review.team_id, a.review.scope_kind, a.review.tier)
+                   == (r.team_id, r.scope_kind, r.tier) and a.review.period_end < r.period_start]
+            for r in reviews}
 
 
 # --- other apps' data, read-only ---------------------------------------------

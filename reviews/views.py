@@ -13,14 +13,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import roles
+from core import access
 from reviews import selectors, services
 from reviews.drilldown import records_url
 from reviews.metrics import month_period
 from reviews.api import export_response
-from reviews.dashboard import VALUE_TIERS, dashboard_context, dashboard_scope
+from reviews.dashboard import VALUE_TIERS, dashboard_context
 from reviews.forms import (ActionForm, ActionStatusForm, FindingForm, MonthForm, ReviewCreateForm,
                            ReviewRowsForm)
+from reviews.scoping import dashboard_scope
 from reviews.report import review_report
 from reviews.services.snapshots import ENGAGEMENT_BANDS
 
@@ -46,8 +47,7 @@ def dashboard(request):
     context = dashboard_context(user=request.user, team_id=_team_param(request), now=now, month=month)
     context["month_form"] = month_form
     context["month_param"] = month.strftime("%Y-%m") if month else ""
-    context["teams"] = selectors.team_list_for_user(user=request.user) if (
-        roles.is_admin(request.user) or roles.is_support(request.user)) else None
+    context["teams"] = access.teams_visible_to(request.user) if access.sees_all_customers(request.user) else None
     context["team_param"] = request.GET.get("team", "")
     return render(request, "reviews/dashboard.html", context)
 
@@ -70,15 +70,15 @@ def review_list(request):
     reviews = selectors.review_list_for_user(user=request.user)
     page = Paginator(reviews, 25).get_page(request.GET.get("page"))
     return render(request, "reviews/review_list.html", {
-        "page": page, "can_write": selectors.can_write_reviews(request.user)})
+        "page": page, "can_write": access.can_write_reviews(request.user)})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def review_create(request):
-    if not selectors.can_write_reviews(request.user):
+    if not access.can_write_reviews(request.user):
         raise Http404
-    is_admin = roles.is_admin(request.user)
+    is_admin = access.is_admin(request.user)
     form = ReviewCreateForm(request.POST or None, is_admin=is_admin)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -96,8 +96,7 @@ def review_create(request):
 
 
 def _detail_context(request, review, **forms):
-    can_edit = selectors.can_write_reviews(request.user) and (
-        roles.is_admin(request.user) or review.team_id == request.user.team_id)
+    can_edit = access.leads_team(request.user, review.team_id)
     owners = selectors.action_owner_choices(user=request.user, team_id=review.team_id)
     return {
         **review_report(review=review), "can_edit": can_edit,
@@ -188,8 +187,8 @@ def review_action_add(request, pk: int):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.review_action_create(review=review, title=d["title"], owner=d["owner"], deadline=d["deadline"],
-                                          metric=d.get("metric") or "", now=timezone.now())
+            services.review_action_create(actor=request.user, review=review, title=d["title"], owner=d["owner"],
+                                          deadline=d["deadline"], metric=d.get("metric") or "", now=timezone.now())
         except ValidationError as exc:
             _form_errors(form, exc)
         else:

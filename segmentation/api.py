@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import access
 from segmentation import queue, selectors, services
 
 
@@ -45,7 +46,7 @@ class RecomputeView(APIView):
 
         ``job_id`` is a core job: follow it at ``GET /api/v1/jobs/{job_id}/``
         (status, progress, summary with the tier counts)."""
-        if not selectors.can_manage_segments(request.user):
+        if not access.can_manage_segments(request.user):
             raise PermissionDenied("Only a team lead or an admin may recompute segments.")
         serializer = RecomputeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

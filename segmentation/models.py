@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core import access
+
 
 # The core.Job kind of a segment recompute (handler: segmentation.services.recompute_job_run).
 RECOMPUTE_JOB_KIND = "segmentation.recompute"
@@ -91,6 +93,8 @@ class CustomerSegment(models.Model):
     team = models.ForeignKey("crm.Team", null=True, blank=True, on_delete=models.DO_NOTHING,
                              db_constraint=False, db_index=False, related_name="+")
 
+    objects = access.CustomerScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("customer segment")
         verbose_name_plural = _("customer segments")
@@ -138,6 +142,8 @@ class SegmentHistory(models.Model):
     value_tier = models.CharField(_("value tier"), max_length=10, choices=ValueTier.choices)
     health_score = models.PositiveSmallIntegerField(_("health score"))
     rfm_segment = models.CharField(_("RFM segment"), max_length=24, choices=RfmSegment.choices)
+
+    objects = access.CustomerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-as_of", "customer_id"]

@@ -21,7 +21,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from core import roles
+from core import access
 from crm.models import Customer, FollowUp, Interaction, customer_since_expression
 from segmentation import analytics
 from segmentation.models import CustomerSegment, SegmentSettings
@@ -79,24 +79,21 @@ def _segment_streams(*, user, today: date) -> list[QuerySet[CustomerSegment]]:
     """The caller's cadence rows as one query per index to read. The copied owner /
     team picks the index; the join on the customer re-checks the scope itself."""
     due = CustomerSegment.objects.filter(next_contact_due__lte=today)
-    if roles.is_admin(user):
+    if access.is_admin(user):
         return [due]
     own = due.filter(owner_id=user.pk, customer__owner_id=user.pk)
-    if roles.is_team_lead(user) and user.team_id:
+    if access.is_team_lead(user):
         return [due.filter(team_id=user.team_id, customer__team_id=user.team_id), own]
     return [own]
 
 
 def _followups(*, user, today: date) -> QuerySet[FollowUp]:
+    # for_user puts the scope in the join condition, not IN (subquery): PostgreSQL then
+    # probes the customer per follow-up read instead of hashing the caller's whole scope.
     open_due = FollowUp.objects.filter(done_at__isnull=True, due_at__lt=day_start(today + timedelta(days=1)))
-    if roles.is_admin(user):
-        return open_due
-    if roles.is_team_lead(user) and user.team_id:
-        return open_due.filter(Q(customer__team_id=user.team_id) | Q(customer__owner_id=user.pk))
-    # The scope as a join condition, not IN (subquery): PostgreSQL then probes the
-    # customer per follow-up read instead of hashing the whole of the caller's scope.
-    in_scope = Q(customer__owner_id=user.pk) | (Q(customer__team_id=user.team_id) if user.team_id else Q(pk__in=[]))
-    return open_due.filter(in_scope, owner=user)
+    if access.is_lead_or_admin(user):
+        return open_due.for_user(user)
+    return open_due.for_user(user).filter(owner=user)
 
 
 def followup_queue_page(*, user, today: date, cursor: str | None = None, limit: int | None = None,

@@ -12,7 +12,6 @@ from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from core import roles
 from core import selectors as core_selectors
 from core.models import Job
 from crm.models import Customer
@@ -26,11 +25,6 @@ def segment_settings_get() -> SegmentSettings:
     """The settings singleton (defaults until a lead saves the page)."""
     obj = SegmentSettings.objects.filter(pk=1).first()
     return obj if obj is not None else SegmentSettings(pk=1)
-
-
-def can_manage_segments(user) -> bool:
-    """Team leads and admins change segment rules and start recomputes."""
-    return roles.is_team_lead(user) or roles.is_admin(user)
 
 
 # ---------------------------------------------------------------- recompute inputs
@@ -231,7 +225,7 @@ def survey_rows(*, as_of: date) -> pd.DataFrame:
 # ---------------------------------------------------------------- caller-scoped reads
 
 def segment_list_for_user(*, user) -> QuerySet[CustomerSegment]:
-    return CustomerSegment.objects.filter(customer__in=Customer.objects.for_user(user))
+    return CustomerSegment.objects.for_user(user)
 
 
 def segment_summary_for_user(*, user) -> dict:
@@ -254,10 +248,10 @@ def segment_summary_for_user(*, user) -> dict:
 
 def tier_trend(*, user, limit: int = 12) -> list[dict]:
     """Tier counts at each recorded as_of (oldest first) over the caller's customers."""
-    scope = Customer.objects.for_user(user)
-    dates = list(SegmentHistory.objects.filter(customer__in=scope).order_by("-as_of").values_list(
+    scope = SegmentHistory.objects.for_user(user)
+    dates = list(scope.order_by("-as_of").values_list(
         "as_of", flat=True).distinct()[:limit])
-    rows = (SegmentHistory.objects.filter(customer__in=scope, as_of__in=dates).order_by()
+    rows = (scope.filter(as_of__in=dates).order_by()
             .values("as_of", "tier").annotate(n=Count("pk")))
     by_date: dict[date, dict[str, int]] = {d: {} for d in sorted(dates)}
     for r in rows:
@@ -268,8 +262,8 @@ def tier_trend(*, user, limit: int = 12) -> list[dict]:
 def tier_transitions(*, user, start: date | None = None, end: date | None = None) -> dict:
     """Who changed tier between two recorded dates (default: the two latest):
     {"start", "end", "moves": {(from, to): n}, "rows": [(customer, from, to)]}."""
-    scope = Customer.objects.for_user(user)
-    dates = list(SegmentHistory.objects.filter(customer__in=scope).order_by("-as_of").values_list(
+    scope = SegmentHistory.objects.for_user(user)
+    dates = list(scope.order_by("-as_of").values_list(
         "as_of", flat=True).distinct()[:2])
     if end is None:
         end = dates[0] if dates else None
@@ -278,7 +272,7 @@ def tier_transitions(*, user, start: date | None = None, end: date | None = None
     if start is None or end is None:
         return {"start": start, "end": end, "moves": {}, "rows": []}
     before = SegmentHistory.objects.filter(customer_id=OuterRef("customer_id"), as_of=start).values("tier")[:1]
-    changed = (SegmentHistory.objects.filter(customer__in=scope, as_of=end)
+    changed = (scope.filter(as_of=end)
                .annotate(previous=Subquery(before)).exclude(previous__isnull=True)
                .exclude(previous=F("tier")).select_related("customer").order_by("previous", "tier",
                                                                                        "customer_id"))

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from core import jobs
+from core import access, jobs
 from core.events import event_emit
 from core.models import Job
 from crm import selectors as crm_selectors
@@ -45,7 +45,7 @@ _NULLABLE_INTS = ["r_days", "r_score", "f_score", "m_score", "health_recency", "
 
 def recompute_request(*, actor, as_of: date, now: datetime) -> Job:
     """Queue a recompute for ``as_of`` (team lead or admin) as a core job."""
-    if not selectors.can_manage_segments(actor):
+    if not access.can_manage_segments(actor):
         raise PermissionDenied("Only a team lead or an admin may recompute segments.")
     return jobs.job_enqueue(kind=RECOMPUTE_JOB_KIND, params={"as_of": as_of.isoformat()}, actor=actor, now=now)
 
@@ -189,7 +189,7 @@ def _write_orm(frame: pd.DataFrame, *, replace_current: bool) -> list[tuple[int,
 
 def segment_settings_update(*, actor, data: dict, now: datetime) -> SegmentSettings:
     """Save the thresholds (team lead or admin); validated as a whole."""
-    if not selectors.can_manage_segments(actor):
+    if not access.can_manage_segments(actor):
         raise PermissionDenied("Only a team lead or an admin may change segment settings.")
     with transaction.atomic():
         obj, _created = SegmentSettings.objects.select_for_update().get_or_create(pk=1)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import access
 from crm.models import Customer
 from segmentation import queue, selectors, services
 from segmentation.forms import QueueLogForm, RecomputeForm, SegmentSettingsForm
@@ -78,7 +79,7 @@ def overview(request):
     labels = dict(Tier.choices)
     moves = sorted(({"from": labels.get(a, a), "to": labels.get(b, b), "from_key": a, "to_key": b, "count": n}
                     for (a, b), n in transitions["moves"].items()), key=lambda m: (-m["count"], m["from"]))
-    can_manage = selectors.can_manage_segments(request.user)
+    can_manage = access.can_manage_segments(request.user)
     jobs_list = selectors.latest_jobs(user=request.user) if can_manage else []
     return render(request, "segmentation/overview.html", {
         "summary": summary,
@@ -105,7 +106,7 @@ def _jobs_response(request):
 @require_GET
 @login_required
 def jobs(request):
-    if not selectors.can_manage_segments(request.user):
+    if not access.can_manage_segments(request.user):
         raise PermissionDenied
     return _jobs_response(request)
 
@@ -113,7 +114,7 @@ def jobs(request):
 @require_POST
 @login_required
 def recompute(request):
-    if not selectors.can_manage_segments(request.user):
+    if not access.can_manage_segments(request.user):
         raise PermissionDenied
     form = RecomputeForm(request.POST)
     if form.is_valid():
@@ -131,7 +132,7 @@ def recompute(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def settings_edit(request):
-    if not selectors.can_manage_segments(request.user):
+    if not access.can_manage_segments(request.user):
         raise PermissionDenied
     current = selectors.segment_settings_get()
     form = SegmentSettingsForm(request.POST or None, instance=current)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import PersonalDataAuditViewMixin, PersonalDataSerializerMixin
+from core import access
 from core.api_fields import IsoDateTimeFilter, PeriodDateField
 from crm.models import Customer
 from surveys import selectors, services
@@ -52,7 +53,7 @@ class SurveyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             "questions").order_by("-id")
 
     def _check_builder(self):
-        if not selectors.can_build_surveys(self.request.user):
+        if not access.can_build_surveys(self.request.user):
             self.permission_denied(self.request, message="Only team leads and admins build surveys.")
 
     def create(self, request, *args, **kwargs):
@@ -108,7 +109,7 @@ class SurveyInvitationViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["id", "created_at", "sent_at"]
 
     def get_queryset(self):
-        return SurveyInvitation.objects.for_user(self.request.user).select_related("customer")
+        return selectors.invitation_list_for_user(user=self.request.user)
 
 
 class ScopedCustomerField(serializers.PrimaryKeyRelatedField):
@@ -168,7 +169,7 @@ class SurveyResponseViewSet(PersonalDataAuditViewMixin, mixins.CreateModelMixin,
     audit_object_type = "surveys.SurveyResponse"
 
     def get_queryset(self):
-        return SurveyResponse.objects.for_user(self.request.user).select_related("customer")
+        return selectors.response_list_for_user(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

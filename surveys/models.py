@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core import access
 from core.fields import EncryptedTextField
 from crm.models import Customer, Team
 
@@ -23,11 +24,9 @@ def _pick(zh: str, en: str) -> str:
 class SurveyQuerySet(models.QuerySet):
     def for_user(self, user) -> SurveyQuerySet:
         """Templates visible to a user: shared ones (no team) and their team's; admins all."""
-        from core import roles
-
         if not user.is_authenticated:
             return self.none()
-        if roles.is_admin(user) or roles.is_support(user):
+        if access.sees_all_customers(user):
             return self
         return self.filter(Q(team__isnull=True) | Q(team_id=user.team_id))
 
@@ -169,11 +168,6 @@ class Campaign(models.Model):
         return self.name
 
 
-class SurveyInvitationQuerySet(models.QuerySet):
-    def for_user(self, user) -> SurveyInvitationQuerySet:
-        return self.filter(customer__in=Customer.objects.for_user(user))
-
-
 class SurveyInvitation(models.Model):
     """One survey asked of one customer for one reason. ``trigger_key`` names the
     reason ("new_customer", "quarter_end:2026Q2", "ticket:42", "campaign:7") and is
@@ -197,7 +191,7 @@ class SurveyInvitation(models.Model):
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
-    objects = SurveyInvitationQuerySet.as_manager()
+    objects = access.CustomerScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -213,11 +207,6 @@ class SurveyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.trigger_key}"
-
-
-class SurveyResponseQuerySet(models.QuerySet):
-    def for_user(self, user) -> SurveyResponseQuerySet:
-        return self.filter(customer__in=Customer.objects.for_user(user))
 
 
 class SurveyResponse(models.Model):
@@ -259,7 +248,7 @@ class SurveyResponse(models.Model):
                                    from_fields=["customer"], to_fields=["customer"], null=True,
                                    related_name="+")
 
-    objects = SurveyResponseQuerySet.as_manager()
+    objects = access.CustomerScopedQuerySet.as_manager()
 
     RATING_FIELDS = ("quality", "speed", "resolution", "care", "overall")
 
@@ -316,6 +305,13 @@ class SurveyOptOut(models.Model):
         return str(self.customer_id)
 
 
+class SurveyDailySnapshotQuerySet(models.QuerySet):
+    def for_user(self, user) -> SurveyDailySnapshotQuerySet:
+        """The customer rule on the snapshot's own team and owner columns."""
+        q = access.customer_scope_q(user, team="team_id", owner="owner_id")
+        return self if q is None else self.filter(q)
+
+
 class SurveyDailySnapshot(models.Model):
     """Per day × team × owner × tier × ticket category sums, rebuilt whole for a day
     (delete + insert in one transaction), so re-running never double-counts."""
@@ -344,6 +340,8 @@ class SurveyDailySnapshot(models.Model):
     ces_sum = models.PositiveIntegerField(default=0)
     ces_n = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
+
+    objects = SurveyDailySnapshotQuerySet.as_manager()
 
     class Meta:
         ordering = ["day", "id"]

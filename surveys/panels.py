@@ -13,7 +13,7 @@ def timeline_entries(*, customer, limit: int) -> list[dict]:
 
 
 def customer_panel(*, request, customer) -> dict:
-    from core import roles
+    from core import access
 
     entries = selectors.customer_survey_entries(customer=customer, limit=PANEL_ANSWERS)
     return {
@@ -23,6 +23,6 @@ def customer_panel(*, request, customer) -> dict:
             "survey_entries": entries,
             "survey_opted_out": selectors.is_opted_out(customer=customer),
             "survey_invitations": list(customer.survey_invitations.select_related("survey")[:3]),
-            "can_opt_out": roles.can_edit_customers(request.user),
+            "can_opt_out": access.can_edit_customers(request.user),
         },
     }

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import pgettext
 
-from core import roles
 from core.formulas import nps_from_counts, ratio, satisfaction_100_from_overall
-from crm.models import Customer
 from surveys.models import SurveyDailySnapshot, SurveyResponse
 from surveys.selectors import day_start
 
@@ -20,17 +18,6 @@ SUM_FIELDS = ("invitations_sent", "invitations_answered", "responses", "promoter
               "resolution_n", "care_sum", "care_n", "ces_sum", "ces_n")
 DIMENSIONS = ("quality", "speed", "resolution", "care", "overall")
 GROUPS = {"tier": "tier", "team": "team_id", "owner": "owner_id", "ticket_category": "ticket_category"}
-
-
-def snapshots_for_user(*, user) -> QuerySet[SurveyDailySnapshot]:
-    qs = SurveyDailySnapshot.objects.all()
-    if roles.is_admin(user) or roles.is_support(user):
-        return qs
-    if not user.is_authenticated:
-        return qs.none()
-    if user.team_id is None:
-        return qs.filter(owner_id=user.pk)
-    return qs.filter(Q(team_id=user.team_id) | Q(owner_id=user.pk))
 
 
 def _filtered(qs, *, tier="", team=None, owner=None, ticket_category=""):
@@ -65,7 +52,7 @@ def survey_results(*, user, start: date, end: date, group_by: str = "", **filter
     """{"summary", "trend" (by month), "groups" (by ``group_by``)} — three grouped
     queries over the snapshots, whatever the number of answers."""
     sums = {f: Sum(f) for f in SUM_FIELDS}
-    qs = _filtered(snapshots_for_user(user=user).filter(day__gte=start, day__lte=end), **filters)
+    qs = _filtered(SurveyDailySnapshot.objects.for_user(user).filter(day__gte=start, day__lte=end), **filters)
     summary = summarize(qs.aggregate(**sums))
     trend = [{"month": r["month"], **summarize(r)} for r in
              qs.annotate(month=TruncMonth("day")).values("month").annotate(**sums).order_by("month")]
@@ -111,8 +98,7 @@ def _ticket_category_names() -> dict:
 def reasons_for_user(*, user, start: date, end: date, tier="", team=None, owner=None,
                      ticket_category="") -> QuerySet[SurveyResponse]:
     """Free-text reasons and suggestions with the scores beside them, latest first (the caller pages)."""
-    qs = (SurveyResponse.objects.filter(customer__in=Customer.objects.for_user(user),
-                                        answered_at__gte=day_start(start),
+    qs = (SurveyResponse.objects.for_user(user).filter(answered_at__gte=day_start(start),
                                         answered_at__lt=day_start(end + timedelta(days=1)))
           .exclude(reason="", suggestions="").select_related("customer", "customer__owner"))
     if tier:

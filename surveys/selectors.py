@@ -20,7 +20,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from core import roles
+from core import access
 from core.formulas import DETRACTOR_MAX, PROMOTER_MIN, nps_from_counts, satisfaction_100_from_overall
 from crm.models import Customer, FollowUp
 from surveys.models import Survey, SurveyInvitation, SurveyOptOut, SurveyResponse
@@ -43,17 +43,13 @@ def survey_get_for_user(*, user, pk) -> Survey:
 
 def survey_editable_for_user(*, user, pk) -> Survey:
     """Team leads edit their team's templates, admins any (404 otherwise)."""
-    if roles.is_admin(user):
+    if access.is_admin(user):
         qs = Survey.objects.all()
-    elif roles.is_team_lead(user) and user.team_id:
+    elif access.is_team_lead(user):
         qs = Survey.objects.filter(team_id=user.team_id)
     else:
         qs = Survey.objects.none()
     return get_object_or_404(qs.prefetch_related("questions"), pk=pk)
-
-
-def can_build_surveys(user) -> bool:
-    return roles.is_admin(user) or roles.is_team_lead(user)
 
 
 def default_survey() -> Survey | None:
@@ -186,13 +182,8 @@ def campaign_list_for_user(*, user) -> QuerySet:
     from surveys.models import Campaign
 
     qs = Campaign.objects.select_related("survey", "created_by")
-    if roles.is_admin(user):
+    if access.is_admin(user):
         return qs
     if user.team_id is None:
         return qs.filter(created_by=user)
     return qs.filter(created_by__team_id=user.team_id)
-
-
-def can_edit_survey(user, survey: Survey) -> bool:
-    return roles.is_admin(user) or bool(roles.is_team_lead(user) and user.team_id
-                                        and survey.team_id == user.team_id)

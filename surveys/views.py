@@ -14,9 +14,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import roles
+from core import access
 from crm import selectors as crm_selectors
-from crm.models import Team
 from surveys import results, selectors, services
 from surveys.forms import (SERVICE_TO_FORM_FIELD, CampaignForm, PhoneSurveyForm, QuestionForm, QuestionFormSet,
                            ResultsFilterForm, SurveyForm)
@@ -28,15 +27,15 @@ from surveys.services.invitations import TokenProblem
 def survey_list(request):
     surveys = selectors.survey_list_for_user(user=request.user)
     campaigns = (selectors.campaign_list_for_user(user=request.user)[:20]
-                 if selectors.can_build_surveys(request.user) else [])
+                 if access.can_build_surveys(request.user) else [])
     return render(request, "surveys/survey_list.html", {
-        "surveys": surveys, "campaigns": campaigns, "can_build": selectors.can_build_surveys(request.user)})
+        "surveys": surveys, "campaigns": campaigns, "can_build": access.can_build_surveys(request.user)})
 
 
 @login_required
 def survey_detail(request, pk: int):
     survey = selectors.survey_get_for_user(user=request.user, pk=pk)
-    can_edit = selectors.can_edit_survey(request.user, survey)
+    can_edit = access.leads_team(request.user, survey.team_id)
     return render(request, "surveys/survey_detail.html", {"survey": survey, "can_edit": can_edit})
 
 
@@ -61,7 +60,7 @@ def _apply_service_errors(exc: ValidationError, form, formset) -> None:
 
 
 def _builder(request, survey: Survey | None):
-    if not selectors.can_build_surveys(request.user):
+    if not access.can_build_surveys(request.user):
         raise PermissionDenied
     if request.method == "POST":
         form = SurveyForm(request.POST)
@@ -110,9 +109,8 @@ def _results_form(request):
     data.setdefault("group_by", "tier")
     from surveys.results import _ticket_category_names
 
-    see_all = roles.is_admin(request.user) or roles.is_support(request.user)
-    return ResultsFilterForm(data, teams=Team.objects.all() if see_all else Team.objects.filter(pk=request.user.team_id),
-                             owners=crm_selectors.assignable_users_for(user=request.user),
+    return ResultsFilterForm(data, teams=access.teams_visible_to(request.user),
+                             owners=access.owners_visible_to(request.user),
                              categories=list(_ticket_category_names().items()))
 
 
@@ -136,10 +134,10 @@ def survey_results(request):
 
 @login_required
 def campaign_create(request):
-    if not selectors.can_build_surveys(request.user):
+    if not access.can_build_surveys(request.user):
         raise PermissionDenied
     kwargs = {"surveys": Survey.objects.for_user(request.user).filter(is_active=True),
-              "owners": crm_selectors.assignable_users_for(user=request.user)}
+              "owners": access.assignable_users_for(request.user)}
     form = CampaignForm(request.POST or None, initial={"survey": selectors.default_survey()}, **kwargs)
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,8 +10,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core import roles
-from core.api import PersonalDataAuditViewMixin, PersonalDataSerializerMixin
+from core import access
+from core.api import PersonalDataAuditViewMixin, PersonalDataSerializerMixin, ScopedPrimaryKeyField
 from core.api_fields import PeriodDateField
 from crm.models import Customer, User
 from tickets import selectors, services
@@ -78,25 +78,28 @@ class TicketSerializer(serializers.ModelSerializer):
         return _SLA_FIELDS.to_representation(state.to_api())
 
 
+def _readable_customers(user):
+    return Customer.objects.for_user(user)
+
+
+class Assignee(ScopedPrimaryKeyField):
+    """Someone the caller may give a ticket to (core.access.ticket_assignees_for)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(model=User, choices=access.ticket_assignees_for, **kwargs)
+
+
 class TicketCreateSerializer(serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+    customer = ScopedPrimaryKeyField(model=Customer, choices=_readable_customers)
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.ChoiceField(choices=Ticket._meta.get_field("category").choices, default="other")
     urgency = serializers.ChoiceField(choices=Ticket._meta.get_field("urgency").choices, default="normal")
     channel = serializers.ChoiceField(choices=Ticket._meta.get_field("channel").choices, default="phone")
     is_complaint = serializers.BooleanField(required=False, default=False)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
-                                                  allow_null=True)
+    assignee = Assignee(required=False, allow_null=True)
     created_at = serializers.DateTimeField(required=False,
                                            help_text="Historical creation time: admins and integration users only.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # A customer outside the caller's scope "does not exist".
-            self.fields["customer"].queryset = Customer.objects.for_user(request.user)
 
 
 class TicketUpdateSerializer(serializers.Serializer):
@@ -108,8 +111,7 @@ class TicketUpdateSerializer(serializers.Serializer):
     is_complaint = serializers.BooleanField(required=False)
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False,
                                                     allow_null=True)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
-                                                  allow_null=True)
+    assignee = Assignee(required=False, allow_null=True)
     version = serializers.IntegerField(required=False, help_text="The version you read; a stale one gets 409.")
 
 
@@ -141,7 +143,7 @@ class ReopenSerializer(VersionSerializer):
 
 
 class AssignSerializer(VersionSerializer):
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True)
+    assignee = Assignee(allow_null=True)
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False)
 
 
@@ -230,7 +232,7 @@ class TicketViewSet(PersonalDataAuditViewMixin, viewsets.ModelViewSet):
 
     def destroy(self, request, *args, **kwargs):
         ticket = self.get_object()
-        if not roles.is_admin(request.user):
+        if not access.is_admin(request.user):
             raise PermissionDenied("Only an admin may delete tickets.")
         services.ticket_delete(ticket=ticket, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

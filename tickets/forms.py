@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core import access
 from crm.models import Customer, User
 from tickets.models import Category, Channel, Department, Urgency
 
@@ -19,7 +20,13 @@ def apply_service_error(form: forms.Form, error: ValidationError) -> None:
 
 
 class VersionForm(forms.Form):
+    """A ticket action's form; ``user`` is the person acting (choices depend on it)."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
 
 class TicketCreateForm(forms.Form):
@@ -73,9 +80,13 @@ class ReopenForm(VersionForm):
 
 
 class AssignForm(VersionForm):
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.filter(is_active=True)
-                                      .order_by("username"), required=False, empty_label=_("Unassigned"))
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False,
+                                      empty_label=_("Unassigned"))
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["assignee"].queryset = access.ticket_assignees_for(user)
 
 
 class QueueForm(forms.Form):

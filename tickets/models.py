@@ -16,6 +16,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import access
+
 
 class Category(models.TextChoices):
     PRODUCT = "product", pgettext_lazy("ticket category", "Product")
@@ -179,7 +181,9 @@ class SlaPolicy(models.Model):
         return f"{self.get_urgency_display()} {self.tier or '*'}"
 
 
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(access.CustomerScopedQuerySet):
+    """``for_user``: the tickets of the customers the user may read."""
+
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -321,6 +325,10 @@ class SlaEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "at"])]
 
 
+class SlaBreachQuerySet(access.CustomerScopedQuerySet):
+    customer_path = "ticket__customer"
+
+
 class SlaBreach(models.Model):
     """One row per (ticket, clock): the unique constraint is what makes the scan
     record a breach exactly once, whatever the number of scanners or retries."""
@@ -329,6 +337,8 @@ class SlaBreach(models.Model):
     clock = models.CharField(_("clock"), max_length=20, choices=Clock.choices)
     due_at = models.DateTimeField(_("due at"))
     recorded_at = models.DateTimeField(_("recorded at"), db_index=True)
+
+    objects = SlaBreachQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

@@ -21,9 +21,8 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from core import roles
 from core.formulas import satisfaction_100_from_ticket
-from crm.models import Customer, User
+from crm.models import Customer
 from crm.models import Transaction
 from tickets import sla
 from tickets.analytics import feedback_priority_scores
@@ -33,20 +32,11 @@ from tickets.models import (OPEN_STATUSES, BusinessCalendar, Category, Clock, De
 # --- scope -------------------------------------------------------------------------------------------------
 
 
-def ticket_scope_for_user(*, user) -> QuerySet[Ticket]:
-    """Tickets of the customers the user may read: admins and support all of them,
-    team leads and account managers their team's (and owned) customers'."""
-    if not user.is_authenticated:
-        return Ticket.objects.none()
-    if roles.is_admin(user) or roles.is_support(user):
-        return Ticket.objects.all()
-    return Ticket.objects.filter(customer__in=Customer.objects.for_user(user))
-
-
 def ticket_list_for_user(*, user) -> QuerySet[Ticket]:
-    """Everything a list (page or API) shows, preloaded: the customer, people,
-    department, the SLA event log and calendars (so SLA state costs no query per row)."""
-    return ticket_scope_for_user(user=user).select_related(
+    """The tickets the user may read (``Ticket.objects.for_user``) with everything a
+    list (page or API) shows, preloaded: the customer, people, department, the SLA
+    event log and calendars (so SLA state costs no query per row)."""
+    return Ticket.objects.for_user(user).select_related(
         "customer", "department", "assignee", "sla_calendar"
     ).prefetch_related(
         Prefetch("sla_events", queryset=SlaEvent.objects.order_by("at", "id")),
@@ -65,12 +55,6 @@ def ticket_messages(*, ticket: Ticket) -> QuerySet[TicketMessage]:
 
 def ticket_events(*, ticket: Ticket) -> list[SlaEvent]:
     return list(ticket.sla_events.all())
-
-
-def can_import_history(user) -> bool:
-    """Admins, and integration users holding tickets.import_ticket_history, may
-    create tickets with a historical created_at."""
-    return bool(user.is_authenticated and (roles.is_admin(user) or user.has_perm("tickets.import_ticket_history")))
 
 
 # --- SLA state: the one place tickets become clock states ----------------------------------------------------
@@ -153,7 +137,7 @@ def ticket_queue_for_user(*, user, scope: str = "mine", department_id: int | Non
 
 
 def sla_breach_list_for_user(*, user) -> QuerySet[SlaBreach]:
-    return SlaBreach.objects.filter(ticket__in=ticket_scope_for_user(user=user)).select_related(
+    return SlaBreach.objects.for_user(user).select_related(
         "ticket", "ticket__customer", "ticket__department", "ticket__assignee")
 
 
@@ -167,17 +151,13 @@ def department_list() -> QuerySet[Department]:
     return Department.objects.select_related("supervisor")
 
 
-def staff_for_assignment() -> QuerySet[User]:
-    return User.objects.filter(is_active=True).order_by("username")
-
-
 CONTRACT_VALUE_DAYS = 365
 
 
 def feedback_priority(*, user, as_of: dt.date, window_days: int = 90) -> list[dict]:
     """Feedback priority per ticket category, most important first (DESIGN "Tickets").
 
-    Tickets considered: those the user may see (``ticket_scope_for_user``) that are
+    Tickets considered: those the user may see (``Ticket.objects.for_user``) that are
     open now, or were created in the ``window_days`` days up to the end of ``as_of``
     (local time); tickets created after ``as_of`` are not counted. Per category:
 
@@ -194,7 +174,7 @@ def feedback_priority(*, user, as_of: dt.date, window_days: int = 90) -> list[di
     transactions (customers as a subquery); merged in memory."""
     end = _end_of_day(as_of)
     window_start = end - dt.timedelta(days=window_days)
-    tickets = ticket_scope_for_user(user=user).filter(created_at__lt=end).filter(
+    tickets = Ticket.objects.for_user(user).filter(created_at__lt=end).filter(
         Q(status__in=OPEN_STATUSES) | Q(created_at__gte=window_start))
     pairs = list(tickets.values("category", "customer_id")
                  .annotate(n=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUSES))).order_by())
@@ -293,8 +273,3 @@ def timeline_entries(*, customer: Customer, limit: int = 200) -> list[dict]:
     tickets = customer.tickets.select_related("assignee").order_by("-created_at")[:limit]
     return [{"at": t.created_at, "kind": "ticket", "obj": t, "template": "tickets/_timeline_ticket.html"}
             for t in tickets]
-
-
-def open_ticket_count(*, customer: Customer) -> int:
-    return customer.tickets.filter(status__in=OPEN_STATUSES).count()
-

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import roles
+from core import access
 from core.masking import mask
 from core.notifications import join_names
 from core.services import audit_reveal_record
@@ -68,7 +68,7 @@ def queue(request):
     params.pop("page", None)
     context = {"form": form, "scope": scope, "department": department, "sort": sort, "page": page, "rows": _rows(page.object_list, now=now),
                "now": now, "query": params.urlencode(), "scopes": QueueForm.SCOPES,
-               "can_configure": _can_configure(request.user)}
+               "can_configure": access.can_configure_tickets(request.user)}
     if request.htmx:
         return render(request, "tickets/_queue_table.html", context)
     return render(request, "tickets/queue.html", context)
@@ -78,7 +78,7 @@ def _detail_context(request, ticket, *, forms: dict | None = None) -> dict:
     now = timezone.now()
     version = {"version": ticket.version}
     customer = ticket.customer
-    reveal = roles.can_see_personal_data(request.user)
+    reveal = access.can_see_personal_data(request.user)
     phone = customer.phone if reveal else mask("phone", customer.phone)
     if reveal and customer.phone:
         audit_reveal_record(user=request.user, object_type="crm.customer", object_ids=[customer.pk],
@@ -98,7 +98,8 @@ def _detail_context(request, ticket, *, forms: dict | None = None) -> dict:
         "close_form": forms.get("close") or CloseForm(initial=version),
         "reopen_form": forms.get("reopen") or ReopenForm(initial=version),
         "assign_form": forms.get("assign") or AssignForm(initial={**version, "assignee": ticket.assignee_id,
-                                                                  "department": ticket.department_id}),
+                                                                  "department": ticket.department_id},
+                                                         user=request.user),
         "version_form": VersionForm(initial=version),
         "is_open": ticket.status in OPEN_STATUSES,
         "Status": Status,
@@ -139,7 +140,7 @@ def ticket_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise PermissionDenied
     form_class, service = ACTIONS[action]
-    form = form_class(request.POST)
+    form = form_class(request.POST, user=request.user)
     status = 400
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -215,7 +216,7 @@ def ticket_quick_create(request, customer_pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def weekly(request):
-    can_run = roles.is_admin(request.user) or roles.is_team_lead(request.user)
+    can_run = access.can_run_reports(request.user)
     if request.method == "POST":
         if not can_run:
             raise PermissionDenied
@@ -237,10 +238,6 @@ def customer_panel(*, request, customer) -> dict:
             "context": {"open_tickets": open_tickets, "ticket_form": QuickTicketForm()}}
 
 
-def _can_configure(user) -> bool:
-    return roles.is_admin(user) or roles.is_team_lead(user)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def ticket_settings(request):
@@ -250,11 +247,11 @@ def ticket_settings(request):
     from tickets.forms import PolicyFormSet, RoutingForm
     from tickets.models import RoutingRule, SlaPolicy
 
-    if not _can_configure(request.user):
+    if not access.can_configure_tickets(request.user):
         raise PermissionDenied
     departments = selectors.department_list()
     rules = dict(RoutingRule.objects.values_list("category", "department_id"))
-    users = selectors.staff_for_assignment()
+    users = access.ticket_assignees_for(request.user)
     section = request.POST.get("section")
     routing = RoutingForm(request.POST if section == "routing" else None, rules=rules, departments=departments,
                           users=users)

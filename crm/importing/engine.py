@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from core import crypto, roles
+from core import access, crypto
 from core.fields import EncryptedTextField
 from crm.importing import reading, specs
 from crm.models import Customer, Team, Transaction, User
@@ -208,7 +208,7 @@ def _ownership(ctx: Context, frame: pd.DataFrame, creates: pd.Series, errors: sp
 
     Without columns: the importing user and the chosen team (default: theirs).
     An account manager may only name people of their own team and that team."""
-    admin = roles.is_admin(ctx.actor)
+    admin = access.is_admin(ctx.actor)
     owner_id = pd.Series(None, index=frame.index, dtype=object)
     team_id = pd.Series(None, index=frame.index, dtype=object)
     owner_team = pd.Series(None, index=frame.index, dtype=object)

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from core import roles
+from core import access
 from core.jobs import job_cancel, job_enqueue
 from core.models import Job
 from crm.importing import reading, specs, storage
@@ -29,7 +29,7 @@ def max_upload_bytes() -> int:
 def _team_for(*, actor, team: Team | None) -> int | None:
     if team is None:
         return actor.team_id
-    if not roles.is_admin(actor) and team.pk != actor.team_id:
+    if not access.is_admin(actor) and team.pk != actor.team_id:
         raise ValidationError({"team": [_("You can only put customers in your own team.")]})
     return team.pk
 

@@ -10,26 +10,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import roles
+from core import access
 from core.services import notification_create
 from reviews.metrics import CATALOGUE
 from reviews.models import Review, ReviewAction, ReviewActionReminder
+from reviews.selectors import action_owner_choices
 
 # Days before the deadline a reminder goes out (each once per action).
 REMINDER_DAYS = (3, 1)
 
 
-def review_action_create(*, review: Review, title: str, owner, deadline: dt.date | None, metric: str = "",
+def review_action_create(*, actor, review: Review, title: str, owner, deadline: dt.date | None, metric: str = "",
                          now: dt.datetime) -> ReviewAction:
-    """The owner must belong to the report's team (any staff for a company-wide report).
-    The linked metric's current actual in this report is kept as the baseline."""
+    """The owner is someone the actor may name who belongs to the report's team (any
+    staff for a company-wide report): ``selectors.action_owner_choices``. The linked
+    metric's current actual in this report is kept as the baseline."""
     errors = {}
     if not (title or "").strip():
         errors["title"] = [_("This field is required.")]
     if owner is None:
         errors["owner"] = [_("This field is required.")]
-    elif roles.is_support(owner) or not owner.is_active or (review.team_id and owner.team_id != review.team_id):
-        errors["owner"] = [_("The owner must be a member of the report's team.")]
+    else:
+        errors.update(access.choice_errors(owner=(action_owner_choices(user=actor, team_id=review.team_id), owner)))
     if deadline is None:
         errors["deadline"] = [_("This field is required.")]
     if metric and metric not in CATALOGUE:
@@ -45,8 +47,7 @@ def review_action_status_set(*, action: ReviewAction, user, status: str, now: dt
     """The owner, the team's lead or an admin moves an action; done stamps completed_at."""
     if status not in ReviewAction.Status.values:
         raise ValidationError({"status": [_("Unknown status.")]})
-    may = (action.owner_id == user.pk or roles.is_admin(user)
-           or (roles.is_team_lead(user) and action.review.team_id == user.team_id))
+    may = action.owner_id == user.pk or access.leads_team(user, action.review.team_id) or access.is_admin(user)
     if not may:
         raise ValidationError({"status": [_("Only the owner or the team lead can change this action.")]})
     action.status = status

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import roles
+from core import access
 from crm import services as crm_services
 from crm.models import FollowUp, User
 from reviews import drilldown
@@ -32,7 +32,7 @@ def drill_followups_create(*, actor, drill: drilldown.Drill, due_on: dt.date, re
     """A follow-up for each customer behind the records, owned by the customer's
     owner (the caller for an unowned one), due at the end of ``due_on``. Account
     managers, team leads and admins; one transaction."""
-    if not roles.can_edit_customers(actor):
+    if not access.can_edit_customers(actor):
         raise PermissionDenied("Only account managers, team leads and admins open follow-ups.")
     if not reason.strip():
         raise ValidationError({"reason": [_("This field is required.")]})
@@ -52,7 +52,7 @@ def drill_tickets_assign(*, actor, drill: drilldown.Drill, assignee: User, now: 
     from tickets.models import OPEN_STATUSES
     from tickets.services import ticket_assign
 
-    if not (roles.is_support(actor) or roles.is_team_lead(actor) or roles.is_admin(actor)):
+    if not access.can_bulk_assign_tickets(actor):
         raise PermissionDenied("Only support staff, team leads and admins assign tickets.")
     if drill.kind != "ticket":
         raise ValidationError({"non_field_errors": [_("These records are not tickets.")]})

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from core import roles
+from core import access
 from core.events import event_emit
 from crm.models import Team
 from reviews.metrics import CATALOGUE, Period, Scope, metric_compute, month_period
@@ -64,7 +64,7 @@ def review_create(*, user, title: str, period_start: dt.date, period_end: dt.dat
     """A team lead reports on their own team (team or tier scope); an admin on any
     team or on all customers. Actuals are computed here, never typed."""
     errors: dict[str, list] = {}
-    if not (roles.is_admin(user) or (roles.is_team_lead(user) and user.team_id)):
+    if not access.can_write_reviews(user):
         raise ValidationError({"non_field_errors": [_("Only team leads and admins write review reports.")]})
     if not (title or "").strip():
         errors["title"] = [_("This field is required.")]
@@ -74,7 +74,7 @@ def review_create(*, user, title: str, period_start: dt.date, period_end: dt.dat
         errors["scope"] = [_("Choose team, tier or all.")]
     if scope_kind == Review.ScopeKind.TIER and tier not in TIERS:
         errors["tier"] = [_("Choose a tier.")]
-    if not roles.is_admin(user):
+    if not access.is_admin(user):
         if scope_kind == Review.ScopeKind.ALL:
             errors["scope"] = [_("A team lead reports on their own team.")]
         if team is not None and team.pk != user.team_id:

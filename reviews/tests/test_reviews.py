@@ -170,8 +170,8 @@ def test_metric_api_lists_catalogue_and_computes_value(alice, may_data, api_clie
 
 def test_actions_reach_owner_task_list_and_remind_once(lena, alice, client, now):
     review = make_review(lena, now)
-    action = services.review_action_create(review=review, title="Call every one-time buyer", owner=alice,
-                                           deadline=D(2026, 6, 18), metric="repurchase_rate", now=now)
+    action = services.review_action_create(actor=lena, review=review, title="Call every one-time buyer",
+                                           owner=alice, deadline=D(2026, 6, 18), metric="repurchase_rate", now=now)
     assert action.baseline == review.metric_rows.get(metric="repurchase_rate").actual
     client.force_login(alice)
     assert "Call every one-time buyer" in client.get(reverse("reviews:my-actions")).content.decode()
@@ -192,7 +192,8 @@ def test_owner_must_be_in_the_reports_team(lena, charlie, now):
 
     review = make_review(lena, now)
     with pytest.raises(ValidationError) as exc:
-        services.review_action_create(review=review, title="x", owner=charlie, deadline=D(2026, 7, 1), now=now)
+        services.review_action_create(actor=lena, review=review, title="x", owner=charlie, deadline=D(2026, 7, 1),
+                                      now=now)
     assert "owner" in exc.value.message_dict
 
 
@@ -200,7 +201,8 @@ def test_next_report_shows_earlier_actions_and_their_metric_movement(lena, alice
     from reviews.report import review_earlier_actions
 
     may = make_review(lena, now)
-    services.review_action_create(review=may, title="Second-order offer", owner=alice, deadline=D(2026, 6, 20),
+    services.review_action_create(actor=lena, review=may, title="Second-order offer", owner=alice,
+                                  deadline=D(2026, 6, 20),
                                   metric="repurchase_rate", now=now)
     a, b, c = may_data
     buy(b, D(2026, 6, 3)); buy(b, D(2026, 6, 4)); buy(c, D(2026, 6, 5))  # noqa: E702  June: 1 of 2 = 50 %
@@ -317,7 +319,8 @@ def test_review_actions_api_scope_and_status(lena, alice, charlie, api_client_fo
     assert alice_api.patch(f"/api/v1/review-actions/{action_id}/", {"status": "done"},
                            format="json").json()["status"] == "done"
     for i in range(4):
-        services.review_action_create(review=review, title=f"a{i}", owner=alice, deadline=D(2026, 7, 1), now=now)
+        services.review_action_create(actor=lena, review=review, title=f"a{i}", owner=alice, deadline=D(2026, 7, 1),
+                                      now=now)
     with django_assert_max_num_queries(6):
         assert len(alice_api.get("/api/v1/review-actions/").json()["results"]) == 5
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import roles
+from core import access
 from surveys.models import Question, Survey
 
 SURVEY_FIELDS = ("name_zh", "name_en", "intro_zh", "intro_en", "is_active")
@@ -98,9 +98,9 @@ def _write_questions(survey: Survey, questions: list[dict[str, Any]]) -> None:
 
 
 def _team_for(actor, team_requested):
-    if roles.is_admin(actor):
+    if access.is_admin(actor):
         return team_requested
-    if roles.is_team_lead(actor) and actor.team_id:
+    if access.is_team_lead(actor):
         return actor.team
     raise ValidationError({"non_field_errors": [_("Only team leads and admins build surveys.")]})
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core import access
 from core.broker import task_send
 from core.outbox import email_queue
 from core.site import absolute_url
@@ -137,9 +138,8 @@ def campaign_launch(*, actor, survey: Survey, name: str, filters: dict[str, Any]
     """Invite the caller's customers matching ``filters`` (tier, owner, region, tag, or
     a list of customer ids as ``customers``: a metric drill-down's),
     minus opted-out and fatigued ones; sending follows on commit."""
-    from core import roles
 
-    if not (roles.is_admin(actor) or roles.is_team_lead(actor)):
+    if not access.can_build_surveys(actor):
         raise ValidationError({"non_field_errors": [_("Only team leads and admins launch campaigns.")]})
     if not name.strip():
         raise ValidationError({"name": [_("This field is required.")]})

@@ -106,7 +106,7 @@ def test_alice_sees_her_actions_in_chinese(lena, alice, history, login_as, live_
     review = services.review_create(user=lena, title="月度复盘", period_start=start, period_end=end,
                                     scope_kind="team", targets=[{"metric": "repurchase_rate", "target": 60}],
                                     now=timezone.now())
-    services.review_action_create(review=review, title="回访所有只购买一次的客户", owner=alice,
+    services.review_action_create(actor=lena, review=review, title="回访所有只购买一次的客户", owner=alice,
                                   deadline=timezone.localdate() + dt.timedelta(days=5), metric="repurchase_rate",
                                   now=timezone.now())
     page = login_as(alice, lang="zh-hans")

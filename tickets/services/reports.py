@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core import roles
+from core import access
 from core.services import notification_create
 from crm.models import User
 from tickets import analytics
@@ -67,7 +67,7 @@ def trend_alerts_detect(*, week_start: dt.date, now: dt.datetime) -> list[TrendA
 def _notify_trend(alert: TrendAlert, *, now: dt.datetime) -> None:
     """Cross-department: every department supervisor, team lead and admin."""
     supervisors = Department.objects.filter(supervisor__isnull=False).values_list("supervisor_id", flat=True)
-    recipients = User.objects.filter(Q(pk__in=supervisors) | Q(role__in=[roles.Role.TEAM_LEAD, roles.Role.ADMIN]),
+    recipients = User.objects.filter(Q(pk__in=supervisors) | Q(role__in=[access.Role.TEAM_LEAD, access.Role.ADMIN]),
                                      is_active=True).distinct()
     params = {"category": alert.category, "evidence": alert.evidence}
     for user in recipients:

@@ -19,13 +19,14 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core import access
 from core.events import event_emit
 from core.services import notification_create
 from crm.models import Customer, User
 from tickets import sla
 from tickets.models import (OPEN_STATUSES, Category, Channel, Clock, Department, SlaEvent, Status, Ticket,
                             TicketMessage, Urgency)
-from tickets.selectors import (can_import_history, customer_tier, department_for_category, sla_policy_for,
+from tickets.selectors import (customer_tier, department_for_category, sla_policy_for,
                                ticket_sla_state)
 from tickets.services.clocks import SLA_FIELDS, check_at, sla_settle_many, timers_store
 
@@ -155,11 +156,11 @@ def ticket_create(*, actor: User, customer: Customer, subject: str, now: dt.date
     """Open a ticket: routed to its category's department, SLA budgets copied from
     the policy of its urgency (and the customer's tier), flagged repeat when it is
     the customer's second complaint of the category within 30 days."""
-    errors = {}
+    errors = access.choice_errors(assignee=(access.ticket_assignees_for(actor), assignee))
     if not (subject or "").strip():
         errors["subject"] = [_("This field is required.")]
     if created_at is not None and created_at != now:
-        if not can_import_history(actor):
+        if not access.can_import_ticket_history(actor):
             errors["created_at"] = [_("Only an admin or an integration user may set a historical creation time.")]
         elif created_at > now:
             errors["created_at"] = [_("The creation time cannot be in the future.")]
@@ -190,6 +191,8 @@ def ticket_create(*, actor: User, customer: Customer, subject: str, now: dt.date
 def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, now: dt.datetime,
                   department: Department | None = None, version: int | None = None) -> Ticket:
     """Give the ticket to someone (and optionally another department). Clocks keep running: reassignment never resets them."""
+    if assignee is not None and assignee.pk != ticket.assignee_id:
+        access.check_choices(assignee=(access.ticket_assignees_for(actor), assignee))
     with _editing(ticket, now=now, version=version) as edit:
         t = edit.ticket
         _require_open(t)
@@ -212,6 +215,9 @@ def ticket_update(*, ticket: Ticket, actor: User, data: dict, now: dt.datetime, 
         raise ValidationError({f: [_("This field cannot be changed here.")] for f in sorted(unknown)})
     if "subject" in data and not (data["subject"] or "").strip():
         raise ValidationError({"subject": [_("This field is required.")]})
+    new = data.get("assignee")
+    if new is not None and new.pk != ticket.assignee_id:
+        access.check_choices(assignee=(access.ticket_assignees_for(actor), new))
     with _editing(ticket, now=now, version=version) as edit:
         t = edit.ticket
         new_assignee = data.get("assignee")

@@ -1,0 +1,104 @@
+"""A team's whole world for the cross-cutting tests: customers with every kind of
+row that hangs off a customer (contacts, money, interactions, follow-ups, segments,
+tickets with messages and breaches, survey invitations and answers), plus the team's
+own survey template, campaign, review report with findings and actions, and a
+recompute job. Rows carry ``marker`` in a visible text so a leak shows in any body.
+
+``team_world(..., n=20)`` adds n customers' worth of rows: the query-budget test
+compares 2 and 20 of each.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from crm.models import Contact, Customer, FollowUp, Interaction, Transaction, User
+
+
+@dataclass
+class World:
+    """The ids of one team's rows, by model (the first of each is the one the scope test uses)."""
+
+    marker: str
+    ids: dict[type, list[int]] = field(default_factory=dict)
+    earlier_review: object = None
+
+    def add(self, obj) -> None:
+        self.ids.setdefault(type(obj), []).append(obj.pk)
+
+    def first(self, model) -> int | None:
+        rows = self.ids.get(model)
+        return rows[0] if rows else None
+
+
+def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.datetime,
+               world: World | None = None) -> World:
+    from reviews import services as review_services
+    from reviews.models import ReviewFinding
+    from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory
+    from surveys.models import Campaign, Survey, SurveyInvitation, SurveyResponse
+    from tickets import services as ticket_services
+    from tickets.models import SlaBreach
+
+    world = world or World(marker=marker)
+    team = owner.team
+    start = len(world.ids.get(Customer, []))
+    today = timezone.localdate(now)
+    survey = Survey.objects.filter(code=f"survey-{marker}").first()
+    if survey is None:
+        survey = Survey.objects.create(code=f"survey-{marker}", name_zh=f"{marker} 调查", name_en=f"{marker} survey",
+                                       team=team, created_at=now)
+        world.add(survey)
+        world.add(Campaign.objects.create(survey=survey, name=f"{marker} campaign", created_by=lead, created_at=now))
+        world.add(RecomputeJob.objects.create(as_of=today, created_at=now, requested_by=owner))
+    for i in range(start, start + n):
+        c = Customer.objects.create(name=f"{marker} customer {i}", owner=owner, team=team, external_id=f"{marker}-{i}",
+                                    created_at=now - dt.timedelta(days=400), tags=",vip,")
+        world.add(c)
+        world.add(Contact.objects.create(customer=c, name=f"{marker} contact {i}", phone="13800000000"))
+        world.add(Transaction.objects.create(customer=c, amount=Decimal("100"), occurred_on=today,
+                                             notes=f"{marker} {i}"))
+        world.add(Interaction.objects.create(customer=c, occurred_at=now, staff=owner, summary=f"{marker} call {i}",
+                                             next_action=f"{marker} next", next_action_owner=lead,
+                                             next_action_due=today))
+        world.add(FollowUp.objects.create(customer=c, owner=owner, reason=f"{marker} follow-up {i}",
+                                          due_at=now - dt.timedelta(days=3), created_at=now - dt.timedelta(days=5)))
+        world.add(CustomerSegment.objects.create(
+            customer=c, as_of=today, tier="churn_risk", rfm_segment="at_risk", value_tier="high",
+            membership_level="gold", health_score=30, next_contact_due=today - dt.timedelta(days=5),
+            days_overdue=5, queue_weight=5.0, computed_at=now))
+        for days in (30, 0):
+            world.add(SegmentHistory.objects.create(customer=c, as_of=today - dt.timedelta(days=days),
+                                                    tier="churn_risk" if days == 0 else "new", value_tier="high",
+                                                    health_score=30, rfm_segment="at_risk"))
+        ticket = ticket_services.ticket_create(actor=owner, customer=c, subject=f"{marker} ticket {i}",
+                                               category="technical", assignee=owner, now=now,
+                                               created_at=None)
+        world.add(ticket)
+        world.add(ticket_services.ticket_reply(ticket=ticket, actor=owner, body=f"{marker} reply", now=now))
+        world.add(SlaBreach.objects.create(ticket=ticket, clock="first_response", due_at=now, recorded_at=now))
+        inv = SurveyInvitation.objects.create(customer=c, survey=survey, trigger="campaign",
+                                              trigger_key=f"{marker}:{i}", created_at=now)
+        world.add(inv)
+        world.add(SurveyResponse.objects.create(customer=c, survey=survey, invitation=inv, answered_at=now, nps=3,
+                                                overall=4, reason=f"{marker} reason {i}", created_at=now))
+    if world.earlier_review is None:
+        world.earlier_review = review_services.review_create(
+            user=lead, title=f"{marker} earlier review", period_start=today.replace(day=1) - dt.timedelta(days=62),
+            period_end=today.replace(day=1) - dt.timedelta(days=32), scope_kind="team", team=team, now=now)
+        world.add(world.earlier_review)
+    for i in range(start, start + n):
+        review = review_services.review_create(user=lead, title=f"{marker} review {i}", scope_kind="team", team=team,
+                                               period_start=today.replace(day=1), period_end=today, now=now)
+        world.add(review)
+        world.add(ReviewFinding.objects.create(review=review, kind="problem", title=f"{marker} finding {i}"))
+        world.add(review_services.review_action_create(
+            actor=lead, review=review, title=f"{marker} action {i}", owner=owner, deadline=today, now=now))
+        # Earlier actions on a metric the later reports do not carry: each one's movement is computed.
+        world.add(review_services.review_action_create(
+            actor=lead, review=world.earlier_review, title=f"{marker} earlier action {i}", owner=owner,
+            deadline=today, metric="winback_rate", now=now))
+    return world
