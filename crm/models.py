@@ -62,14 +62,14 @@ class CustomerQuerySet(access.CustomerScopedQuerySet):
 
     customer_path = ""
 
+    def with_customer_since(self) -> CustomerQuerySet:
+        """Annotate ``customer_since`` (see ``customer_since_expression``)."""
+        return self.annotate(customer_since=customer_since_expression())
+
 
 class TransactionQuerySet(access.CustomerScopedQuerySet):
     def for_user(self, user) -> TransactionQuerySet:
         return super().for_user(user) if access.can_see_money(user) else self.none()
-
-    def with_customer_since(self) -> CustomerQuerySet:
-        """Annotate ``customer_since`` (see ``customer_since_expression``)."""
-        return self.annotate(customer_since=customer_since_expression())
 
 
 def customer_since_expression(customer_ref: str = "pk"):
