@@ -42,18 +42,26 @@ EXEMPT_NAMES = {
 NOT_IDS = {"fmt": "xlsx", "action": "assign", "entity": "customers", "key": "repurchase_rate"}
 # The model a route's ``pk`` names, by URL name or namespace (API routes: read from the viewset).
 ID_MODELS = {
-    "segments-job": "segmentation.RecomputeJob",
+    "job-detail": "core.Job",
+    "job-cancel": "core.Job",
+    "job-progress": "core.Job",
     "manage-user-edit": "crm.User",
     "manage-team-edit": "crm.Team",
     "reviews:action-status": "reviews.ReviewAction",
     "tickets": "tickets.Ticket",
     "surveys": "surveys.Survey",
     "reviews": "reviews.Review",
+    "integrations:mailbox-edit": "integrations.Mailbox",
+    "integrations:triage-detail": "integrations.InboundEmail",
+    "integrations:attachment": "integrations.EmailAttachment",
+    "integrations:webhook-detail": "integrations.Webhook",
+    "integrations:webhook-redeliver": "integrations.Webhook",
     "": "crm.Customer",
 }
-ARG_MODELS = {"customer_pk": "crm.Customer", "finding_id": "reviews.ReviewFinding"}
+ARG_MODELS = {"customer_pk": "crm.Customer", "finding_id": "reviews.ReviewFinding", "ticket_pk": "tickets.Ticket"}
 # A few ids are keys other than the primary key.
-KEYS = {"external_id": lambda world: f"{MARKER}-0"}
+KEYS = {"external_id": lambda world: f"{MARKER}-0", "uuid": lambda world: world.delivery_uuid,
+        "delivery": lambda world: world.delivery_uuid}
 # An upsert keyed on another team's external id is refused as a field error (never written, nothing shown).
 ID_ANSWER = {"customer-external": {400, 403, 404}}
 

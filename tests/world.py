@@ -2,7 +2,7 @@
 row that hangs off a customer (contacts, money, interactions, follow-ups, segments,
 tickets with messages and breaches, survey invitations and answers), plus the team's
 own survey template, campaign, review report with findings and actions, and a
-recompute job. Rows carry ``marker`` in a visible text so a leak shows in any body.
+job. Rows carry ``marker`` in a visible text so a leak shows in any body.
 
 ``team_world(..., n=20)`` adds n customers' worth of rows: the query-budget test
 compares 2 and 20 of each.
@@ -25,6 +25,7 @@ class World:
     marker: str
     ids: dict[type, list[int]] = field(default_factory=dict)
     earlier_review: object = None
+    delivery_uuid: str = ""
 
     def add(self, obj) -> None:
         self.ids.setdefault(type(obj), []).append(obj.pk)
@@ -38,7 +39,9 @@ def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.date
                world: World | None = None) -> World:
     from reviews import services as review_services
     from reviews.models import ReviewFinding
-    from segmentation.models import CustomerSegment, RecomputeJob, SegmentHistory
+    from core.models import Job
+    from integrations.models import EmailAttachment, InboundEmail
+    from segmentation.models import CustomerSegment, SegmentHistory
     from surveys.models import Campaign, Survey, SurveyInvitation, SurveyResponse
     from tickets import services as ticket_services
     from tickets.models import SlaBreach
@@ -53,7 +56,18 @@ def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.date
                                        team=team, created_at=now)
         world.add(survey)
         world.add(Campaign.objects.create(survey=survey, name=f"{marker} campaign", created_by=lead, created_at=now))
-        world.add(RecomputeJob.objects.create(as_of=today, created_at=now, requested_by=owner))
+        from integrations.models import Mailbox, Webhook, WebhookDelivery
+
+        world.add(Mailbox.objects.create(name=f"{marker} mailbox", host="imap.example.com", username=marker,
+                                         created_at=now))
+        hook = Webhook.objects.create(url="https://example.com/hook", events=[], secret="s", created_by=lead,
+                                      created_at=now)
+        world.add(hook)
+        delivery = WebhookDelivery.objects.create(webhook=hook, event="ticket.created", body=marker, created_at=now)
+        world.add(delivery)
+        world.delivery_uuid = str(delivery.uuid)
+        world.add(Job.objects.create(kind="segmentation.recompute", params={"as_of": str(today)}, created_by=owner,
+                                     created_at=now))
     for i in range(start, start + n):
         c = Customer.objects.create(name=f"{marker} customer {i}", owner=owner, team=team, external_id=f"{marker}-{i}",
                                     created_at=now - dt.timedelta(days=400), tags=",vip,")
@@ -80,6 +94,12 @@ def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.date
         world.add(ticket)
         world.add(ticket_services.ticket_reply(ticket=ticket, actor=owner, body=f"{marker} reply", now=now))
         world.add(SlaBreach.objects.create(ticket=ticket, clock="first_response", due_at=now, recorded_at=now))
+        email = InboundEmail.objects.create(source="api", dedupe_key=f"{marker}-{i}", subject=f"{marker} mail {i}",
+                                            status="triage", raw="inbound/raw/none.eml", received_at=now,
+                                            ticket=ticket)
+        world.add(email)
+        world.add(EmailAttachment.objects.create(email=email, ticket=ticket, filename=f"{marker}-{i}.txt",
+                                                 content_type="text/plain", size=1))
         inv = SurveyInvitation.objects.create(customer=c, survey=survey, trigger="campaign",
                                               trigger_key=f"{marker}:{i}", created_at=now)
         world.add(inv)
