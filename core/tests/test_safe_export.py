@@ -100,7 +100,7 @@ def hostile_review(lena, alice, now, server_image):
     services.review_finding_add(review=review, kind="problem", title="-2+3 <font name=x>",
                                 detail=f'<img src="{server_image}" width="10" height="10"/>', cause="=cause()")
     services.review_finding_add(review=review, kind="strength", title="+1", detail="@x", cause="<para>")
-    services.review_action_create(review=review, title="+cmd|' /C calc'!A0 <u>", owner=alice,
+    services.review_action_create(actor=lena, review=review, title="+cmd|' /C calc'!A0 <u>", owner=alice,
                                   deadline=dt.date(2026, 6, 30), metric="", now=now)
     return review
 

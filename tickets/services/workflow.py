@@ -156,7 +156,9 @@ def ticket_create(*, actor: User, customer: Customer, subject: str, now: dt.date
     """Open a ticket: routed to its category's department, SLA budgets copied from
     the policy of its urgency (and the customer's tier), flagged repeat when it is
     the customer's second complaint of the category within 30 days."""
-    errors = access.choice_errors(assignee=(access.ticket_assignees_for(actor), assignee))
+    # A person chooses among the people they may name; the system (no actor: e-mail intake) routes freely.
+    errors = (access.choice_errors(assignee=(access.ticket_assignees_for(actor), assignee))
+              if assignee is not None and actor is not None else {})
     if not (subject or "").strip():
         errors["subject"] = [_("This field is required.")]
     if created_at is not None and created_at != now:
@@ -191,7 +193,7 @@ def ticket_create(*, actor: User, customer: Customer, subject: str, now: dt.date
 def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None, now: dt.datetime,
                   department: Department | None = None, version: int | None = None) -> Ticket:
     """Give the ticket to someone (and optionally another department). Clocks keep running: reassignment never resets them."""
-    if assignee is not None and assignee.pk != ticket.assignee_id:
+    if actor is not None and assignee is not None and assignee.pk != ticket.assignee_id:
         access.check_choices(assignee=(access.ticket_assignees_for(actor), assignee))
     with _editing(ticket, now=now, version=version) as edit:
         t = edit.ticket
@@ -216,7 +218,7 @@ def ticket_update(*, ticket: Ticket, actor: User, data: dict, now: dt.datetime, 
     if "subject" in data and not (data["subject"] or "").strip():
         raise ValidationError({"subject": [_("This field is required.")]})
     new = data.get("assignee")
-    if new is not None and new.pk != ticket.assignee_id:
+    if actor is not None and new is not None and new.pk != ticket.assignee_id:
         access.check_choices(assignee=(access.ticket_assignees_for(actor), new))
     with _editing(ticket, now=now, version=version) as edit:
         t = edit.ticket
