@@ -7,8 +7,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core import access
-from crm import importing, selectors
+from crm import importing
 from crm.importing.specs import ENTITY_MODELS
+from crm.models import Team
 
 ENTITY_LABELS = {
     "customers": _("Customers"),
@@ -55,13 +56,15 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("File"), help_text=_("CSV (UTF-8 or GB18030/GBK) or Excel .xlsx. "
                                                         "The first row holds the column headers."),
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xlsm"}))
-    team = forms.ModelChoiceField(label=_("Team of new customers"), queryset=selectors.team_list(), required=False,
+    team = forms.ModelChoiceField(label=_("Team of new customers"), queryset=Team.objects.none(), required=False,
                                   empty_label=_("My team (none for an admin)"),
                                   help_text=_("Used when the file has no team column."))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not access.is_admin(user):
+        if access.is_admin(user):
+            self.fields["team"].queryset = access.assignable_teams_for(user)
+        else:
             del self.fields["team"]
 
     def clean_file(self):

@@ -4,6 +4,8 @@ anything else is 400 "not a valid choice" (API) or a form error beside the field
 and nothing is written."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -96,7 +98,8 @@ def test_alice_names_bob_and_lena_names_her_team(alice, bob, lena, north_custome
     for user in (alice, lena):
         response = api_client_for(user).post("/api/v1/interactions/", {
             "customer": north_customer.pk, "occurred_at": at, "summary": "call", "staff": bob.pk,
-            "next_action": "call back", "next_action_due": "2026-07-01", "next_action_owner": bob.pk},
+            "next_action": "call back", "next_action_due": (timezone.localdate() + timedelta(days=7)).isoformat(),
+            "next_action_owner": bob.pk},
             format="json")
         assert response.status_code == 201, response.content
     assert FollowUp.objects.filter(owner=bob).count() == 2
