@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -277,20 +277,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["get"], url_path=r"export/(?P<fmt>xlsx|pdf)")
     def export(self, request, pk=None, fmt=None):
         review = selectors.review_get_for_user(user=request.user, pk=pk)
-        return export_response(review=review, fmt=fmt, language=request.query_params.get("lang", "zh-hans"))
-
-
-def export_response(*, review, fmt: str, language: str) -> HttpResponse:
-    language = "en" if language == "en" else "zh-hans"
-    if fmt == "xlsx":
-        body = exports.review_xlsx(review=review, language=language)
-        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body = exports.review_pdf(review=review, language=language)
-        ctype = "application/pdf"
-    response = HttpResponse(body, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="review-{review.pk}-{language}.{fmt}"'
-    return response
+        return exports.export_response(review=review, fmt=fmt, language=request.query_params.get("lang", "zh-hans"))
 
 
 class ReviewActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

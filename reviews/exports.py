@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from django.http import HttpResponse
+
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -165,3 +167,17 @@ def review_pdf(*, review, language: str) -> bytes:
         SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm, topMargin=10 * mm,
                           bottomMargin=10 * mm, title=review.title).build(story)
         return out.getvalue()
+
+
+def export_response(*, review, fmt: str, language: str) -> HttpResponse:
+    """The report as a download (``xlsx`` or ``pdf``), for the page and the API alike."""
+    language = "en" if language == "en" else "zh-hans"
+    if fmt == "xlsx":
+        body = review_xlsx(review=review, language=language)
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = review_pdf(review=review, language=language)
+        ctype = "application/pdf"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="review-{review.pk}-{language}.{fmt}"'
+    return response

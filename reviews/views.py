@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import access
-from reviews import selectors, services
+from reviews import exports, selectors, services
 from reviews.drilldown import records_url
 from reviews.metrics import month_period
-from reviews.api import export_response
 from reviews.dashboard import VALUE_TIERS, dashboard_context
 from reviews.forms import (ActionForm, ActionStatusForm, FindingForm, MonthForm, ReviewCreateForm,
                            ReviewRowsForm)
@@ -204,7 +203,7 @@ def review_export(request, pk: int, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         raise Http404
     review = selectors.review_get_for_user(user=request.user, pk=pk)
-    return export_response(review=review, fmt=fmt, language=request.GET.get("lang") or get_language())
+    return exports.export_response(review=review, fmt=fmt, language=request.GET.get("lang") or get_language())
 
 
 @require_GET
