@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import pgettext
 
 from core import access
 from crm.models import Customer, FollowUp, Interaction, customer_since_expression
@@ -188,7 +189,9 @@ def _followup_item(fu: FollowUp, *, today: date, params: SegmentSettings) -> dic
     return {"kind": "followup", "customer": fu.customer, "segment": seg, "followup": fu,
             "due": due, "days_overdue": overdue, "urgency": overdue * weight,
             "value_weight": weight, "last_contact_on": None, "tier": seg.tier if seg else "",
-            "reason": f"{fu.get_source_display()}: {fu.reason}"}
+            # A Chinese sentence takes the full-width colon: the separator is translated.
+            "reason": pgettext("source: reason", "%(source)s: %(reason)s") % {
+                "source": fu.get_source_display(), "reason": fu.reason}}
 
 
 def _cadence_reason(*, seg: CustomerSegment, interval: int, last_contact: date | None, today: date) -> str:
