@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 import uuid
@@ -29,6 +30,7 @@ from integrations import payloads
 from integrations.models import WEBHOOK_EVENTS, Webhook, WebhookAttempt, WebhookDelivery
 from integrations.services import http
 
+log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5
 RETRY_WINDOW = dt.timedelta(hours=24)
 FIRST_RETRY = dt.timedelta(minutes=1)
@@ -133,6 +135,18 @@ def _segment_batches(payload: dict) -> list[dict]:
              "customers": changes[i:i + SEGMENT_BATCH]} for i in range(0, total, SEGMENT_BATCH)]
 
 
+def _render(event: str, obj, *, now: dt.datetime):
+    """The delivery's data. A webhook must never break the change it announces: if
+    rendering fails (in a savepoint, so PostgreSQL's transaction stays usable), the
+    delivery carries the id only and the error is logged."""
+    try:
+        with transaction.atomic():
+            return payloads.render(event, obj, now=now)
+    except Exception:
+        log.exception("webhook payload of %s could not be rendered", event)
+        return {"id": getattr(obj, "pk", None), "incomplete": True}
+
+
 def webhook_events_emit(*, event: str, obj, now: dt.datetime) -> list[WebhookDelivery]:
     """core.events receiver: a delivery row per subscribed active webhook, in the
     caller's transaction; each is sent by a worker after commit."""
@@ -141,7 +155,7 @@ def webhook_events_emit(*, event: str, obj, now: dt.datetime) -> list[WebhookDel
     hook_ids = [pk for pk, events in _subscriptions() if event in events]
     if not hook_ids:
         return []
-    datas = _segment_batches(obj) if event == "segment.changed" else [payloads.render(event, obj, now=now)]
+    datas = _segment_batches(obj) if event == "segment.changed" else [_render(event, obj, now=now)]
     rows = []
     for hook_id in hook_ids:
         for data in datas:

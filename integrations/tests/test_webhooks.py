@@ -243,3 +243,15 @@ def test_survey_review_and_segment_events_reach_their_webhooks(ada, webhook_rece
     [segment] = by_event["segment.changed"]
     assert segment["customers"][0]["customer"] == customer.pk
     assert segment["customers"][0]["previous_tier"] == "new" and segment["customers"][0]["tier"] != "new"
+
+
+def test_a_payload_that_cannot_be_rendered_never_breaks_the_change_it_announces(hook, ada, now, monkeypatch):
+    from integrations import payloads
+
+    def broken(obj, now):
+        raise RuntimeError("serializer bug")
+
+    monkeypatch.setitem(payloads.RENDERERS, "customer.created", broken)
+    customer = customer_create(actor=ada, data={"name": "Acme"}, now=now)
+
+    assert json.loads(_only_delivery().body)["data"] == {"id": customer.pk, "incomplete": True}
