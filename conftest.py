@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db.backends.signals import connection_created
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -108,19 +107,6 @@ def _clear_cache():
     yield
 
 
-def _sqlite_readers_take_no_table_locks(sender, connection, **kwargs):
-    """The in-memory test database is one shared cache for every thread, where
-    table locks do not wait: a test polling a table while a worker thread writes
-    it (or the reverse) failed at once with "database table is locked". With
-    read_uncommitted, readers take no table locks; writers still serialise."""
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA read_uncommitted = 1")
-
-
-connection_created.connect(_sqlite_readers_take_no_table_locks)
-
-
 @pytest.fixture
 def celery_worker_real(transactional_db):
     """A real Celery worker (in a thread) consuming the configured broker:
@@ -135,12 +121,28 @@ def celery_worker_real(transactional_db):
 
 
 def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.05):
-    """Poll until ``predicate()`` is true (waiting on a worker, not on a clock rule)."""
+    """Poll until ``predicate()`` is true (waiting on a worker, not on a clock rule).
+
+    On the in-memory SQLite test database (one shared cache for every thread,
+    whose table locks do not wait) a read while the worker thread writes that
+    table fails with "database table is locked": that means "not yet", so it is
+    polled again; a dirty read would instead let the test act on a transaction
+    the worker has not committed."""
     import time
+
+    from django.db import OperationalError
+
+    def check():
+        try:
+            return predicate()
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            return False
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
+        if check():
             return True
         time.sleep(interval)
-    return bool(predicate())
+    return bool(check())
