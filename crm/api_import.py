@@ -61,6 +61,14 @@ def _bool(value, default: bool) -> bool:
     return str(value).lower() not in {"false", "0", "no", "off"}
 
 
+def errors_csv_response(*, job):
+    """The error CSV as a download (the page and the API serve the same)."""
+    response = HttpResponse(storage.errors_csv(job=job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+
 class ImportView(APIView):
     permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
     parser_classes = [MultiPartParser, FormParser]
@@ -122,9 +130,7 @@ class ImportErrorsView(APIView):
     def get(self, request, pk: int):
         """Every row error of an import as CSV: row, field, message."""
         job = services.import_get_for_user(user=request.user, pk=pk)
-        response = HttpResponse(storage.errors_csv(job=job), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-        return response
+        return errors_csv_response(job=job)
 
 
 class ImportCancelView(APIView):

@@ -23,6 +23,7 @@ from core import access
 from core.jobs import JobNotCancellable
 from core.models import Job
 from crm import importing
+from crm.api_import import errors_csv_response
 from crm.forms import apply_service_error
 from crm.import_forms import ENTITY_LABELS, ColumnMappingForm, ImportUploadForm, error_label
 from crm.importing import services, storage
@@ -149,9 +150,7 @@ def customer_import_cancel(request, pk: int):
 def customer_import_errors(request, pk: int):
     _require_editor(request.user)
     job = services.import_get_for_user(user=request.user, pk=pk)
-    response = HttpResponse(storage.errors_csv(job=job), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response
+    return errors_csv_response(job=job)
 
 
 # One row per template that imports as it is (owner and team left empty: the importer's).

@@ -196,3 +196,13 @@ def test_the_customer_templates_example_row_imports_without_an_error(client, ali
     job_run(job_id=job.pk)
     page = client.get(reverse("customer-import-job", args=[job.pk]))
     assert page.context["summary"] == {"created": 1, "updated": 0, "unchanged": 0, "errors": 0}
+
+
+def test_a_row_error_names_the_column_once_when_the_header_is_the_field_name(client, alice):
+    job = _preview(client, _mapping_pk(_upload(client, alice, "name,kind\nAcme,vip\n")))
+    job_run(job_id=job.pk)
+    body = client.get(reverse("customer-import-job", args=[job.pk])).content.decode()
+    row2 = re.search(r'<tr id="row-2" data-action="error">(.*?)</tr>', body, re.S).group(1)
+    assert "<strong>kind</strong>: “vip” is not a valid choice. Choose one of: company (Company), person (Person)." \
+        in row2
+    assert "kind (kind)" not in body and "kind (Kind)" not in body
