@@ -128,13 +128,9 @@ def drill_records_for_user(*, user, drill: Drill) -> QuerySet:
     """The part's records the caller may see, ordered by id, related rows preloaded;
     sum parts carry each record's ``part_value``. Support staff see no money."""
     qs = drill.part.record_values()
-    visible = Customer.objects.for_user(user)
-    if drill.model is Customer:
-        qs = qs.filter(pk__in=visible.values("pk"))
-    elif drill.model is Transaction and access.is_support(user):
+    if drill.model is Transaction and not access.can_see_money(user):
         qs = qs.none()
-    else:
-        qs = qs.filter(customer__in=visible)
+    qs = access.scope_by_customer(qs, user, via="" if drill.model is Customer else "customer")
     return qs.select_related(*_RELATED.get(drill.kind, [])).order_by("pk")
 
 
