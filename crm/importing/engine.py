@@ -221,11 +221,11 @@ def _ownership(ctx: Context, frame: pd.DataFrame, creates: pd.Series, errors: sp
         errors.add("owner", names[unknown].map(lambda n: _("No active user %(name)s who can own customers.")
                                                % {"name": n}))
         ok = given & ~unknown
-        if not admin:
-            other = ok & names.map(lambda n: users.get(n, {}).get("id") != ctx.actor.pk and users.get(
-                n, {}).get("team_id") != ctx.actor.team_id)
-            errors.add_where("owner", other, _("You can only assign customers to members of your team."))
-            ok &= ~other
+        allowed = set(access.assignable_users_for(ctx.actor).filter(
+            username__in=sorted(set(names[ok]))).values_list("username", flat=True))
+        other = ok & ~names.isin(list(allowed))
+        errors.add_where("owner", other, _("You can only assign customers to members of your team."))
+        ok &= ~other
         owner_id[ok] = names[ok].map(lambda n: users[n]["id"])
         owner_team[ok] = names[ok].map(lambda n: users[n]["team_id"])
     if "team" in frame:
@@ -235,10 +235,11 @@ def _ownership(ctx: Context, frame: pd.DataFrame, creates: pd.Series, errors: sp
         unknown = given & ~names.isin(list(teams))
         errors.add("team", names[unknown].map(lambda n: _("No team %(name)s.") % {"name": n}))
         ok = given & ~unknown
-        if not admin:
-            other = ok & (names.map(teams) != ctx.actor.team_id)
-            errors.add_where("team", other, _("You can only put customers in your own team."))
-            ok &= ~other
+        allowed = set(access.assignable_teams_for(ctx.actor).filter(
+            name__in=sorted(set(names[ok]))).values_list("name", flat=True))
+        other = ok & ~names.isin(list(allowed))
+        errors.add_where("team", other, _("You can only put customers in your own team."))
+        ok &= ~other
         team_id[ok] = names[ok].map(teams)
     team_id = team_id.where(team_id.notna(), owner_team)
     owner_id = owner_id.where(~(creates & owner_id.isna()), ctx.actor.pk)
