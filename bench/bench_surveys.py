@@ -151,7 +151,8 @@ def main() -> int:
     from django.db import connection
 
     from surveys.models import SurveyResponse
-    from surveys.selectors import day_start, nps_by_month_and_tier
+    from core.clock import day_start
+    from surveys.selectors import nps_by_month_and_tier
 
     call_command("migrate", verbosity=0)
     have = SurveyResponse.objects.count()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import access
+from core.clock import day_deadline
 from core.events import event_emit
 from crm.models import Contact, Customer, FollowUp, Interaction, Team, Transaction, User, tags_encode
 
@@ -156,7 +157,7 @@ def interaction_log(*, actor, customer: Customer, data: dict[str, Any], now: dat
         followup_create(
             customer=customer, owner=interaction.next_action_owner or interaction.staff,
             source=FollowUp.Source.NEXT_ACTION, reason=interaction.next_action,
-            due_at=_day_end(interaction.next_action_due), now=interaction.occurred_at,
+            due_at=day_deadline(interaction.next_action_due), now=interaction.occurred_at,
             origin=f"crm.interaction:{interaction.pk}",
         )
     event_emit("interaction.created", interaction)
@@ -173,14 +174,6 @@ def _check_next_action_due(interaction: Interaction, *, now: datetime | None) ->
         raise ValidationError({"next_action_due": [_("The next action cannot be due in the past.")]})
     if interaction.occurred_at and due < timezone.localdate(interaction.occurred_at):
         raise ValidationError({"next_action_due": [_("The next action cannot be due before the follow-up itself.")]})
-
-
-def _day_end(day):
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
-    return timezone.make_aware(datetime.combine(day, time(23, 59)))
 
 
 def followup_create(*, customer: Customer, owner: User | None, source: str, reason: str, due_at: datetime,

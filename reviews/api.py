@@ -25,6 +25,7 @@ from reviews.metrics.distributions import DISTRIBUTIONS
 from reviews.models import Review, ReviewAction, ReviewFinding
 from reviews.report import review_earlier_actions_many, review_rows
 from reviews.scoping import metric_scope_for_user
+from segmentation.models import Tier
 
 
 class MetricCatalogueView(APIView):
@@ -41,7 +42,7 @@ class MetricQuerySerializer(serializers.Serializer):
     team = serializers.CharField(required=False, allow_blank=True)
     owner = serializers.CharField(required=False, allow_blank=True)
     tier = serializers.ChoiceField(required=False, allow_blank=True,
-                                   choices=["", "churn_risk", "new", "high_value", "potential"])
+                                   choices=["", *Tier.values])
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:

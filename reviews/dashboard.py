@@ -7,6 +7,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.clock import day_end
 from reviews import selectors
 from reviews.drilldown import records_url
 from reviews.labels import tier_choices
@@ -122,12 +123,9 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
                          [dataset(k) for k in ("churn_rate", "repurchase_rate")]))
     charts.append(_chart("sla-trend", _("SLA compliance (%)"), "line", months, [dataset("sla_compliance")]))
     categories = _snapshot(DashboardSnapshot.Kind.TICKET_CATEGORIES, scope, as_of) or {}
-    try:
-        from tickets.models import Category
+    from tickets.models import Category
 
-        cat_labels = dict(Category.choices)
-    except ImportError:
-        cat_labels = {}
+    cat_labels = dict(Category.choices)
     cat_keys = sorted(categories, key=lambda k: -categories[k])
     charts.append(_chart("ticket-categories", _("Tickets by category in the month"), "bar",
                          [str(cat_labels.get(k, k)) for k in cat_keys],
@@ -146,7 +144,7 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
                 for v in VALUE_TIERS]
     today = timezone.localtime(now).date()
     # A past month: what was overdue at its end.
-    overdue_at = now if as_of >= today else snapshots.day_end(as_of)
+    overdue_at = now if as_of >= today else day_end(as_of)
     overdue = selectors.overdue_followups_by_owner(scope=scope, now=overdue_at)
     at_risk = _readable_at_risk((_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of) or {}).get("rows", []))
     return {"scope": scope, "personal": personal, "as_of": as_of, "kpis": kpis, "charts": charts, "grid": grid,
@@ -157,11 +155,8 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
 def _readable_at_risk(rows: list[dict]) -> list[dict]:
     """The snapshot keeps reason codes and usernames; the reader gets the reasons in
     their language (as on the customer page) and the owners' names (one query)."""
-    try:
-        from segmentation.analytics import reason_text
-    except ImportError:
-        def reason_text(code):
-            return code
+    from segmentation.analytics import reason_text
+
     names = selectors.user_names(usernames=[r["owner"] for r in rows if r.get("owner")])
     return [{**r, "reason": reason_text(r.get("reason", "")), "owner": names.get(r.get("owner"), r.get("owner"))}
             for r in rows]

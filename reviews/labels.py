@@ -2,19 +2,15 @@
 from __future__ import annotations
 
 
+from segmentation.models import Tier
+
+
 def tier_label(tier: str):
     try:
-        from segmentation.models import Tier
-
         return Tier(tier).label
-    except (ImportError, ValueError):
+    except ValueError:
         return tier
 
 
 def tier_choices() -> list[tuple[str, object]]:
-    try:
-        from segmentation.models import Tier
-
-        return list(Tier.choices)
-    except ImportError:
-        return []
+    return list(Tier.choices)

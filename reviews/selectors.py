@@ -82,10 +82,9 @@ def earlier_actions_by_review(*, reviews) -> dict[int, list[ReviewAction]]:
 # --- other apps' data, read-only ---------------------------------------------
 
 def _model(app_label: str, name: str):
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
+    """Another app's model, looked up when called (tickets, surveys and segmentation
+    are always installed; the lookup only keeps their import out of load time)."""
+    return apps.get_model(app_label, name)
 
 
 def ticket_queryset():

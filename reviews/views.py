@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -230,6 +231,6 @@ def action_status(request, pk: int):
         else:
             messages.success(request, _("Status updated."))
     nxt = request.POST.get("next") or ""
-    if nxt.startswith("/") and not nxt.startswith("//"):
+    if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(nxt)
     return redirect("reviews:my-actions")

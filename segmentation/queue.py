@@ -23,10 +23,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import pgettext
 
 from core import access
+from core.clock import day_end
 from crm.models import Customer, FollowUp, Interaction, customer_since_expression
 from segmentation import analytics
 from segmentation.models import CustomerSegment, SegmentSettings
-from segmentation.selectors import day_start, segment_settings_get
+from segmentation.selectors import segment_settings_get
 
 QUEUE_PAGE = 25
 # Ten pages: the count probes a customer per open follow-up for a team lead, so it
@@ -91,7 +92,7 @@ def _segment_streams(*, user, today: date) -> list[QuerySet[CustomerSegment]]:
 def _followups(*, user, today: date) -> QuerySet[FollowUp]:
     # for_user puts the scope in the join condition, not IN (subquery): PostgreSQL then
     # probes the customer per follow-up read instead of hashing the caller's whole scope.
-    open_due = FollowUp.objects.filter(done_at__isnull=True, due_at__lt=day_start(today + timedelta(days=1)))
+    open_due = FollowUp.objects.filter(done_at__isnull=True, due_at__lt=day_end(today))
     if access.is_lead_or_admin(user):
         return open_due.for_user(user)
     return open_due.for_user(user).filter(owner=user)

@@ -4,16 +4,16 @@ follow-up queue, trend, transitions and jobs."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 from django.conf import settings as django_settings
 from django.db import connection
 from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
 from core import selectors as core_selectors
 from core.models import Job
+from core.clock import day_end
 from crm.models import Customer
 from segmentation import analytics
 from segmentation.models import RECOMPUTE_JOB_KIND, CustomerSegment, SegmentHistory, SegmentSettings
@@ -28,11 +28,6 @@ def segment_settings_get() -> SegmentSettings:
 
 
 # ---------------------------------------------------------------- recompute inputs
-
-def day_start(day: date) -> datetime:
-    """Start of a local calendar day, aware."""
-    return timezone.make_aware(datetime.combine(day, time.min))
-
 
 _INPUTS_SQL = """
 SELECT c.id AS customer_id, c.customer_since,
@@ -115,7 +110,7 @@ def segment_inputs(*, as_of: date, params: SegmentSettings, lo: int, hi: int) ->
     of ``analytics.INPUT_COLUMNS`` over records up to ``as_of`` only (one SQL
     statement, GROUP BY customer), without the ticket and survey columns."""
     window = params.rfm_window_days
-    as_of_end = day_start(as_of + timedelta(days=1))
+    as_of_end = day_end(as_of)
     customers_sql, sql_params = _customers_since_sql(lo=lo, hi=hi)
     sql_params.update({
         "as_of": as_of, "window_start": as_of - timedelta(days=window),

@@ -3,15 +3,15 @@ user the same way as their customers: admin and support everything, others
 their team's and their own customers' rows."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import pgettext
 
+from core.clock import day_end, day_start
 from core.formulas import nps_from_counts, ratio, satisfaction_100_from_overall
 from surveys.models import SurveyDailySnapshot, SurveyResponse
-from surveys.selectors import day_start
 
 SUM_FIELDS = ("invitations_sent", "invitations_answered", "responses", "promoters", "passives", "detractors",
               "overall_sum", "overall_n", "quality_sum", "quality_n", "speed_sum", "speed_n", "resolution_sum",
@@ -88,10 +88,8 @@ def _label_groups(group_by: str, groups: list[dict]) -> None:
 
 
 def _ticket_category_names() -> dict:
-    try:
-        from tickets.models import Category
-    except ImportError:
-        return {}
+    from tickets.models import Category
+
     return dict(Category.choices)
 
 
@@ -99,7 +97,7 @@ def reasons_for_user(*, user, start: date, end: date, tier="", team=None, owner=
                      ticket_category="") -> QuerySet[SurveyResponse]:
     """Free-text reasons and suggestions with the scores beside them, latest first (the caller pages)."""
     qs = (SurveyResponse.objects.for_user(user).filter(answered_at__gte=day_start(start),
-                                        answered_at__lt=day_start(end + timedelta(days=1)))
+                                        answered_at__lt=day_end(end))
           .exclude(reason="", suggestions="").select_related("customer", "customer__owner"))
     if tier:
         qs = qs.filter(customer__segment__tier=tier)

@@ -13,22 +13,17 @@ CONTRACT used by the metrics catalogue (reviews): ``nps_counts`` and
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from core import access
+from core.clock import day_end, day_start
 from core.formulas import DETRACTOR_MAX, PROMOTER_MIN, nps_from_counts, satisfaction_100_from_overall
 from crm.models import Customer, FollowUp
 from surveys.models import Survey, SurveyInvitation, SurveyOptOut, SurveyResponse
-
-
-def day_start(day: date) -> datetime:
-    """Start of a local calendar day (TIME_ZONE) as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 # ---------------------------------------------------------------- templates
@@ -100,7 +95,7 @@ def latest_satisfaction_by_customer(*, as_of: date) -> list[dict]:
     """One SQL statement: the latest answer with an overall rating per customer on
     or before ``as_of`` (DISTINCT ON over the (customer, answered_at) index on
     PostgreSQL, a window function elsewhere), plus the latest answer of any kind."""
-    end = day_start(as_of + timedelta(days=1))
+    end = day_end(as_of)
     last_any = {r["customer_id"]: r["last"] for r in SurveyResponse.objects.filter(answered_at__lt=end)
                 .values("customer_id").annotate(last=Max("answered_at")).order_by()}
     base = SurveyResponse.objects.filter(answered_at__lt=end, overall__isnull=False)
@@ -127,7 +122,7 @@ def _period_responses(*, start: date, end: date, customers) -> QuerySet[SurveyRe
     """Answers from the start of ``start`` to the end of ``end`` (local days), for
     ``customers`` (a Customer queryset, e.g. ``Customer.objects.for_user(user)``)."""
     qs = SurveyResponse.objects.filter(answered_at__gte=day_start(start),
-                                       answered_at__lt=day_start(end + timedelta(days=1)))
+                                       answered_at__lt=day_end(end))
     if customers is not None:
         qs = qs.filter(customer__in=customers)
     return qs
@@ -161,7 +156,8 @@ def survey_rows_for_metrics(*, start: date, end: date, customers) -> list[dict]:
 
 def nps_by_month_and_tier(*, start: date, end: date, customers=None) -> list[dict]:
     """NPS per calendar month (local time) and current customer tier: one grouped
-    aggregate in SQL; the formula applied per group from core.formulas."""
+    aggregate in SQL; the formula applied per group from core.clock import day_end, day_start
+from core.formulas."""
     from django.db.models.functions import TruncMonth
 
     rows = (_period_responses(start=start, end=end, customers=customers).filter(nps__isnull=False)

@@ -35,6 +35,10 @@ class Urgency(models.TextChoices):
     CRITICAL = "critical", pgettext_lazy("ticket urgency", "Critical")
 
 
+# Most urgent first: the queue's "urgency" sort and the SLA settings' rows.
+URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
+
+
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     EMAIL = "email", _("E-mail")

@@ -19,8 +19,8 @@ from django.db.models import (Case, Count, DecimalField, Exists, F, Max, OuterRe
                               When, Window)
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
+from core.clock import day_end
 from core.formulas import satisfaction_100_from_ticket
 from crm.models import Customer
 from crm.models import Transaction
@@ -172,7 +172,7 @@ def feedback_priority(*, user, as_of: dt.date, window_days: int = 90) -> list[di
     Two queries whatever the number of categories or customers: one GROUP BY
     (category, customer) over the tickets, one GROUP BY customer over their
     transactions (customers as a subquery); merged in memory."""
-    end = _end_of_day(as_of)
+    end = day_end(as_of)
     window_start = end - dt.timedelta(days=window_days)
     tickets = Ticket.objects.for_user(user).filter(created_at__lt=end).filter(
         Q(status__in=OPEN_STATUSES) | Q(created_at__gte=window_start))
@@ -213,15 +213,11 @@ def trend_alert_list(*, limit: int = 20) -> QuerySet[TrendAlert]:
 # --- rows for other apps (no per-row queries) -------------------------------------------------------------
 
 
-def _end_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-
-
 def ticket_activity_by_customer(*, as_of: dt.date) -> list[dict]:
     """One row per customer with a ticket created on or before ``as_of`` (see the
     module docstring). Two set-based queries: one GROUP BY customer, and one window
     query for each customer's latest close rating; merged in memory."""
-    end = _end_of_day(as_of)
+    end = day_end(as_of)
     groups = (Ticket.objects.filter(created_at__lt=end).values("customer_id")
               .annotate(last_ticket_at=Max("created_at"),
                         open_complaints=Count("id", filter=Q(is_complaint=True) & (

@@ -20,18 +20,17 @@ from core.services import audit_reveal_record
 from tickets import selectors, services
 from tickets.forms import (AssignForm, CloseForm, CommitForm, QueueForm, QuickTicketForm, ReopenForm, ReplyForm,
                            ResolveForm, TicketCreateForm, VersionForm, apply_service_error)
-from tickets.models import OPEN_STATUSES, Clock, SlaBreach, SlaTimer, Status
+from tickets.models import OPEN_STATUSES, URGENCY_RANK, Clock, SlaBreach, SlaTimer, Status
 
 PAGE_SIZE = 50
-URGENCY_RANK = Case(When(urgency="critical", then=Value(0)), When(urgency="urgent", then=Value(1)), default=Value(2),
-                    output_field=IntegerField())
-URGENCY_ORDER = {"normal": 0, "urgent": 1, "critical": 2}
+URGENCY_SORT = Case(*[When(urgency=u, then=Value(rank)) for u, rank in URGENCY_RANK.items()],
+                    default=Value(len(URGENCY_RANK)), output_field=IntegerField())
 SORTS = {
     # Escalated tickets rise to the top; then least time left (breached first).
     "sla": ["-escalation_level", F("sla_due_at").asc(nulls_last=True), "created_at", "id"],
     "-created": ["-created_at", "-id"],
     "created": ["created_at", "id"],
-    "urgency": [URGENCY_RANK, F("sla_due_at").asc(nulls_last=True), "id"],
+    "urgency": [URGENCY_SORT, F("sla_due_at").asc(nulls_last=True), "id"],
 }
 
 
@@ -258,7 +257,7 @@ def ticket_settings(request):
     initial = [{"urgency": p.urgency, "tier": p.tier, "first_response_minutes": p.first_response_minutes,
                 "commitment_minutes": p.commitment_minutes, "update_minutes": p.update_minutes,
                 "calendar": p.calendar_id}
-               for p in sorted(SlaPolicy.objects.all(), key=lambda p: (URGENCY_ORDER.get(p.urgency, 9), p.tier))]
+               for p in sorted(SlaPolicy.objects.all(), key=lambda p: (URGENCY_RANK.get(p.urgency, len(URGENCY_RANK)), p.tier))]
     policies = PolicyFormSet(request.POST if section == "policies" else None, initial=initial, prefix="policy")
     if section == "routing" and routing.is_valid():
         with transaction.atomic():

@@ -141,7 +141,7 @@ def _interaction_effects(new: list[dict]) -> None:
     """What crm.services.interaction_log does, set-based: the latest imported
     interaction of a customer closes what was pending before it, and each next
     action with a due date opens a follow-up."""
-    from crm.services import _day_end
+    from core.clock import day_deadline
 
     if not new:
         return
@@ -154,7 +154,7 @@ def _interaction_effects(new: list[dict]) -> None:
     pending.update(done_at=Subquery(latest.values("occurred_at")[:1]), done_by_id=Subquery(latest.values("id")[:1]))
     FollowUp.objects.bulk_create([
         FollowUp(customer_id=r["customer_id"], owner_id=r["staff_id"], source=FollowUp.Source.NEXT_ACTION,
-                 reason=r["next_action"][:300], due_at=_day_end(r["next_action_due"]), created_at=r["occurred_at"],
+                 reason=r["next_action"][:300], due_at=day_deadline(r["next_action_due"]), created_at=r["occurred_at"],
                  origin=f"crm.interaction:{r['id']}")
         for r in new if r["next_action"] and r["next_action_due"]], batch_size=BATCH)
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
 
+from core.clock import day_end, day_start
 from core.formulas import ratio
 
 HIGHER = "higher"
@@ -38,12 +38,12 @@ class Period:
     @property
     def start_at(self) -> dt.datetime:
         """The instant the period starts (start 00:00 local)."""
-        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+        return day_start(self.start)
 
     @property
     def end_at(self) -> dt.datetime:
         """The instant the period ends (exclusive: the day after ``end`` at 00:00 local)."""
-        return timezone.make_aware(dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min))
+        return day_end(self.end)
 
     def previous(self) -> Period:
         """The period just before, of the same length; whole calendar months map to

@@ -12,10 +12,8 @@ from reviews.metrics.base import Definition, MetricValue, Part, Period, Scope, a
 
 
 def _responses(period: Period, scope: Scope):
-    try:
-        from surveys.selectors import responses_in_period
-    except ImportError:
-        return None
+    from surveys.selectors import responses_in_period
+
     return responses_in_period(start=period.start, end=period.end, customers=selectors.scope_customers(scope))
 
 
@@ -55,10 +53,8 @@ avg_satisfaction = Definition(parts=_satisfaction_parts, value=average())
 
 
 def _tickets_created(period: Period, scope: Scope):
-    try:
-        from tickets.selectors import tickets_for_metrics
-    except ImportError:
-        return None
+    from tickets.selectors import tickets_for_metrics
+
     return tickets_for_metrics(start=period.start_at, end=period.end_at, customers=selectors.scope_customers(scope))
 
 

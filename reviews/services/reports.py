@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core import access
+from segmentation.models import Tier
 from core.events import event_emit
 from crm.models import Team
 from reviews.metrics import CATALOGUE, Period, Scope, metric_compute, month_period
@@ -20,7 +21,7 @@ from reviews.models import Review, ReviewFinding, ReviewMetric
 # Seed 000's core-metric table, then the rest of the catalogue.
 DEFAULT_METRICS = ["nps", "churn_rate", "repurchase_rate", "clv", "first_response_minutes", "contact_frequency",
                    "avg_satisfaction", "sla_compliance", "collection_rate"]
-TIERS = ("churn_risk", "new", "high_value", "potential")
+TIERS = tuple(Tier.values)
 
 
 def review_scope(review: Review) -> Scope:

@@ -29,11 +29,6 @@ def month_periods(*, as_of: dt.date, months: int = SNAPSHOT_MONTHS) -> list[Peri
     return periods[::-1]
 
 
-def day_end(day: dt.date) -> dt.datetime:
-    """The instant ``day`` ends (the next day's 00:00 local)."""
-    return Period(day, day).end_at
-
-
 def is_partial(period: Period) -> bool:
     """A month cut before its last day (month to date)."""
     return period.end != month_period(period.start).end

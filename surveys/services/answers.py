@@ -18,7 +18,6 @@ from surveys.models import Question, Survey, SurveyInvitation, SurveyOptOut, Sur
 from surveys.services.invitations import TokenProblem, token_hash
 
 FOLLOWUP_WITHIN = timedelta(hours=48)
-LOW_SATISFACTION_BELOW = 60  # on the 0-100 scale (seed 001: 满意度评分<60分 is churn risk)
 COLUMN_KINDS = {"nps": "nps", "ces": "ces", "contact": "contact"}
 
 
@@ -75,16 +74,18 @@ def answers_clean(*, survey: Survey, data: Mapping[str, Any]) -> tuple[dict[str,
 
 
 def response_close_loop(*, response: SurveyResponse, now: datetime) -> FollowUp | None:
-    """A detractor (NPS ≤ 6) or satisfaction below 60 opens a follow-up for the
+    """A detractor (NPS ≤ 6) or satisfaction (0-100) below the segment settings'
+    ``churn_satisfaction_below`` (60 by default, seed 001) opens a follow-up for the
     customer's owner, due 48 hours after the answer, and notifies the owner.
     Idempotent: the follow-up's origin is unique per response."""
     from core.services import notification_create
     from crm.services import followup_create
+    from segmentation.selectors import segment_settings_get
     from surveys.notifications import detractor_reason
 
     satisfaction = satisfaction_100_from_overall(response.overall)
     detractor = response.nps is not None and response.nps <= DETRACTOR_MAX
-    low = satisfaction is not None and satisfaction < LOW_SATISFACTION_BELOW
+    low = satisfaction is not None and satisfaction < segment_settings_get().churn_satisfaction_below
     if not (detractor or low):
         return None
     customer = response.customer
@@ -145,7 +146,9 @@ RESPONSE_FIELDS = ("nps", "quality", "speed", "resolution", "care", "overall", "
 
 def _entered_errors(data: dict[str, Any], answered_at, now: datetime) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    for field, (low, high) in {"nps": (0, 10), "ces": (1, 7), **{f: (1, 10) for f in SurveyResponse.RATING_FIELDS}}.items():
+    ranges = {"nps": Question.RANGES["nps"], "ces": Question.RANGES["ces"],
+              **{f: Question.RANGES["rating"] for f in SurveyResponse.RATING_FIELDS}}
+    for field, (low, high) in ranges.items():
         value = data.get(field)
         if value is None:
             continue

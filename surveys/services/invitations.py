@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import access
@@ -114,12 +115,16 @@ def _invitation_subject(survey: Survey) -> str:
 
 
 def _invitation_body(invitation: SurveyInvitation, *, url: str) -> str:
+    """Chinese then English: the customer's language is not known."""
     survey = invitation.survey
-    return (f"{invitation.customer.name}:\n\n"
-            f"{survey.intro_zh}\n{survey.intro_en}\n\n"
-            f"请点击链接填写 / Please answer here:\n{url}\n\n"
-            f"链接 {settings.SURVEY_TOKEN_TTL_DAYS} 天内有效,仅可使用一次。"
-            f" / The link works once and expires in {settings.SURVEY_TOKEN_TTL_DAYS} days.")
+    days = settings.SURVEY_TOKEN_TTL_DAYS
+    parts = [f"{invitation.customer.name}:"]
+    for language, intro in (("zh-hans", survey.intro_zh), ("en", survey.intro_en)):
+        with translation.override(language):
+            parts.append("\n".join(line for line in (
+                intro, _("Please answer here:"), url,
+                _("The link works once and expires in %(days)s days.") % {"days": days}) if line))
+    return "\n\n".join(parts)
 
 
 def invitations_send_pending(*, now: datetime, limit: int = 500) -> list[int]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.formulas import DETRACTOR_MAX, PROMOTER_MIN
 from surveys.models import SurveyDailySnapshot, SurveyInvitation, SurveyResponse
-from surveys.selectors import day_start
+from core.clock import day_end, day_start
 
 SNAPSHOT_LOCK = 0x5355  # advisory-lock namespace of survey snapshots ("SU")
 SCORE_FIELDS = ("overall", "quality", "speed", "resolution", "care", "ces")
@@ -29,7 +29,7 @@ def _key(row: dict, prefix: str) -> tuple:
 
 def snapshot_rows_for_day(*, day: date) -> list[dict]:
     """Two grouped queries (answers of the day, invitations sent that day) merged by key."""
-    start, end = day_start(day), day_start(day + timedelta(days=1))
+    start, end = day_start(day), day_end(day)
     aggregates = {
         "responses": Count("id"),
         "promoters": Count("id", filter=Q(nps__gte=PROMOTER_MIN)),

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from core.formulas import nps_class
 from surveys.models import Question
 
 register = template.Library()
@@ -35,7 +36,7 @@ def dimension_label(key):
 def nps_badge(nps):
     if nps is None:
         return "badge-muted"
-    return "badge-ok" if nps >= 9 else ("badge-danger" if nps <= 6 else "badge-muted")
+    return {"promoter": "badge-ok", "detractor": "badge-danger"}.get(nps_class(nps), "badge-muted")
 
 
 @register.filter

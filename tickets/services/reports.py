@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import access
+from core.clock import day_start
 from core.services import notification_create
 from crm.models import User
 from tickets import analytics
@@ -19,17 +20,13 @@ from tickets.models import Category, Department, Ticket, TrendAlert, WeeklySumma
 ROW_FIELDS = ["created_at", "resolved_at", "category", "is_complaint", "is_repeat"]
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def _frame(qs) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(qs.values(*ROW_FIELDS)), columns=ROW_FIELDS)
 
 
 def weekly_summary_compute(*, week_start: dt.date, now: dt.datetime) -> WeeklySummary:
     """Compute and store one week's summary (idempotent: recomputing overwrites)."""
-    start, end = _local_midnight(week_start), _local_midnight(week_start + dt.timedelta(days=7))
+    start, end = day_start(week_start), day_start(week_start + dt.timedelta(days=7))
     rows = _frame(Ticket.objects.filter(Q(created_at__gte=start, created_at__lt=end)
                                         | Q(resolved_at__gte=start, resolved_at__lt=end)))
     figures = analytics.weekly_summary(rows, week_start=week_start, tz=settings.TIME_ZONE,
@@ -46,7 +43,7 @@ def trend_alerts_detect(*, week_start: dt.date, now: dt.datetime) -> list[TrendA
     (category, week): a rerun creates and notifies nothing new."""
     weeks_back = analytics.BASELINE_WEEKS + analytics.RUN_WEEKS - 1
     weeks = [week_start - dt.timedelta(weeks=n) for n in range(weeks_back, -1, -1)]
-    start, end = _local_midnight(weeks[0]), _local_midnight(week_start + dt.timedelta(days=7))
+    start, end = day_start(weeks[0]), day_start(week_start + dt.timedelta(days=7))
     rows = _frame(Ticket.objects.filter(is_complaint=True, created_at__gte=start, created_at__lt=end))
     first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
     history_start = timezone.localtime(first).date() if first else None
