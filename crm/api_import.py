@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -59,13 +58,6 @@ def _bool(value, default: bool) -> bool:
     if value in (None, ""):
         return default
     return str(value).lower() not in {"false", "0", "no", "off"}
-
-
-def errors_csv_response(*, job):
-    """The error CSV as a download (the page and the API serve the same)."""
-    response = HttpResponse(storage.errors_csv(job=job), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response
 
 
 
@@ -130,7 +122,7 @@ class ImportErrorsView(APIView):
     def get(self, request, pk: int):
         """Every row error of an import as CSV: row, field, message."""
         job = services.import_get_for_user(user=request.user, pk=pk)
-        return errors_csv_response(job=job)
+        return storage.errors_csv_response(job=job)
 
 
 class ImportCancelView(APIView):

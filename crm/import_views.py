@@ -23,7 +23,6 @@ from core import access
 from core.jobs import JobNotCancellable
 from core.models import Job
 from crm import importing
-from crm.api_import import errors_csv_response
 from crm.forms import apply_service_error
 from crm.import_forms import ENTITY_LABELS, ColumnMappingForm, ImportUploadForm, error_label
 from crm.importing import services, storage
@@ -150,7 +149,7 @@ def customer_import_cancel(request, pk: int):
 def customer_import_errors(request, pk: int):
     _require_editor(request.user)
     job = services.import_get_for_user(user=request.user, pk=pk)
-    return errors_csv_response(job=job)
+    return storage.errors_csv_response(job=job)
 
 
 # One row per template that imports as it is (owner and team left empty: the importer's).

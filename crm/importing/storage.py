@@ -132,3 +132,12 @@ def errors_first(*, job, limit: int = API_ERROR_ROWS) -> list[dict]:
     frame = pd.read_csv(io.BytesIO(import_file_read(file=f)), encoding="utf-8-sig", dtype=str,
                         keep_default_na=False, nrows=limit)
     return [{"row": int(r["row"]), "field": r["field"], "message": r["message"]} for r in frame.to_dict("records")]
+
+
+def errors_csv_response(*, job):
+    """The error CSV as a download (the page and the API serve the same)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(errors_csv(job=job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
