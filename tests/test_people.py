@@ -130,3 +130,18 @@ def test_pages_show_another_teams_people_as_a_form_error(alice, charlie, north_c
     assert not Customer.objects.filter(name="X").exists()
     client.post(f"/tickets/{north_ticket.pk}/assign/", {"assignee": charlie.pk, "version": north_ticket.version})
     assert Ticket.objects.get(pk=north_ticket.pk).assignee_id != charlie.pk
+
+
+def test_a_department_supervisor_is_someone_the_lead_may_give_tickets_to(lena, charlie, now):
+    from django.core.exceptions import ValidationError
+
+    from tickets import services
+    from tickets.models import Department
+
+    finance = Department.objects.get(code="finance")
+    with pytest.raises(ValidationError) as exc:
+        services.ticket_routing_save(actor=lena, routes={}, supervisors={finance: charlie})
+    assert exc.value.message_dict == {f"supervisor_{finance.pk}": [INVALID]}
+    services.ticket_routing_save(actor=lena, routes={}, supervisors={finance: lena})
+    finance.refresh_from_db()
+    assert finance.supervisor == lena

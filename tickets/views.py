@@ -241,8 +241,6 @@ def customer_panel(*, request, customer) -> dict:
 @login_required
 def ticket_settings(request):
     """Routing (category → department), supervisors and SLA policies: team leads and admins."""
-    from django.db import transaction
-
     from tickets.forms import PolicyFormSet, RoutingForm
     from tickets.models import RoutingRule, SlaPolicy
 
@@ -257,22 +255,24 @@ def ticket_settings(request):
     initial = [{"urgency": p.urgency, "tier": p.tier, "first_response_minutes": p.first_response_minutes,
                 "commitment_minutes": p.commitment_minutes, "update_minutes": p.update_minutes,
                 "calendar": p.calendar_id}
-               for p in sorted(SlaPolicy.objects.all(), key=lambda p: (URGENCY_RANK.get(p.urgency, len(URGENCY_RANK)), p.tier))]
+               for p in sorted(SlaPolicy.objects.all(),
+                               key=lambda p: (URGENCY_RANK.get(p.urgency, len(URGENCY_RANK)), p.tier))]
     policies = PolicyFormSet(request.POST if section == "policies" else None, initial=initial, prefix="policy")
     if section == "routing" and routing.is_valid():
-        with transaction.atomic():
-            for category in rules.keys() | {f.name[len("route_"):] for f in routing.route_fields()}:
-                services.routing_rule_set(category=category, department=routing.cleaned_data[f"route_{category}"])
-            for dept in routing.departments:
-                services.department_supervisor_set(department=dept,
-                                                   supervisor=routing.cleaned_data[f"supervisor_{dept.pk}"])
-        messages.success(request, _("Routing saved."))
-        return redirect("tickets:settings")
+        data = routing.cleaned_data
+        try:
+            services.ticket_routing_save(
+                actor=request.user,
+                routes={c: data[f"route_{c}"] for c in rules.keys() | {f.name[len("route_"):]
+                                                                       for f in routing.route_fields()}},
+                supervisors={d: data[f"supervisor_{d.pk}"] for d in routing.departments})
+        except ValidationError as exc:
+            apply_service_error(routing, exc)
+        else:
+            messages.success(request, _("Routing saved."))
+            return redirect("tickets:settings")
     if section == "policies" and policies.is_valid():
-        with transaction.atomic():
-            for data in policies.cleaned_data:
-                if data:
-                    services.sla_policy_save(**data)
+        services.sla_policies_save(actor=request.user, rows=policies.cleaned_data)
         messages.success(request, _("SLA policies saved."))
         return redirect("tickets:settings")
     return render(request, "tickets/settings.html", {"routing": routing, "policies": policies},

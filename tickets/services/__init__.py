@@ -6,3 +6,4 @@ from tickets.services.workflow import (TicketConflict, department_supervisor_set
                                        routing_rule_set, sla_policy_save, ticket_assign, ticket_close,
                                        ticket_commit, ticket_create, ticket_delete, ticket_reopen, ticket_reply,
                                        ticket_resolve, ticket_resume, ticket_update, ticket_wait)
+from tickets.services.settings import sla_policies_save, ticket_routing_save  # noqa: F401
