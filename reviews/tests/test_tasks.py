@@ -33,8 +33,18 @@ def test_monthly_drafts_task_runs_on_a_real_worker_once_per_team(celery_worker_r
     # A second run (as after a redelivery) drafts nothing more: the refresh task
     # queued after it proves the worker has finished it.
     monthly_drafts_create.delay()
-    marker = Review.objects.create(title="marker", period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 1, 31),
-                                   team=north, created_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    made: list[Review] = []
+
+    def make_marker() -> bool:
+        # The worker may still be writing the reviews table (the second run): on the
+        # embedded SQLite that insert fails with "table is locked" and is tried again.
+        made.append(Review.objects.create(title="marker", period_start=dt.date(2026, 1, 1),
+                                          period_end=dt.date(2026, 1, 31), team=north,
+                                          created_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+        return True
+
+    assert wait_until(make_marker)
+    marker = made[-1]
     from reviews.tasks import review_actuals_refresh
 
     review_actuals_refresh.delay(marker.pk)
