@@ -72,6 +72,15 @@ def recompute_job_run(*, job: Job, progress: jobs.Progress) -> dict:
     same time: an advisory lock (PostgreSQL) or the database write lock (SQLite)
     serialises them. The current table only moves forward: an older as_of (a
     replay) writes history only."""
+    # SQLite (the embedded mode): one recompute at a time within a process, reads
+    # included, since its shared-cache table locks do not wait; across processes
+    # its database write lock serialises the writes. PostgreSQL: an advisory lock
+    # inside _write serialises the writers only.
+    with _LOCAL_WRITE_LOCK if connection.vendor != "postgresql" else nullcontext():
+        return _recompute(job=job, progress=progress)
+
+
+def _recompute(*, job: Job, progress: jobs.Progress) -> dict:
     as_of = date.fromisoformat(job.params["as_of"])
     chunk_ids = int(job.params.get("chunk_ids") or CHUNK_IDS)
     now = job.started_at
@@ -88,10 +97,7 @@ def recompute_job_run(*, job: Job, progress: jobs.Progress) -> dict:
     result = segments_score(as_of=as_of, frames=frames, reasons=connection.vendor != "postgresql")
     del frames
     progress.update(len(chunks) + 1)
-    # PostgreSQL serialises writers with an advisory lock inside _write; SQLite
-    # (the embedded mode) with its database write lock across processes and
-    # this lock within one (its shared-cache table locks do not wait).
-    with _LOCAL_WRITE_LOCK if connection.vendor != "postgresql" else nullcontext(), transaction.atomic():
+    with transaction.atomic():
         counts = _write(result, as_of=as_of, now=now)
         # Last cancel check before the commit: a cancel up to here writes nothing.
         progress.update(total)
