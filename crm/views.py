@@ -210,41 +210,38 @@ def customer_edit(request, pk: int):
     return render(request, "crm/customer_form.html", {"form": form, "customer": customer})
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def contact_create(request, pk: int):
+def _child_create(request, *, pk: int, form, save, done_message, title):
+    """The add-contact and add-transaction pages: one form under a customer the
+    user may edit, saved by ``save(customer, data)`` (a service)."""
     customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
-    form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_save(contact=Contact(customer=customer), data=form.to_service_data())
+            save(customer, form.to_service_data())
         except ValidationError as error:
             apply_service_error(form, error)
         else:
-            messages.success(request, _("Contact added."))
+            messages.success(request, done_message)
             return redirect("customer-detail", customer.pk)
-    return render(request, "crm/child_form.html", {
-        "form": form, "customer": customer, "title": _("Add contact"),
-    })
+    return render(request, "crm/child_form.html", {"form": form, "customer": customer, "title": title})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_create(request, pk: int):
+    return _child_create(
+        request, pk=pk, form=ContactForm(request.POST or None),
+        save=lambda customer, data: services.contact_save(contact=Contact(customer=customer), data=data),
+        done_message=_("Contact added."), title=_("Add contact"))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def transaction_create(request, pk: int):
-    customer = selectors.customer_editable_for_user(user=request.user, pk=pk)
     today = timezone.localdate()
-    form = TransactionForm(request.POST or None, today=today, initial={"occurred_on": today})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.transaction_save(txn=Transaction(customer=customer), data=form.to_service_data())
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Transaction added."))
-            return redirect("customer-detail", customer.pk)
-    return render(request, "crm/child_form.html", {
-        "form": form, "customer": customer, "title": _("Add transaction"),
-    })
+    return _child_create(
+        request, pk=pk, form=TransactionForm(request.POST or None, today=today, initial={"occurred_on": today}),
+        save=lambda customer, data: services.transaction_save(txn=Transaction(customer=customer), data=data),
+        done_message=_("Transaction added."), title=_("Add transaction"))
 
 
 @require_http_methods(["GET", "POST"])
