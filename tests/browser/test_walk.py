@@ -66,13 +66,16 @@ def walk(django_db_setup, django_db_blocker):
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
-        users = walk_data.build(now=timezone.now())
-        allowed = walk_data.data_words() | UNTRANSLATABLE
-        server = LiveServer("localhost")
+        server = None
         try:
+            # Inside the try: a set-up that fails half-way must not leave its rows to the next module.
+            users = walk_data.build(now=timezone.now())
+            allowed = walk_data.data_words() | UNTRANSLATABLE
+            server = LiveServer("localhost")
             yield {"url": server.url, "users": users, "allowed": allowed}
         finally:
-            server.stop()
+            if server is not None:
+                server.stop()
             call_command("flush", interactive=False, verbosity=0)
 
 

@@ -121,7 +121,7 @@ def _reviews(users, teams, *, now):
     review_finding_add(review=review, kind="strength", title="Fast replies", detail="Most calls were answered")
     review_finding_add(review=review, kind="problem", title="Late invoices", detail="Three invoices were late",
                        cause="Manual billing")
-    review_action_create(review=review, title="Automate billing reminders", owner=users["alice"],
+    review_action_create(actor=users["lena"], review=review, title="Automate billing reminders", owner=users["alice"],
                          deadline=today + dt.timedelta(days=20), metric="nps", now=now)
 
 
