@@ -253,3 +253,9 @@ def test_every_demo_record_comes_after_its_customers_customer_since_date():
             if day < since[customer_id]:
                 early.append(f"{model.__name__} {day} < {since[customer_id]}")
     assert early == [], sorted(set(e.split()[0] for e in early))
+
+
+def test_demo_logins_are_printed_by_the_command_but_left_to_bin_dev_with_if_empty(no_app_hooks):
+    # bin/dev passes --if-empty and prints the logins itself at every start: once, not twice.
+    assert "Demo logins" not in load(if_empty=True)
+    assert "Demo logins" in load(reset=True)

@@ -121,7 +121,7 @@ class Command(BaseCommand):
         for _app, module in hooks:
             if module is not None and hasattr(module, "demo_finish"):
                 module.demo_finish(now=now)
-        if options.get("if_empty"):
+        if if_empty:
             return  # bin/dev (the --if-empty caller) prints the logins itself at every start
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, _role, _team, _name, about in demo.DEMO_USERS:
