@@ -172,3 +172,4 @@ class PersonalDataAuditViewMixin:
                                 fields=getattr(serializer_class, "personal_fields", ()), channel="api",
                                 now=timezone.now())
         return response
+

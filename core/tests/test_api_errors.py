@@ -215,3 +215,14 @@ def test_an_unknown_api_path_is_a_json_404(client):
     r = client.get("/api/v1/no-such-thing/")
     assert r.status_code == 404
     assert r.json() == {"detail": "Not found."}
+
+
+def test_options_on_an_action_routed_without_the_id_describes_it_instead_of_a_500(api_client_for, alice, ada):
+    # The fuzzer's OPTIONS /api/v1/customers/external/<id>/: DRF's metadata fetched an object by a
+    # URL argument that route does not have; an ordinary detail URL still checks its object.
+    for user in (alice, ada):
+        r = api_client_for(user).options("/api/v1/customers/external/0/")
+        assert r.status_code == 200
+        assert "PUT" in r.json()["actions"]
+    # another customer's (or no customer's) detail URL still checks the object: no PUT described
+    assert "PUT" not in api_client_for(alice).options("/api/v1/customers/987654/").json().get("actions", {})
