@@ -1,6 +1,6 @@
 """Tests: the embedded default unless DATABASE_URL / REDIS_URL point at real servers."""
 from .local import *  # noqa: F401,F403
-from .local import REDIS_URL
+from .local import DATABASES, REDIS_URL, VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -12,6 +12,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"
+# The embedded default's tests use a file (one per run), not the in-memory database:
+# a real worker, the live server and the test share it as the app's processes share
+# theirs (WAL, waiting locks); the in-memory shared cache fails at once on a lock.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    import os as _os0
+
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_os0.getpid()}.sqlite3")}
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
 # Webhook tests post to a real server on 127.0.0.1; uploads land in a per-run folder.
 WEBHOOK_ALLOW_PRIVATE = True
 
