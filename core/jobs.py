@@ -95,6 +95,17 @@ def job_dispatch(*, job_id: int, now: datetime) -> bool:
     return True
 
 
+def job_requeue(*, job_id: int, now: datetime) -> bool:
+    """A failed job back to queued and sent again (a caller that knows the failure
+    is worth another attempt, e.g. one range of a fanned-out job); False when it
+    was not failed any more."""
+    if not Job.objects.filter(pk=job_id, status=Job.Status.FAILED).update(
+            status=Job.Status.QUEUED, dispatched_at=None, heartbeat_at=None, finished_at=None):
+        return False
+    transaction.on_commit(lambda: job_dispatch(job_id=job_id, now=now))
+    return True
+
+
 def job_cancel(*, job: Job, actor, now: datetime) -> Job:
     """Cancel a queued or running job. A queued job never starts; a running one
     stops at its handler's next ``progress.update`` and its transaction rolls back."""

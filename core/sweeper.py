@@ -57,9 +57,18 @@ def _undispatched_queued(*, now: datetime) -> int:
     return sent
 
 
-def _lost_running(*, now: datetime) -> tuple[int, int]:
+def lost_jobs_recover(*, now: datetime, job_ids: list[int]) -> tuple[int, int]:
+    """The lost-worker rule for some jobs only, now (a parent job watching its
+    parts does not wait for the next sweep): (retried, failed)."""
+    return _lost_running(now=now, job_ids=job_ids)
+
+
+def _lost_running(*, now: datetime, job_ids: list[int] | None = None) -> tuple[int, int]:
     stale_before = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT_SECONDS)
-    lost = (Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale_before)
+    running = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale_before)
+    if job_ids is not None:
+        running = running.filter(pk__in=job_ids)
+    lost = (running
             .order_by("heartbeat_at").values_list("pk", "kind", "attempts", "heartbeat_at")[:BATCH])
     retried = failed = 0
     for pk, kind, attempts, heartbeat_at in lost:

@@ -170,33 +170,84 @@ def combine_inputs(activity: pd.DataFrame, tickets: pd.DataFrame, surveys: pd.Da
     return df
 
 
-def top_share(values: pd.Series, percent: float) -> pd.Series:
-    """True for the top ``percent`` % of the positive values: k = ceil(n × percent / 100)
-    customers, ties at the k-th value included (equal spend, equal treatment)."""
+def top_share_cut(values, percent: float) -> float | None:
+    """The k-th largest positive value, k = ceil(n × percent / 100) over the n
+    positive values (None when k is 0): the edge of ``top_share``."""
     v = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0)
-    positive = v > 0
-    n = int(positive.sum())
+    positive = v[v > 0]
+    n = len(positive)
     k = math.ceil(n * percent / 100) if n else 0
     if k == 0:
+        return None
+    return float(np.partition(positive, n - k)[n - k])
+
+
+def top_share(values: pd.Series, percent: float, *, cut: float | None | str = "own") -> pd.Series:
+    """True for the top ``percent`` % of the positive values: k = ceil(n × percent / 100)
+    customers, ties at the k-th value included (equal spend, equal treatment).
+    ``cut`` is the edge computed over a whole population (``top_share_cut``), for
+    a part of it (one customer-id range of a fanned-out recompute); by default
+    the edge of ``values`` themselves."""
+    if isinstance(cut, str):
+        cut = top_share_cut(values, percent)
+    v = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0)
+    if cut is None:
         return pd.Series(False, index=values.index)
-    kth_largest = np.partition(v[positive], n - k)[n - k]
-    return pd.Series(positive & (v >= kth_largest), index=values.index)
+    return pd.Series((v > 0) & (v >= cut), index=values.index)
 
 
-def quintile_scores(values: pd.Series) -> pd.Series:
+def quintile_cuts(values) -> list[float]:
+    """The four edges of ``quintile_scores`` over the values present: score =
+    1 + the number of edges strictly below the value. With n values sorted
+    ascending, score ≥ s exactly when more than ceil((s − 1) × n ÷ 5) − 1 values are
+    smaller, i.e. when the value exceeds the ceil((s − 1) × n ÷ 5)-th smallest
+    (that is floor(5 × (rank − 1) ÷ n) ≥ s − 1 with rank = 1 + the smaller values)."""
+    v = np.asarray(values, dtype="float64")
+    present = np.sort(v[~np.isnan(v)])
+    n = len(present)
+    if not n:
+        return []
+    return [float(present[-(-(s - 1) * n // 5) - 1]) for s in range(2, 6)]
+
+
+def quintile_scores(values: pd.Series, *, cuts: list[float] | None = None) -> pd.Series:
     """1-5 by quintile of rank, higher value = higher score: equal values share the
     lowest rank of their group (``rank(method="min")``), score = 1 + floor(5 ×
-    (rank − 1) ÷ n) over the n values present. NaN values get no score."""
+    (rank − 1) ÷ n) over the n values present. NaN values get no score. ``cuts``:
+    the edges over a whole population (``quintile_cuts``) for a part of it; by
+    default the edges of ``values`` themselves."""
     v = np.asarray(values, dtype="float64")
-    idx = np.flatnonzero(~np.isnan(v))
-    n = len(idx)
+    if cuts is None:
+        cuts = quintile_cuts(v)
     scores = np.full(len(v), np.nan)
-    if n:
-        present = v[idx]
-        # rank(method="min") without pandas' per-call overhead: 1 + the number of smaller values.
-        ranks = np.searchsorted(np.sort(present), present, side="left") + 1
-        scores[idx] = np.floor(5 * (ranks - 1) / n) + 1
+    present = ~np.isnan(v)
+    if cuts and present.any():
+        scores[present] = 1 + (v[present][:, None] > np.asarray(cuts)[None, :]).sum(axis=1)
     return pd.Series(scores, index=values.index)
+
+
+def _rfm_values(df: pd.DataFrame, *, as_of: date) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """(purchased, R days, F, M) of each row."""
+    purchased = df["purchases"].fillna(0) > 0
+    r_days = _days_since(as_of, df["last_purchase_on"]).where(purchased)
+    f = df["purchases"].fillna(0).astype("int64")
+    m = df["spend"].fillna(0).clip(lower=0)
+    return purchased, r_days, f, m
+
+
+def segment_cuts(df: pd.DataFrame, *, as_of: date, params) -> dict:
+    """Every edge that depends on the whole population (RFM quintiles, value
+    tiers, the high-value top share), computed once over all customers' inputs
+    (only ``purchases``, ``last_purchase_on``, ``spend`` and ``spend_365`` are
+    read), so that customer-id ranges scored apart (``score_segments(cuts=…)``)
+    get exactly the scores of one pass over everyone. Plain floats (JSON)."""
+    purchased, r_days, f, m = _rfm_values(df, as_of=as_of)
+    return {
+        "r": quintile_cuts(-r_days), "f": quintile_cuts(f.where(purchased)), "m": quintile_cuts(m.where(purchased)),
+        "value_high": top_share_cut(df["spend"], params.value_high_percent),
+        "value_upper": top_share_cut(df["spend"], params.value_high_percent + params.value_medium_percent),
+        "high_value": top_share_cut(df["spend_365"].fillna(0), params.high_value_top_percent),
+    }
 
 
 _RFM_LOOKUP = np.full(56, RFM_SEGMENT_CHOICES.index("no_purchases"), dtype="int64")
@@ -204,28 +255,26 @@ for (_r, _f), _segment in RFM_SEGMENT_MAP.items():
     _RFM_LOOKUP[_r * 10 + _f] = RFM_SEGMENT_CHOICES.index(_segment)
 
 
-def rfm(df: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
+def rfm(df: pd.DataFrame, *, as_of: date, cuts: dict) -> pd.DataFrame:
     """R, F, M values and scores and the named segment (see module docstring)."""
-    purchased = df["purchases"].fillna(0) > 0
-    r_days = _days_since(as_of, df["last_purchase_on"]).where(purchased)
-    f = df["purchases"].fillna(0).astype("int64")
-    m = df["spend"].fillna(0).clip(lower=0)
+    purchased, r_days, f, m = _rfm_values(df, as_of=as_of)
     out = pd.DataFrame(index=df.index)
     out["r_days"] = r_days
     out["f_count"] = f
     out["m_amount"] = m.round(2)
-    out["r_score"] = quintile_scores(-r_days)
-    out["f_score"] = quintile_scores(f.where(purchased))
-    out["m_score"] = quintile_scores(m.where(purchased))
+    out["r_score"] = quintile_scores(-r_days, cuts=cuts["r"])
+    out["f_score"] = quintile_scores(f.where(purchased), cuts=cuts["f"])
+    out["m_score"] = quintile_scores(m.where(purchased), cuts=cuts["m"])
     key = np.nan_to_num(out["r_score"].to_numpy(), nan=0).astype("int64") * 10 + np.nan_to_num(
         out["f_score"].to_numpy(), nan=0).astype("int64")
     out["rfm_segment"] = _categorical(_RFM_LOOKUP[key], RFM_SEGMENT_CHOICES, df.index)
     return out
 
 
-def value_tiers(spend: pd.Series, *, params) -> pd.Series:
-    high = top_share(spend, params.value_high_percent).to_numpy()
-    upper = top_share(spend, params.value_high_percent + params.value_medium_percent).to_numpy()
+def value_tiers(spend: pd.Series, *, params, cuts: dict) -> pd.Series:
+    high = top_share(spend, params.value_high_percent, cut=cuts["value_high"]).to_numpy()
+    upper = top_share(spend, params.value_high_percent + params.value_medium_percent,
+                      cut=cuts["value_upper"]).to_numpy()
     return _categorical(np.where(high, 0, np.where(upper, 1, 2)), VALUE_TIER_CHOICES, spend.index)
 
 
@@ -263,7 +312,7 @@ def value_weight(value_tier: str, *, params) -> float:
         value_tier, params.value_weight_low)
 
 
-def assign_tiers(df: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame:
+def assign_tiers(df: pd.DataFrame, *, as_of: date, params, cuts: dict) -> pd.DataFrame:
     """Tier (first match wins), reason codes, age and days without activity."""
     age = _days_since(as_of, df["customer_since"]).fillna(0).clip(lower=0)
     last_activity = pd.concat([pd.to_datetime(df[c]) for c in ("last_tx_on", "last_interaction_on",
@@ -281,7 +330,7 @@ def assign_tiers(df: pd.DataFrame, *, as_of: date, params) -> pd.DataFrame:
     c_complaint = complaints > 0
     churn = c_inactive | c_satisfaction | c_objection | c_complaint
     new = ~churn & (age < params.new_customer_days)
-    hv_spend = top_share(spend, params.high_value_top_percent)
+    hv_spend = top_share(spend, params.high_value_top_percent, cut=cuts["high_value"])
     hv_age = age > params.high_value_age_days
     high = ~churn & ~new & (hv_spend | hv_age)
 
@@ -383,14 +432,19 @@ REASON_COLUMNS = ["age_days", "inactive_days", "c_inactive", "c_satisfaction", "
                   "open_objections", "open_complaints", "hv_spend", "hv_age"]
 
 
-def score_segments(inputs: pd.DataFrame, *, as_of: date, params, reasons: bool = True) -> pd.DataFrame:
+def score_segments(inputs: pd.DataFrame, *, as_of: date, params, reasons: bool = True,
+                   cuts: dict | None = None) -> pd.DataFrame:
     """One result row per input row (see the module docstring for every rule).
     With ``reasons=False`` the ``tier_reason`` text is left to the writer (the
-    numeric REASON_COLUMNS are always there)."""
+    numeric REASON_COLUMNS are always there). ``cuts``: the population's edges
+    (``segment_cuts`` over every customer) when ``inputs`` are one part of it;
+    by default the edges of ``inputs``."""
     df = inputs.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    tiers = assign_tiers(df, as_of=as_of, params=params)
-    scores = rfm(df, as_of=as_of)
-    value = value_tiers(df["spend"], params=params)
+    if cuts is None:
+        cuts = segment_cuts(df, as_of=as_of, params=params)
+    tiers = assign_tiers(df, as_of=as_of, params=params, cuts=cuts)
+    scores = rfm(df, as_of=as_of, cuts=cuts)
+    value = value_tiers(df["spend"], params=params, cuts=cuts)
     member = membership(df["net_spend_lifetime"], params=params)
     comps = health(df, tiers=tiers, params=params)
 

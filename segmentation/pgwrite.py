@@ -59,41 +59,43 @@ def _days_between(later: pd.Series | pd.Timestamp, earlier: pd.Series | pd.Times
     return (later - earlier).dt.days
 
 
+_HEALTH = ("recency", "frequency_trend", "collection", "satisfaction", "complaints", "contact")
+# (name, PostgreSQL type) of each stage column, in order.
+STAGE_TYPES: list[tuple[str, str]] = [
+    ("customer_id", "int8"), ("tier_code", "int4"),
+    *[(c, "int4") for c in ("age_days", "inactive_days", "c_inactive", "c_satisfaction", "satisfaction_value",
+                            "open_objections", "open_complaints", "hv_spend", "hv_age", "r_days", "f_count")],
+    ("m_amount", "float8"),
+    *[(c, "int4") for c in ("r_score", "f_score", "m_score", "rfm_code", "value_code", "member_code")],
+    ("membership_points", "int8"), ("health_score", "int4"),
+    *[(f"health_{c}", "int4") for c in _HEALTH],
+    ("last_contact_offset", "int4"), ("next_due_offset", "int4"), ("days_overdue", "int4"),
+    ("queue_weight", "float8"),
+]
+
+
 def stage_columns(result: pd.DataFrame, *, as_of: date) -> list[tuple[str, str, np.ndarray]]:
     """(name, PostgreSQL type, values) of each stage column."""
     day = pd.Timestamp(as_of)
     last_contact = _days_between(day, pd.to_datetime(result["last_contact_on"]))
     next_due = _days_between(pd.to_datetime(result["next_contact_due"]), day)
-    return [
-        ("customer_id", "int8", result["customer_id"].to_numpy()),
-        ("tier_code", "int4", _codes(result["tier"], TIERS)),
-        ("age_days", "int4", _ints(result["age_days"])),
-        ("inactive_days", "int4", _ints(result["inactive_days"])),
-        ("c_inactive", "int4", _ints(result["c_inactive"])),
-        ("c_satisfaction", "int4", _ints(result["c_satisfaction"])),
-        ("satisfaction_value", "int4", _ints(result["satisfaction_value"])),
-        ("open_objections", "int4", _ints(result["open_objections"])),
-        ("open_complaints", "int4", _ints(result["open_complaints"])),
-        ("hv_spend", "int4", _ints(result["hv_spend"])),
-        ("hv_age", "int4", _ints(result["hv_age"])),
-        ("r_days", "int4", _ints(result["r_days"])),
-        ("f_count", "int4", _ints(result["f_count"])),
-        ("m_amount", "float8", result["m_amount"].to_numpy(dtype="float64")),
-        ("r_score", "int4", _ints(result["r_score"])),
-        ("f_score", "int4", _ints(result["f_score"])),
-        ("m_score", "int4", _ints(result["m_score"])),
-        ("rfm_code", "int4", _codes(result["rfm_segment"], RFM_SEGMENTS)),
-        ("value_code", "int4", _codes(result["value_tier"], VALUE_TIERS)),
-        ("member_code", "int4", _codes(result["membership_level"], MEMBERSHIP_LEVELS)),
-        ("membership_points", "int8", result["membership_points"].to_numpy(dtype="int64")),
-        ("health_score", "int4", _ints(result["health_score"])),
-        *[(f"health_{c}", "int4", _ints(result[f"health_{c}"]))
-          for c in ("recency", "frequency_trend", "collection", "satisfaction", "complaints", "contact")],
-        ("last_contact_offset", "int4", _ints(last_contact)),
-        ("next_due_offset", "int4", _ints(next_due)),
-        ("days_overdue", "int4", _ints(result["days_overdue"])),
-        ("queue_weight", "float8", result["queue_weight"].to_numpy(dtype="float64")),
-    ]
+    values = {
+        "customer_id": result["customer_id"].to_numpy(),
+        "tier_code": _codes(result["tier"], TIERS),
+        **{c: _ints(result[c]) for c in ("age_days", "inactive_days", "c_inactive", "c_satisfaction",
+                                         "satisfaction_value", "open_objections", "open_complaints", "hv_spend",
+                                         "hv_age", "r_days", "f_count", "r_score", "f_score", "m_score",
+                                         "health_score", *[f"health_{c}" for c in _HEALTH], "days_overdue")},
+        "m_amount": result["m_amount"].to_numpy(dtype="float64"),
+        "rfm_code": _codes(result["rfm_segment"], RFM_SEGMENTS),
+        "value_code": _codes(result["value_tier"], VALUE_TIERS),
+        "member_code": _codes(result["membership_level"], MEMBERSHIP_LEVELS),
+        "membership_points": result["membership_points"].to_numpy(dtype="int64"),
+        "last_contact_offset": _ints(last_contact),
+        "next_due_offset": _ints(next_due),
+        "queue_weight": result["queue_weight"].to_numpy(dtype="float64"),
+    }
+    return [(name, kind, values[name]) for name, kind in STAGE_TYPES]
 
 
 def binary_copy_payload(columns: list[tuple[str, str, np.ndarray]], start: int, stop: int) -> bytes:
@@ -110,17 +112,30 @@ def binary_copy_payload(columns: list[tuple[str, str, np.ndarray]], start: int, 
     return _HEADER + records.tobytes() + _TRAILER
 
 
-def stage_load(result: pd.DataFrame, *, as_of: date) -> None:
-    columns = stage_columns(result, as_of=as_of)
+def stage_create(table: str = STAGE, *, temporary: bool = True) -> None:
+    """The stage table: temporary (dropped at commit) for a one-transaction
+    recompute, else an UNLOGGED table shared by the workers of a fanned-out one."""
+    kind = "TEMP TABLE" if temporary else "UNLOGGED TABLE"
     with connection.cursor() as cursor:
         # (A surrounding transaction, as in tests, may still hold an earlier stage.)
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        cursor.execute(f"CREATE TEMP TABLE {STAGE} ({', '.join(f'{n} {k} NOT NULL' for n, k, _ in columns)}) "
-                       "ON COMMIT DROP")
-        names = ", ".join(n for n, _k, _v in columns)
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE {kind} {table} ({', '.join(f'{n} {k} NOT NULL' for n, k in STAGE_TYPES)})"
+                       + (" ON COMMIT DROP" if temporary else ""))
+
+
+def stage_append(result: pd.DataFrame, *, as_of: date, table: str = STAGE) -> None:
+    """Binary COPY of the scored rows into the stage ``table``."""
+    columns = stage_columns(result, as_of=as_of)
+    names = ", ".join(n for n, _k, _v in columns)
+    with connection.cursor() as cursor:
         for start in range(0, len(result), BATCH_ROWS):
             payload = binary_copy_payload(columns, start, min(start + BATCH_ROWS, len(result)))
-            cursor.cursor.copy_expert(f"COPY {STAGE} ({names}) FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload))
+            cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload))
+
+
+def stage_load(result: pd.DataFrame, *, as_of: date) -> None:
+    stage_create(STAGE)
+    stage_append(result, as_of=as_of)
 
 
 def _null(column: str) -> str:
@@ -169,22 +184,32 @@ _SEGMENT_SELECT = {
 }
 
 
+def stage_counts(*, stage: str = STAGE) -> dict:
+    """The job summary's counts per tier and value tier, from the stage."""
+    out = {}
+    with connection.cursor() as cursor:
+        for key, column, names in (("tier", "tier_code", TIERS), ("value_tier", "value_code", VALUE_TIERS)):
+            cursor.execute(f"SELECT {column}, count(*) FROM {stage} GROUP BY {column} ORDER BY count(*) DESC")
+            out[key] = {names[code - 1]: int(n) for code, n in cursor.fetchall() if n}
+    return out
+
+
 def _sql_params(*, as_of: date, now: datetime, params) -> dict:
     return {"as_of": as_of, "now": now, "tiers": TIERS, "rfm_segments": RFM_SEGMENTS, "value_tiers": VALUE_TIERS,
             "membership_levels": MEMBERSHIP_LEVELS, "satisfaction_below": str(params.churn_satisfaction_below),
             "top_percent": str(params.high_value_top_percent)}
 
 
-def changed_tiers(*, as_of: date, now: datetime, params) -> list[tuple[int, str, str]]:
+def changed_tiers(*, as_of: date, now: datetime, params, stage: str = STAGE) -> list[tuple[int, str, str]]:
     """(customer id, previous tier, tier) of the customers whose tier differs from the live table's (before the swap)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT s.customer_id, c.tier, {_TIER} FROM {STAGE} s JOIN {TABLE} c "
+        cursor.execute(f"SELECT s.customer_id, c.tier, {_TIER} FROM {stage} s JOIN {TABLE} c "
                        f"ON c.customer_id = s.customer_id WHERE c.tier <> {_TIER} ORDER BY s.customer_id",
                        _sql_params(as_of=as_of, now=now, params=params))
         return [(int(cid), old, new) for cid, old, new in cursor.fetchall()]
 
 
-def current_swap(*, as_of: date, now: datetime, params) -> None:
+def current_swap(*, as_of: date, now: datetime, params, stage: str = STAGE) -> None:
     """Replace the live table by one built from the stage (caller holds the lock)."""
     columns = list(_SEGMENT_SELECT)
     with connection.cursor() as cursor:
@@ -208,11 +233,11 @@ def current_swap(*, as_of: date, now: datetime, params) -> None:
         cursor.execute(f"CREATE TABLE {NEXT_TABLE} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
         cursor.execute(
             f"INSERT INTO {NEXT_TABLE} ({', '.join(columns)}) SELECT {', '.join(_SEGMENT_SELECT.values())} "
-            f"FROM {STAGE} s JOIN {CUSTOMER_TABLE} c ON c.id = s.customer_id",
+            f"FROM {stage} s JOIN {CUSTOMER_TABLE} c ON c.id = s.customer_id",
             _sql_params(as_of=as_of, now=now, params=params))
         # Customers not in this recompute (created after as_of) keep their row.
         cursor.execute(f"INSERT INTO {NEXT_TABLE} SELECT * FROM {TABLE} t WHERE NOT EXISTS "
-                       f"(SELECT 1 FROM {STAGE} s WHERE s.customer_id = t.customer_id)")
+                       f"(SELECT 1 FROM {stage} s WHERE s.customer_id = t.customer_id)")
         cursor.execute(f"DROP TABLE {TABLE}")
         cursor.execute(f"ALTER TABLE {NEXT_TABLE} RENAME TO {TABLE}")
         for name, definition, kind in constraints:
@@ -228,9 +253,9 @@ def current_swap(*, as_of: date, now: datetime, params) -> None:
         cursor.execute(f"ANALYZE {TABLE}")
 
 
-def history_upsert(*, as_of: date, now: datetime, params) -> None:
+def history_upsert(*, as_of: date, now: datetime, params, stage: str = STAGE) -> None:
     select = (f"SELECT s.customer_id, %(as_of)s::date, {_TIER}, (%(value_tiers)s::text[])[s.value_code], "
-              f"s.health_score, (%(rfm_segments)s::text[])[s.rfm_code] FROM {STAGE} s ORDER BY s.customer_id")
+              f"s.health_score, (%(rfm_segments)s::text[])[s.rfm_code] FROM {stage} s ORDER BY s.customer_id")
     columns = "customer_id, as_of, tier, value_tier, health_score, rfm_segment"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {HISTORY} WHERE as_of = %s)", [as_of])

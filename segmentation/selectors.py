@@ -104,11 +104,9 @@ def _customers_since_sql(*, lo: int, hi: int) -> tuple[str, dict]:
     return out, names
 
 
-def segment_inputs(*, as_of: date, params: SegmentSettings, lo: int, hi: int) -> pd.DataFrame:
-    """One row per customer with id in [lo, hi) who was a customer at ``as_of``
-    (customer since on or before it): the transaction and interaction aggregates
-    of ``analytics.INPUT_COLUMNS`` over records up to ``as_of`` only (one SQL
-    statement, GROUP BY customer), without the ticket and survey columns."""
+def segment_inputs_sql(*, as_of: date, params: SegmentSettings, lo: int, hi: int) -> tuple[str, dict]:
+    """The statement of ``segment_inputs`` (named parameters): a fanned-out
+    recompute runs it into its stage table on the server."""
     window = params.rfm_window_days
     as_of_end = day_end(as_of)
     customers_sql, sql_params = _customers_since_sql(lo=lo, hi=hi)
@@ -118,30 +116,60 @@ def segment_inputs(*, as_of: date, params: SegmentSettings, lo: int, hi: int) ->
         "half_start": as_of - timedelta(days=window // 2), "as_of_end": as_of_end,
         "contact_start": as_of_end - timedelta(days=analytics.CONTACT_LOOKBACK_DAYS), "lo": lo, "hi": hi,
     })
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:
+    if connection.vendor == "postgresql":
         # Local calendar days computed by the database.
         sql = _INPUTS_SQL.format(customers=customers_sql,
                                  last_interaction="(MAX(occurred_at) AT TIME ZONE %(tz)s)::date")
         sql_params["tz"] = django_settings.TIME_ZONE
     else:
         sql = _INPUTS_SQL.format(customers=customers_sql, last_interaction="MAX(occurred_at)")
+    return sql, sql_params
+
+
+def segment_inputs(*, as_of: date, params: SegmentSettings, lo: int, hi: int) -> pd.DataFrame:
+    """One row per customer with id in [lo, hi) who was a customer at ``as_of``
+    (customer since on or before it): the transaction and interaction aggregates
+    of ``analytics.INPUT_COLUMNS`` over records up to ``as_of`` only (one SQL
+    statement, GROUP BY customer), without the ticket and survey columns."""
+    sql, sql_params = segment_inputs_sql(as_of=as_of, params=params, lo=lo, hi=hi)
+    if connection.vendor == "postgresql":
+        return segment_inputs_copy(sql, sql_params)
     with connection.cursor() as cursor:
-        if postgresql:
-            # COPY streams the rows as CSV: far cheaper than building a tuple per row.
-            raw_cursor = cursor.cursor
-            query = raw_cursor.mogrify(sql, sql_params).decode()
-            buf = io.StringIO()
-            raw_cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
-            buf.seek(0)
-            raw = pd.read_csv(buf)
-        else:
-            cursor.execute(sql, sql_params)
-            columns = [c[0] for c in cursor.description]
-            raw = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
-            # SQLite returns UTC timestamps: local days here.
-            raw["last_interaction_on"] = _local_dates(raw["last_interaction_on"])
+        cursor.execute(sql, sql_params)
+        columns = [c[0] for c in cursor.description]
+        raw = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+    # SQLite returns UTC timestamps: local days here.
+    raw["last_interaction_on"] = _local_dates(raw["last_interaction_on"])
     return _shape_inputs(raw)
+
+
+def segment_inputs_copy(sql: str, sql_params: dict | None = None) -> pd.DataFrame:
+    """PostgreSQL: the rows of ``sql`` (the inputs statement, or a read of a stage
+    table holding its rows) as the inputs frame. COPY streams the rows as CSV: far
+    cheaper than building a tuple per row."""
+    with connection.cursor() as cursor:
+        raw_cursor = cursor.cursor
+        query = raw_cursor.mogrify(sql, sql_params).decode() if sql_params else sql
+        buf = io.StringIO()
+        raw_cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
+    buf.seek(0)
+    return _shape_inputs(pd.read_csv(buf))
+
+
+def cut_inputs_copy(*, table: str) -> pd.DataFrame:
+    """PostgreSQL: the columns of a stage of inputs that ``analytics.segment_cuts``
+    reads, for every staged customer, typed as ``segment_inputs`` types them."""
+    with connection.cursor() as cursor:
+        buf = io.StringIO()
+        cursor.cursor.copy_expert(f"COPY (SELECT purchases, last_purchase_on, spend, spend_365 FROM {table}) "
+                                  "TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
+    buf.seek(0)
+    raw = pd.read_csv(buf)
+    return pd.DataFrame({
+        "purchases": pd.to_numeric(raw["purchases"]).fillna(0).astype("int64"),
+        "last_purchase_on": _dates(raw["last_purchase_on"]),
+        **{c: pd.to_numeric(raw[c]).fillna(0.0).astype("float64") for c in ("spend", "spend_365")},
+    })
 
 
 def _local_dates(values: pd.Series) -> pd.Series:
@@ -205,16 +233,16 @@ def survey_frame(rows: list[dict]) -> pd.DataFrame:
     }, columns=SURVEY_FRAME_COLUMNS)
 
 
-def ticket_rows(*, as_of: date) -> pd.DataFrame:
+def ticket_rows(*, as_of: date, lo: int | None = None, hi: int | None = None) -> pd.DataFrame:
     from tickets.selectors import ticket_activity_by_customer
 
-    return ticket_frame(list(ticket_activity_by_customer(as_of=as_of)))
+    return ticket_frame(list(ticket_activity_by_customer(as_of=as_of, lo=lo, hi=hi)))
 
 
-def survey_rows(*, as_of: date) -> pd.DataFrame:
+def survey_rows(*, as_of: date, lo: int | None = None, hi: int | None = None) -> pd.DataFrame:
     from surveys.selectors import latest_satisfaction_by_customer
 
-    return survey_frame(list(latest_satisfaction_by_customer(as_of=as_of)))
+    return survey_frame(list(latest_satisfaction_by_customer(as_of=as_of, lo=lo, hi=hi)))
 
 
 # ---------------------------------------------------------------- caller-scoped reads

@@ -20,7 +20,7 @@ from core.models import Job
 from crm import selectors as crm_selectors
 from crm import services as crm_services
 from crm.models import Customer, Interaction
-from segmentation import analytics, pgwrite, selectors
+from segmentation import analytics, fanout, pgwrite, selectors
 from segmentation.models import RECOMPUTE_JOB_KIND, CustomerSegment, SegmentHistory, SegmentSettings
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # pg_advisory_xact_lock key: one recompute writes at a time.
 RECOMPUTE_LOCK_KEY = 7_301_001
 _LOCAL_WRITE_LOCK = threading.Lock()
-CHUNK_IDS = 250_000  # customer ids per aggregation query (bounds the rows in flight)
+CHUNK_IDS = 250_000  # customer ids per aggregation query of segments_score (bounds the rows in flight)
 
 SEGMENT_COLUMNS = [
     "customer_id", "as_of", "tier", "tier_reason", "r_days", "f_count", "m_amount", "r_score", "f_score", "m_score",
@@ -50,28 +50,34 @@ def recompute_request(*, actor, as_of: date, now: datetime) -> Job:
     return jobs.job_enqueue(kind=RECOMPUTE_JOB_KIND, params={"as_of": as_of.isoformat()}, actor=actor, now=now)
 
 
-def segments_recompute(*, as_of: date, now: datetime, chunk_ids: int = CHUNK_IDS,
+def segments_recompute(*, as_of: date, now: datetime, chunk_ids: int | None = None,
                        clock: Callable[[], datetime] | None = None) -> Job:
     """Recompute here and now (the nightly schedule, the demo, benchmarks): the same
     job row and summary as a queued recompute; re-raises a failure after recording it.
-    ``clock`` times the end (default: ``now``)."""
-    return jobs.job_run_now(kind=RECOMPUTE_JOB_KIND, params={"as_of": as_of.isoformat(), "chunk_ids": chunk_ids},
-                            actor=None, now=now, clock=clock)
+    ``chunk_ids``: customer ids per range (default ``SEGMENT_RECOMPUTE_RANGE_IDS``);
+    the ranges are queued for every worker and this process runs those still
+    queued. ``clock`` times the end (default: ``now``)."""
+    params = {"as_of": as_of.isoformat()}
+    if chunk_ids:
+        params["chunk_ids"] = chunk_ids
+    return jobs.job_run_now(kind=RECOMPUTE_JOB_KIND, params=params, actor=None, now=now, clock=clock)
 
 
 @jobs.job_handler(RECOMPUTE_JOB_KIND, idempotent=True)
 def recompute_job_run(*, job: Job, progress: jobs.Progress) -> dict:
     """Recompute every customer's segment at the job's ``as_of`` as one set.
 
-    Aggregates in SQL (GROUP BY customer, by customer-id ranges), scores in
-    pandas (``analytics.score_segments``), writes in bulk inside one transaction
-    so readers see the old result or the new one, never a mix (a worker killed
-    mid-write leaves the old one). Idempotent (hence safe to retry after a lost
-    worker): the same as_of twice gives the same rows and one history row per
-    customer. Concurrent recomputes, also of the same as_of, never write at the
-    same time: an advisory lock (PostgreSQL) or the database write lock (SQLite)
-    serialises them. The current table only moves forward: an older as_of (a
-    replay) writes history only."""
+    Aggregates in SQL by customer-id range and scores each range with cut points
+    computed once over every customer, the ranges fanned out as jobs over the
+    Celery workers (``segmentation.fanout``); then writes in bulk inside one
+    short transaction so readers see the old result or the new one, never a mix
+    (a worker killed mid-write leaves the old one). Idempotent (hence safe to
+    retry after a lost worker): the same as_of twice gives the same rows and one
+    history row per customer. Two recomputes of the same as_of never interleave
+    (a per-as_of lock held for the whole run); concurrent recomputes never write
+    at the same time: an advisory lock (PostgreSQL) or the database write lock
+    (SQLite) serialises them. The current table only moves forward: an older
+    as_of (a replay) writes history only."""
     # SQLite (the embedded mode): one recompute at a time within a process, reads
     # included, since its shared-cache table locks do not wait; across processes
     # its database write lock serialises the writes. PostgreSQL: an advisory lock
@@ -82,26 +88,22 @@ def recompute_job_run(*, job: Job, progress: jobs.Progress) -> dict:
 
 def _recompute(*, job: Job, progress: jobs.Progress) -> dict:
     as_of = date.fromisoformat(job.params["as_of"])
-    chunk_ids = int(job.params.get("chunk_ids") or CHUNK_IDS)
+    range_ids = int(job.params.get("chunk_ids") or fanout.range_ids_setting())
     now = job.started_at
-    params = selectors.segment_settings_get()
-    lo, hi = selectors.customer_id_bounds()
-    chunks = range(lo, hi, chunk_ids)
-    # Steps: one per id chunk read, one for scoring, one for the write.
-    total = len(chunks) + 2
-    progress.update(0, total)
-    frames = []
-    for i, start in enumerate(chunks):
-        frames.append(selectors.segment_inputs(as_of=as_of, params=params, lo=start, hi=min(start + chunk_ids, hi)))
-        progress.update(i + 1)
-    result = segments_score(as_of=as_of, frames=frames, reasons=connection.vendor != "postgresql")
-    del frames
-    progress.update(len(chunks) + 1)
-    with transaction.atomic():
-        counts = _write(result, as_of=as_of, now=now)
-        # Last cancel check before the commit: a cancel up to here writes nothing.
-        progress.update(total)
-    return {"as_of": as_of.isoformat(), "customers": len(result), **counts}
+    with fanout.recompute_lock(as_of=as_of, progress=progress):
+        scored = None
+        try:
+            scored = fanout.recompute_ranges(job=job, progress=progress, as_of=as_of, range_ids=range_ids)
+            with transaction.atomic():
+                counts = _write(scored, as_of=as_of, now=now)
+                # Last cancel check before the commit: a cancel up to here writes nothing.
+                progress.update(progress.job.progress_total)
+        finally:
+            if scored is not None:
+                scored.cleanup()
+            # The range jobs are told by this job's summary (or its error).
+            fanout.children_delete(parent_id=job.pk)
+    return {"as_of": as_of.isoformat(), "customers": scored.customers, **counts, "ranges": scored.ranges}
 
 
 def segments_score(*, as_of: date, frames: list[pd.DataFrame] | None = None, chunk_ids: int = CHUNK_IDS,
@@ -119,7 +121,7 @@ def segments_score(*, as_of: date, frames: list[pd.DataFrame] | None = None, chu
     return analytics.score_segments(inputs, as_of=as_of, params=params, reasons=reasons)
 
 
-def _write(result: pd.DataFrame, *, as_of: date, now: datetime) -> dict:
+def _write(scored: fanout.Scored, *, as_of: date, now: datetime) -> dict:
     """Caller holds a transaction. Returns the job's counts."""
     params = selectors.segment_settings_get()
     if connection.vendor == "postgresql":
@@ -127,22 +129,25 @@ def _write(result: pd.DataFrame, *, as_of: date, now: datetime) -> dict:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
     current_as_of = CustomerSegment.objects.aggregate(m=Max("as_of"))["m"]
     replace_current = current_as_of is None or as_of >= current_as_of
-    if connection.vendor == "postgresql":
-        pgwrite.stage_load(result, as_of=as_of)
-        changed = pgwrite.changed_tiers(as_of=as_of, now=now, params=params)
+    if scored.stage:
+        stage = scored.stage
+        changed = pgwrite.changed_tiers(as_of=as_of, now=now, params=params, stage=stage)
         if replace_current:
-            pgwrite.current_swap(as_of=as_of, now=now, params=params)
-        _write_history(result, as_of=as_of, now=now, params=params)
+            pgwrite.current_swap(as_of=as_of, now=now, params=params, stage=stage)
+        _write_history(None, as_of=as_of, now=now, params=params, stage=stage)
+        counts = pgwrite.stage_counts(stage=stage)
     else:
+        result = scored.frame
         frame = _prepare(result, as_of=as_of, now=now, params=params)
         changed = _write_orm(frame, replace_current=replace_current)
         _write_history(frame, as_of=as_of, now=now, params=params)
+        counts = {key: {str(k): int(v) for k, v in result[key].value_counts().items() if v}
+                  for key in ("tier", "value_tier")}
     if changed:  # webhooks (batched by the receiver: at most 1,000 customers per delivery)
         event_emit("segment.changed", {"as_of": as_of.isoformat(), "customers": [
             {"customer": cid, "previous_tier": old, "tier": new} for cid, old, new in changed]}, now=now)
     return {
-        "tier": {str(k): int(v) for k, v in result["tier"].value_counts().items() if v},
-        "value_tier": {str(k): int(v) for k, v in result["value_tier"].value_counts().items() if v},
+        **counts,
         "tier_changed": len(changed),
         "current_replaced": replace_current,
     }
@@ -161,10 +166,12 @@ def _prepare(result: pd.DataFrame, *, as_of: date, now: datetime, params) -> pd.
     return frame[SEGMENT_COLUMNS]
 
 
-def _write_history(frame: pd.DataFrame, *, as_of: date, now: datetime, params) -> None:
-    """History rows for ``as_of`` (upsert: a second run leaves one row per customer)."""
-    if connection.vendor == "postgresql":
-        pgwrite.history_upsert(as_of=as_of, now=now, params=params)
+def _write_history(frame: pd.DataFrame | None, *, as_of: date, now: datetime, params,
+                   stage: str | None = None) -> None:
+    """History rows for ``as_of`` (upsert: a second run leaves one row per customer),
+    from the scores ``stage`` table on PostgreSQL, else from ``frame``."""
+    if stage:
+        pgwrite.history_upsert(as_of=as_of, now=now, params=params, stage=stage)
         return
     rows = frame[HISTORY_COLUMNS].to_dict("records")
     for start in range(0, len(rows), 1000):

@@ -91,14 +91,19 @@ def customer_survey_entries(*, customer: Customer, limit: int) -> list[dict]:
 
 # ---------------------------------------------------------------- cross-app contracts
 
-def latest_satisfaction_by_customer(*, as_of: date) -> list[dict]:
+def latest_satisfaction_by_customer(*, as_of: date, lo: int | None = None, hi: int | None = None) -> list[dict]:
     """One SQL statement: the latest answer with an overall rating per customer on
     or before ``as_of`` (DISTINCT ON over the (customer, answered_at) index on
-    PostgreSQL, a window function elsewhere), plus the latest answer of any kind."""
+    PostgreSQL, a window function elsewhere), plus the latest answer of any kind;
+    of the customers with id in [lo, hi) when given (one range of a fanned-out
+    segment recompute)."""
     end = day_end(as_of)
-    last_any = {r["customer_id"]: r["last"] for r in SurveyResponse.objects.filter(answered_at__lt=end)
+    answers = SurveyResponse.objects.all()
+    if lo is not None:
+        answers = answers.filter(customer_id__gte=lo, customer_id__lt=hi)
+    last_any = {r["customer_id"]: r["last"] for r in answers.filter(answered_at__lt=end)
                 .values("customer_id").annotate(last=Max("answered_at")).order_by()}
-    base = SurveyResponse.objects.filter(answered_at__lt=end, overall__isnull=False)
+    base = answers.filter(answered_at__lt=end, overall__isnull=False)
     if connection.vendor == "postgresql":
         rows = (base.order_by("customer_id", "-answered_at", "-id").distinct("customer_id")
                 .values_list("customer_id", "overall", "answered_at"))

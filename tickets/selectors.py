@@ -213,17 +213,22 @@ def trend_alert_list(*, limit: int = 20) -> QuerySet[TrendAlert]:
 # --- rows for other apps (no per-row queries) -------------------------------------------------------------
 
 
-def ticket_activity_by_customer(*, as_of: dt.date) -> list[dict]:
+def ticket_activity_by_customer(*, as_of: dt.date, lo: int | None = None, hi: int | None = None) -> list[dict]:
     """One row per customer with a ticket created on or before ``as_of`` (see the
-    module docstring). Two set-based queries: one GROUP BY customer, and one window
-    query for each customer's latest close rating; merged in memory."""
+    module docstring), of the customers with id in [lo, hi) when given (one range
+    of a fanned-out segment recompute). Two set-based queries: one GROUP BY
+    customer, and one window query for each customer's latest close rating;
+    merged in memory."""
     end = day_end(as_of)
-    groups = (Ticket.objects.filter(created_at__lt=end).values("customer_id")
+    tickets = Ticket.objects.all()
+    if lo is not None:
+        tickets = tickets.filter(customer_id__gte=lo, customer_id__lt=hi)
+    groups = (tickets.filter(created_at__lt=end).values("customer_id")
               .annotate(last_ticket_at=Max("created_at"),
                         open_complaints=Count("id", filter=Q(is_complaint=True) & (
                             Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))))
               .order_by())
-    latest = (Ticket.objects.filter(created_at__lt=end, closed_at__lt=end, satisfaction__isnull=False)
+    latest = (tickets.filter(created_at__lt=end, closed_at__lt=end, satisfaction__isnull=False)
               .annotate(rn=Window(RowNumber(), partition_by=[F("customer_id")],
                                   order_by=[F("closed_at").desc(), F("id").desc()]))
               .filter(rn=1).values_list("customer_id", "satisfaction", "closed_at"))

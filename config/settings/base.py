@@ -273,6 +273,11 @@ JOB_HEARTBEAT_INTERVAL_SECONDS = int(os.environ.get("JOB_HEARTBEAT_INTERVAL_SECO
 JOB_REDISPATCH_AFTER_SECONDS = int(os.environ.get("JOB_REDISPATCH_AFTER_SECONDS", "900"))
 # An idempotent job lost this many times is marked failed instead of retried.
 JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+# Customer ids per range of a segment recompute: each range is one job of each
+# phase, spread over the Celery workers (segmentation/fanout.py).
+SEGMENT_RECOMPUTE_RANGE_IDS = int(os.environ.get("SEGMENT_RECOMPUTE_RANGE_IDS", "250000"))
+# The recompute's own worker runs queued ranges while it waits (off: it only waits).
+SEGMENT_RECOMPUTE_PARENT_RUNS_RANGES = os.environ.get("SEGMENT_RECOMPUTE_PARENT_RUNS_RANGES", "1") == "1"
 # E-mail outbox (core.outbox): back-off between attempts doubles up to the maximum.
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "60"))
 OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))

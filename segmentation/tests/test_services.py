@@ -105,22 +105,25 @@ def test_satisfaction_and_complaints_come_through_the_ticket_and_survey_contract
     for c in (unhappy, complaining, happy_again):
         talk(c, days=3)
 
-    def tickets(*, as_of):
+    def in_range(rows, lo, hi):  # the contracts' id range (one range of the fan-out)
+        return [r for r in rows if lo is None or lo <= r["customer_id"] < hi]
+
+    def tickets(*, as_of, lo=None, hi=None):
         assert as_of == AS_OF
-        return [
+        return in_range([
             {"customer_id": complaining.pk, "last_ticket_at": at_noon(2), "open_complaints": 1,
              "latest_satisfaction_100": None, "latest_satisfaction_at": None},
             {"customer_id": happy_again.pk, "last_ticket_at": at_noon(20), "open_complaints": 0,
              "latest_satisfaction_100": 40.0, "latest_satisfaction_at": at_noon(20)},
-        ]
+        ], lo, hi)
 
-    def surveys(*, as_of):
-        return [
+    def surveys(*, as_of, lo=None, hi=None):
+        return in_range([
             {"customer_id": unhappy.pk, "satisfaction_100": 55.0, "answered_at": at_noon(4),
              "last_response_at": at_noon(4)},
             {"customer_id": happy_again.pk, "satisfaction_100": 90.0, "answered_at": at_noon(10),
              "last_response_at": at_noon(10)},
-        ]
+        ], lo, hi)
 
     monkeypatch.setattr("tickets.selectors.ticket_activity_by_customer", tickets)
     monkeypatch.setattr("surveys.selectors.latest_satisfaction_by_customer", surveys)
