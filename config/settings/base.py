@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.storage import default_storage_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("CRM_VAR_DIR", BASE_DIR / "var"))
 
@@ -162,7 +164,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 if (BASE_DIR / "node_modules" / "chart.js" / "dist").is_dir():
     STATICFILES_DIRS.append(("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # FILE_STORAGE=local (MEDIA_ROOT) or s3 (an S3-compatible store; config/storage.py)
+    "default": default_storage_from_env(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -185,8 +188,8 @@ SURVEY_TOKEN_TTL_DAYS = int(os.environ.get("SURVEY_TOKEN_TTL_DAYS", "14"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Channels (integrations app): e-mail in and out, webhooks. Attachments and raw
-# messages go through Django's default storage: MEDIA_ROOT here; an S3-compatible store by
-# pointing STORAGES["default"] at django-storages (README, "Channels").
+# messages go through Django's default storage: MEDIA_ROOT with FILE_STORAGE=local, an
+# S3-compatible store with FILE_STORAGE=s3 (STORAGES above; README, "Channels").
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media"))
 INBOUND_EMAIL_MAX_BYTES = int(os.environ.get("INBOUND_EMAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 INBOUND_ATTACHMENT_MAX_BYTES = int(os.environ.get("INBOUND_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
