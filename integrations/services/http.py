@@ -11,6 +11,8 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
+import time
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
@@ -62,21 +64,55 @@ def check_url(url: str, *, allow_private: bool) -> None:
 
 def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, allow_private: bool) -> int:
     """POST and return the response status. Raises Refused, or OSError (timeout,
-    connection or TLS error). Redirects are not followed (the target is not re-checked)."""
+    connection or TLS error). Redirects are not followed (the target is not re-checked).
+
+    ``timeout`` is the whole exchange's deadline — connect, TLS, sending, the answer's
+    status line, headers and body together —, not each socket operation's: a server that
+    trickles a byte a second never holds a worker longer than ``timeout``. A watchdog
+    shuts the socket down at the deadline; the blocked read then fails and the call
+    raises TimeoutError."""
     scheme, host, port, path = _split(url)
+    deadline = time.monotonic() + timeout
     address = resolve(host, port, allow_private=allow_private)
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"timed out: no complete answer within {timeout:g} s")
+        return left
+
     if scheme == "https":
         conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
     # Connect to the checked address; the Host header and TLS name stay the host's.
-    conn._create_connection = lambda _addr, t, src=None: socket.create_connection((address, port), t, src)
+    conn._create_connection = lambda _addr, _t, src=None: socket.create_connection((address, port), remaining(), src)
+    expired = threading.Event()
+
+    def cut() -> None:
+        expired.set()
+        sock = conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0), cut)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         response.read(64 * 1024)
+        remaining()  # the last byte came after the deadline
         return response.status
-    except http.client.HTTPException as exc:
-        raise OSError(f"{type(exc).__name__}: {exc}") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        if expired.is_set() or isinstance(exc, TimeoutError):
+            raise TimeoutError(f"timed out: no complete answer within {timeout:g} s") from exc
+        if isinstance(exc, http.client.HTTPException):
+            raise OSError(f"{type(exc).__name__}: {exc}") from exc
+        raise
     finally:
+        watchdog.cancel()
         conn.close()

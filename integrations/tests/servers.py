@@ -140,13 +140,16 @@ class Received:
 @dataclass
 class WebhookReceiver:
     """HTTP server on 127.0.0.1 checking X-CRM-Signature with ``secret``. ``answers``
-    is the queue of what to do for the next requests: an HTTP status, or "hang"
-    (answer after ``hang_seconds``, past the sender's timeout); then 200."""
+    is the queue of what to do for the next requests: an HTTP status, "hang"
+    (answer after ``hang_seconds``, past the sender's timeout), or "trickle" (a 200
+    answer sent one byte every ``trickle_seconds``: no single read waits long, the whole
+    answer takes far longer than the sender's deadline); then 200."""
 
     secret: str
     answers: list = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     hang_seconds: float = 7.0
+    trickle_seconds: float = 0.4
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -166,6 +169,17 @@ class WebhookReceiver:
                 if answer == "hang":
                     time.sleep(receiver.hang_seconds)
                     answer = 200
+                if answer == "trickle":
+                    reply = b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n" + b"o" * 20
+                    try:
+                        for i in range(len(reply)):
+                            self.wfile.write(reply[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(receiver.trickle_seconds)
+                    except OSError:
+                        pass  # the sender gave up at its deadline
+                    self.close_connection = True
+                    return
                 code = answer if ok else 401
                 try:
                     self.send_response(code)

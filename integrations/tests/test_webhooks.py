@@ -97,6 +97,21 @@ def test_a_timeout_counts_as_a_failure_and_is_retried(hook, webhook_receiver, ad
     assert (delivery.status, delivery.attempts) == ("succeeded", 2)
 
 
+def test_the_five_second_timeout_is_a_total_deadline_not_one_per_read(hook, webhook_receiver, ada, now):
+    """A server trickling its answer a byte every 0.4 s (about 25 s in all) never lets one read
+    wait 5 s; the delivery must still give up 5 s after it started."""
+    webhook_receiver.answers = ["trickle"]
+    customer_create(actor=ada, data={"name": "Acme"}, now=now)
+    delivery = _only_delivery()
+
+    attempt = services.webhook_delivery_send(delivery_uuid=delivery.uuid, now=now)
+
+    assert attempt.status_code is None and "timed out" in attempt.error.lower()
+    assert 4500 <= attempt.duration_ms < 6500
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("pending", 1, now + retry_delay(1))
+
+
 def test_retries_stop_after_24_hours_and_a_failed_delivery_can_be_sent_again(hook, webhook_receiver, ada, now):
     webhook_receiver.answers = [503] * 100
     customer_create(actor=ada, data={"name": "Acme"}, now=now)
