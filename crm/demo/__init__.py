@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from core.roles import Role
 from crm import services
+from crm.bulk import bulk_written_emit
 from crm.demo.plan import DEMO_SOURCE, Plan, chunk_plan
 from crm.demo.writers import write_orm, write_postgresql
 from crm.models import Contact, Customer, FollowUp, Interaction, Transaction, User
@@ -142,12 +143,24 @@ def demo_load(*, customers: int, seed: int, now: datetime, transactions_per_cust
         if executor is not None:
             executor.submit(_close_connection).result()  # the thread's own connection
             executor.shutdown()
+    if customers:
+        demo_written_announce(now=now)
     if connection.vendor == "postgresql" and customers:
         with connection.cursor() as cursor:
             for model in (Customer, Contact, Transaction, Interaction, FollowUp):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     result.seconds = time.monotonic() - began
     return result
+
+
+def demo_written_announce(*, now: datetime) -> None:
+    """The demo rows were written around the services: announce them once (crm.bulk),
+    so the phone and sender indexes hold them at once (and webhooks hear of them)."""
+    with transaction.atomic():
+        bulk_written_emit(entity="customers", now=now,
+                          created=Customer.objects.filter(source=DEMO_SOURCE).values_list("pk", flat=True))
+        bulk_written_emit(entity="contacts", now=now, created=Contact.objects.filter(
+            customer__source=DEMO_SOURCE).values_list("pk", flat=True))
 
 
 def as_of_now(as_of: date | None) -> datetime:

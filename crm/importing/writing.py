@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
-from crm.importing import engine
+from crm.importing import announce, engine
 from crm.importing.specs import ENTITY_MODELS
 from crm.models import FollowUp, Interaction
 
@@ -167,6 +167,7 @@ def write_stage(*, stage: engine.Stage, progress=None) -> None:
         new = writer(stage, progress)
         if stage.entity == "interactions":
             _interaction_effects(new)
+        announce.stage_written_announce(stage=stage)  # indexes and webhooks follow (crm.bulk)
 
 
 def stale_message() -> str:

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.broker import task_send
+from crm.bulk import BULK_WRITTEN
 from integrations import payloads
 from integrations.models import WEBHOOK_EVENTS, Webhook, WebhookAttempt, WebhookDelivery
 from integrations.services import http
@@ -37,7 +38,7 @@ FIRST_RETRY = dt.timedelta(minutes=1)
 MAX_RETRY_GAP = dt.timedelta(hours=4)
 # A sender claims a delivery for this long; a worker that dies mid-send is retried after it.
 CLAIM_LEASE = dt.timedelta(seconds=TIMEOUT_SECONDS * 6)
-SEGMENT_BATCH = 1000
+SEGMENT_BATCH = 1000  # customers per delivery of segment.changed and of a bulk write's customer events
 _SUBSCRIBED_KEY = "integrations:webhook-subscriptions:v1"
 
 
@@ -147,15 +148,52 @@ def _render(event: str, obj, *, now: dt.datetime):
         return {"id": getattr(obj, "pk", None), "incomplete": True}
 
 
+def _bulk_customer_batches(ids: list[int], *, now: dt.datetime) -> list[dict]:
+    """Customers written around the services (an import, the demo loader): one delivery
+    per 1,000, ``{"bulk": true, "batch", "batches", "customers": [the customer as the API
+    shows it, …]}``."""
+    batches = (len(ids) + SEGMENT_BATCH - 1) // SEGMENT_BATCH
+    return [{"bulk": True, "batch": i // SEGMENT_BATCH + 1, "batches": batches,
+             "customers": _render_many(ids[i:i + SEGMENT_BATCH], now=now)}
+            for i in range(0, len(ids), SEGMENT_BATCH)]
+
+
+def _render_many(ids: list[int], *, now: dt.datetime) -> list[dict]:
+    """As :func:`_render`, for a batch: never breaks the write (ids only, logged)."""
+    try:
+        with transaction.atomic():
+            return payloads.customers_render(ids, now=now)
+    except Exception:
+        log.exception("webhook payload of %s customers could not be rendered", len(ids))
+        return [{"id": pk, "incomplete": True} for pk in ids]
+
+
+def _bulk_written_emit(payload: dict, *, now: dt.datetime) -> list[WebhookDelivery]:
+    if payload.get("entity") != "customers":
+        return []  # contacts have no webhook event
+    created = []
+    for event, key in (("customer.created", "created"), ("customer.updated", "updated")):
+        hook_ids = [pk for pk, events in _subscriptions() if event in events]
+        if hook_ids and payload.get(key):
+            created += _deliveries_create(event, hook_ids, _bulk_customer_batches(payload[key], now=now), now=now)
+    return created
+
+
 def webhook_events_emit(*, event: str, obj, now: dt.datetime) -> list[WebhookDelivery]:
     """core.events receiver: a delivery row per subscribed active webhook, in the
     caller's transaction; each is sent by a worker after commit."""
+    if event == BULK_WRITTEN:
+        return _bulk_written_emit(obj, now=now)
     if event not in WEBHOOK_EVENTS:
         return []
     hook_ids = [pk for pk, events in _subscriptions() if event in events]
     if not hook_ids:
         return []
     datas = _segment_batches(obj) if event == "segment.changed" else [_render(event, obj, now=now)]
+    return _deliveries_create(event, hook_ids, datas, now=now)
+
+
+def _deliveries_create(event: str, hook_ids: list[int], datas: list, *, now: dt.datetime) -> list[WebhookDelivery]:
     rows = []
     for hook_id in hook_ids:
         for data in datas:
