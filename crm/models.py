@@ -287,6 +287,10 @@ class FollowUp(models.Model):
                               related_name="followups")
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MANUAL)
     reason = models.CharField(_("reason"), max_length=300)
+    # A reason the system words (e.g. a survey call-back): its kind and parameters,
+    # rendered in the reader's language (reason_text); blank for a person's own words.
+    reason_kind = models.CharField(max_length=40, blank=True, default="")
+    reason_params = models.JSONField(null=True, blank=True)
     due_at = models.DateTimeField(_("due"))
     created_at = models.DateTimeField(_("created at"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
@@ -314,6 +318,13 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language (a person's own words as they typed them)."""
+        from core.notifications import stored_text
+
+        return stored_text(self.reason_kind, self.reason_params, self.reason)
 
 
 class ImportFile(models.Model):

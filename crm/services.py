@@ -176,15 +176,27 @@ def _check_next_action_due(interaction: Interaction, *, now: datetime | None) ->
         raise ValidationError({"next_action_due": [_("The next action cannot be due before the follow-up itself.")]})
 
 
-def followup_create(*, customer: Customer, owner: User | None, source: str, reason: str, due_at: datetime,
-                    now: datetime, origin: str = "") -> FollowUp:
-    """Open a follow-up. Idempotent on ``origin``: a second call returns the first row."""
+def followup_create(*, customer: Customer, owner: User | None, source: str, due_at: datetime, now: datetime,
+                    reason: str = "", reason_kind: str = "", reason_params: dict | None = None,
+                    origin: str = "") -> FollowUp:
+    """Open a follow-up. Idempotent on ``origin``: a second call returns the first row.
+
+    ``reason`` is a person's own words (kept as typed); a reason the system words is
+    ``reason_kind`` + ``reason_params`` (a ``core.notifications.text_kind``), rendered
+    in the reader's language (``FollowUp.reason_text``); its ``reason`` column then
+    holds the text in the site's language, for admin and search."""
     if origin:
         existing = FollowUp.objects.filter(origin=origin).first()
         if existing:
             return existing
+    if reason_kind:
+        from core.notifications import text_in
+
+        reason = text_in(reason_kind, reason_params or {})
     return FollowUp.objects.create(customer=customer, owner=owner or customer.owner, source=source,
-                                   reason=reason[:300], due_at=due_at, created_at=now, origin=origin)
+                                   reason=reason[:300], reason_kind=reason_kind,
+                                   reason_params=reason_params if reason_kind else None,
+                                   due_at=due_at, created_at=now, origin=origin)
 
 
 @transaction.atomic

@@ -192,7 +192,7 @@ def _followup_item(fu: FollowUp, *, today: date, params: SegmentSettings) -> dic
             "value_weight": weight, "last_contact_on": None, "tier": seg.tier if seg else "",
             # A Chinese sentence takes the full-width colon: the separator is translated.
             "reason": pgettext("source: reason", "%(source)s: %(reason)s") % {
-                "source": fu.get_source_display(), "reason": fu.reason}}
+                "source": fu.get_source_display(), "reason": fu.reason_text}}
 
 
 def _cadence_reason(*, seg: CustomerSegment, interval: int, last_contact: date | None, today: date) -> str:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from core.notifications import notification_kind
+from core.notifications import notification_kind, text_kind
+
+FOLLOWUP_REASON = "surveys.callback"
 
 
+@text_kind(FOLLOWUP_REASON)
 def detractor_reason(params: dict) -> str:
     """The call-back reason of a detractor or low-satisfaction answer, with the customer's own words."""
     if params.get("nps") is not None and params.get("score") is None:

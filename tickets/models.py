@@ -321,12 +321,22 @@ class SlaEvent(models.Model):
     # For the resolution clock's "started": the committed resolution time.
     target_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # A note the system words: its kind and parameters, rendered in the reader's
+    # language (note_text; tickets.notifications); ``note`` keeps the site-language text.
+    note_kind = models.CharField(max_length=40, blank=True, default="")
+    note_params = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("SLA event")
         verbose_name_plural = _("SLA events")
         indexes = [models.Index(fields=["ticket", "at"])]
+
+    @property
+    def note_text(self) -> str:
+        from core.notifications import stored_text
+
+        return stored_text(self.note_kind, self.note_params, self.note)
 
 
 class SlaBreachQuerySet(access.CustomerScopedQuerySet):

@@ -6,8 +6,29 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.notifications import notification_kind
+from core.notifications import notification_kind, text_kind
 from tickets.models import Category, Clock
+
+# SLA event notes the system words (SlaEvent.note_kind), rendered in the reader's language.
+NOTE_PUBLIC_REPLY = "tickets.sla.public_reply"
+NOTE_REOPENED = "tickets.sla.reopened"
+NOTE_RECORDED = "tickets.sla.recorded"
+
+
+@text_kind(NOTE_PUBLIC_REPLY)
+def note_public_reply(params: dict) -> str:
+    return _("public reply")
+
+
+@text_kind(NOTE_REOPENED)
+def note_reopened(params: dict) -> str:
+    return _("reopened")
+
+
+@text_kind(NOTE_RECORDED)
+def note_recorded(params: dict) -> str:
+    at = timezone.localtime(parse_datetime(params["at"])).strftime("%Y-%m-%d %H:%M:%S")
+    return _("recorded at %(now)s") % {"now": at}
 
 
 def _label(choices, code: str) -> str:

@@ -81,7 +81,7 @@ def response_close_loop(*, response: SurveyResponse, now: datetime) -> FollowUp 
     from core.services import notification_create
     from crm.services import followup_create
     from segmentation.selectors import segment_settings_get
-    from surveys.notifications import detractor_reason
+    from surveys.notifications import FOLLOWUP_REASON
 
     satisfaction = satisfaction_100_from_overall(response.overall)
     detractor = response.nps is not None and response.nps <= DETRACTOR_MAX
@@ -95,8 +95,9 @@ def response_close_loop(*, response: SurveyResponse, now: datetime) -> FollowUp 
     source = FollowUp.Source.DETRACTOR if detractor else FollowUp.Source.LOW_SATISFACTION
     params = {"customer": customer.name, "nps": response.nps if detractor else None,
               "score": None if detractor else int(satisfaction), "comment": response.reason or ""}
-    reason = detractor_reason(params)
-    followup = followup_create(customer=customer, owner=customer.owner, source=source, reason=reason,
+    reason_params = {k: params[k] for k in ("nps", "score", "comment")}
+    followup = followup_create(customer=customer, owner=customer.owner, source=source,
+                               reason_kind=FOLLOWUP_REASON, reason_params=reason_params,
                                due_at=response.answered_at + FOLLOWUP_WITHIN, now=now, origin=origin)
     if customer.owner_id:
         notification_create(recipient=customer.owner, kind="detractor", params=params, url=reverse("customer-detail", args=[customer.pk]), now=now)

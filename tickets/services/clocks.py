@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from core.events import event_emit
+from core.notifications import text_in
 from core.services import notification_create
 from tickets import sla
 from tickets.models import OPEN_STATUSES, SlaBreach, SlaEvent, SlaTimer, Ticket
+from tickets.notifications import NOTE_RECORDED
 from tickets.selectors import ticket_sla_state
 
 SLA_FIELDS = ["sla_due_at", "escalation_level", "escalated_at"]
@@ -112,12 +112,14 @@ def sla_settle_many(*, tickets: Iterable[Ticket], now: dt.datetime) -> tuple[dic
     new_events = []
     notices: dict = {}
     by_pk = {t.pk: t for t in tickets}
-    note = _("recorded at %(now)s") % {"now": timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S")}
+    note_params = {"at": now.isoformat()}
+    note = text_in(NOTE_RECORDED, note_params)
     for ticket_id, clock, due_at in wanted:
         if (ticket_id, clock) not in inserted:
             continue  # another scanner recorded (and escalated) it
         ticket = by_pk[ticket_id]
-        new_events.append(SlaEvent(ticket=ticket, clock=clock, kind=SlaEvent.Kind.BREACHED, at=due_at, note=note))
+        new_events.append(SlaEvent(ticket=ticket, clock=clock, kind=SlaEvent.Kind.BREACHED, at=due_at, note=note,
+                                   note_kind=NOTE_RECORDED, note_params=note_params))
         _escalate(ticket, now, notices)
         for user_id in {ticket.department.supervisor_id if ticket.department_id else None, ticket.assignee_id}:
             if user_id in notices:

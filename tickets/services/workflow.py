@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core import access
 from core.events import event_emit
+from core.notifications import text_in
 from core.services import notification_create
 from crm.models import Customer, User
 from tickets import sla
@@ -28,6 +29,7 @@ from tickets.models import (OPEN_STATUSES, Category, Channel, Clock, Department,
                             TicketMessage, Urgency)
 from tickets.selectors import (customer_tier, department_for_category, sla_policy_for,
                                ticket_sla_state)
+from tickets.notifications import NOTE_PUBLIC_REPLY, NOTE_REOPENED
 from tickets.services.clocks import SLA_FIELDS, check_at, sla_settle_many, timers_store
 
 REPEAT_WINDOW = dt.timedelta(days=30)
@@ -58,9 +60,12 @@ class _Edit:
             setattr(self.ticket, name, value)
             self.fields.add(name)
 
-    def log(self, clock: str, kind: str, *, target_at=None, note: str = "") -> None:
+    def log(self, clock: str, kind: str, *, target_at=None, note_kind: str = "", note_params=None) -> None:
+        """``note_kind``: a tickets.notifications NOTE_* (rendered in the reader's language)."""
+        note = text_in(note_kind, note_params or {})[:200] if note_kind else ""
         self.events.append(SlaEvent(ticket=self.ticket, clock=clock, kind=kind, at=self.now, target_at=target_at,
-                                    note=note[:200]))
+                                    note=note, note_kind=note_kind,
+                                    note_params=(note_params or {}) if note_kind else None))
 
     def stop(self, clock: str) -> None:
         """Stop a running clock: met before its due time, stopped late at or after it."""
@@ -266,7 +271,7 @@ def ticket_reply(*, ticket: Ticket, actor: User, body: str, now: dt.datetime, pu
                 edit.set(first_response_at=now)
                 edit.stop(Clock.FIRST_RESPONSE)
             edit.stop(Clock.UPDATE)
-            edit.log(Clock.UPDATE, SlaEvent.Kind.STARTED, note=_("public reply"))
+            edit.log(Clock.UPDATE, SlaEvent.Kind.STARTED, note_kind=NOTE_PUBLIC_REPLY)
             if t.status in (Status.NEW, Status.ASSIGNED):
                 edit.status(Status.IN_PROGRESS)
             if t.assignee_id is None:
@@ -357,7 +362,7 @@ def ticket_reopen(*, ticket: Ticket, actor: User, now: dt.datetime, reason: str 
                                          body=_("Reopened: %(reason)s") % {"reason": reason.strip()})
         edit.status(Status.IN_PROGRESS)
         edit.set(resolved_at=None, closed_at=None, satisfaction=None, feedback="")
-        edit.log(Clock.UPDATE, SlaEvent.Kind.STARTED, note=_("reopened"))
+        edit.log(Clock.UPDATE, SlaEvent.Kind.STARTED, note_kind=NOTE_REOPENED)
     return ticket
 
 
