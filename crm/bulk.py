@@ -11,7 +11,7 @@ requests, not 100,000."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from core.events import event_emit
 
@@ -25,3 +25,32 @@ def bulk_written_emit(*, entity: str, created: Iterable[int], updated: Iterable[
     created, updated = sorted({int(i) for i in created}), sorted({int(i) for i in updated})
     if created or updated:
         event_emit(BULK_WRITTEN, {"entity": entity, "created": created, "updated": updated}, now=now)
+
+
+CHUNK = 2000
+
+
+def index_rows_refresh(*, index_model, entity: str, ids: list[int], field: str,
+                       rows_for: Callable[[int, int | None, str], list]) -> int:
+    """Rewrite the rows of an index kept per customer / contact (``index_model`` with
+    ``customer`` and ``contact`` keys: the phone and the sender index) for these
+    customers' (or contacts') own ``field``, set-based: per chunk one delete, one read
+    (decrypting ``field``), one insert. ``rows_for(customer_id, contact_id, value)``
+    builds a row's index rows. Returns the rows written."""
+    from crm.models import Contact, Customer
+
+    contact = entity == "contacts"
+    model = Contact if contact else Customer
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        old = index_model.objects.filter(contact_id__in=chunk) if contact else \
+            index_model.objects.filter(customer_id__in=chunk, contact__isnull=True)
+        old.delete()
+        values = model.objects.filter(pk__in=chunk).exclude(**{field: ""}).values_list(
+            "pk", "customer_id" if contact else "id", field)
+        rows = [row for pk, customer_id, value in values
+                for row in rows_for(customer_id, pk if contact else None, value)]
+        index_model.objects.bulk_create(rows, batch_size=CHUNK)
+        written += len(rows)
+    return written

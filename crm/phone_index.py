@@ -13,7 +13,7 @@ import re
 from django.db import transaction
 
 from core.crypto import blind_index
-from crm.bulk import BULK_WRITTEN
+from crm.bulk import BULK_WRITTEN, index_rows_refresh
 from crm.models import Contact, Customer, PhoneIndex
 
 TAIL_DIGITS = 4
@@ -76,24 +76,10 @@ def _store(*, customer_id: int, contact_id: int | None, phone: str) -> None:
 
 
 def phone_index_refresh(*, entity: str, ids: list[int]) -> int:
-    """The index rows of these customers' (or contacts') own numbers, rewritten
-    set-based: per chunk one delete, one read, one insert. Returns the rows written."""
-    contact = entity == "contacts"
-    model = Contact if contact else Customer
-    fields = ("pk", "customer_id", "phone") if contact else ("pk", "phone")
-    written = 0
-    for start in range(0, len(ids), REBUILD_CHUNK):
-        chunk = ids[start:start + REBUILD_CHUNK]
-        old = PhoneIndex.objects.filter(contact_id__in=chunk) if contact else \
-            PhoneIndex.objects.filter(customer_id__in=chunk, contact__isnull=True)
-        old.delete()
-        rows = [PhoneIndex(digest=d, customer_id=values[1] if contact else values[0],
-                           contact_id=values[0] if contact else None)
-                for values in model.objects.filter(pk__in=chunk).exclude(phone="").values_list(*fields)
-                for d in sorted(phone_digests(values[-1]))]
-        PhoneIndex.objects.bulk_create(rows, batch_size=REBUILD_CHUNK)
-        written += len(rows)
-    return written
+    """The index rows of these customers' (or contacts') own numbers, rewritten set-based."""
+    return index_rows_refresh(
+        index_model=PhoneIndex, entity=entity, ids=ids, field="phone", rows_for=lambda cu, co, v: [
+            PhoneIndex(digest=d, customer_id=cu, contact_id=co) for d in sorted(phone_digests(v))])
 
 
 def phone_index_on_event(*, event: str, obj, now) -> None:

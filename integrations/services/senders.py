@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from core.crypto import blind_index
-from crm.bulk import BULK_WRITTEN
+from crm.bulk import BULK_WRITTEN, index_rows_refresh
 from crm.models import Contact, Customer
 from integrations.models import SenderAddress
 
@@ -35,24 +35,10 @@ def _store(*, customer_id: int, contact_id: int | None, email: str) -> None:
 
 
 def sender_index_refresh(*, entity: str, ids: list[int]) -> int:
-    """The index rows of these customers' (or contacts') own addresses, rewritten
-    set-based: per chunk one delete, one read, one insert. Returns the rows written."""
-    contact = entity == "contacts"
-    model = Contact if contact else Customer
-    fields = ("pk", "customer_id", "email") if contact else ("pk", "email")
-    written = 0
-    for start in range(0, len(ids), REBUILD_CHUNK):
-        chunk = ids[start:start + REBUILD_CHUNK]
-        old = SenderAddress.objects.filter(contact_id__in=chunk) if contact else \
-            SenderAddress.objects.filter(customer_id__in=chunk, contact__isnull=True)
-        old.delete()
-        rows = [SenderAddress(address_hash=address_hash(values[-1]), customer_id=values[1] if contact else values[0],
-                              contact_id=values[0] if contact else None)
-                for values in model.objects.filter(pk__in=chunk).exclude(email="").values_list(*fields)
-                if values[-1].strip()]
-        SenderAddress.objects.bulk_create(rows, batch_size=REBUILD_CHUNK)
-        written += len(rows)
-    return written
+    """The index rows of these customers' (or contacts') own addresses, rewritten set-based."""
+    return index_rows_refresh(
+        index_model=SenderAddress, entity=entity, ids=ids, field="email", rows_for=lambda cu, co, v: [
+            SenderAddress(address_hash=address_hash(v), customer_id=cu, contact_id=co)] if v.strip() else [])
 
 
 def sender_index_on_event(*, event: str, obj, now) -> None:
