@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.clock import day_end
 from reviews import selectors
-from reviews.drilldown import records_url
+from reviews.drilldown import part_label, records_url
 from reviews.labels import tier_choices
 from reviews.metrics import CATALOGUE, UNIT_LABELS, Period, Scope, month_period
 from reviews.models import DashboardSnapshot
@@ -60,9 +61,25 @@ def _chart(chart_id: str, title: str, kind: str, labels: list[str], datasets: li
 
 
 def _cell(dataset: dict, i: int) -> dict:
-    """A table-view cell: the point's value and, for a metric, its parts and records link."""
+    """A table-view cell: the point's value and, for a metric, its parts (as the
+    tooltip's readable text) and records link."""
     return {"value": dataset["data"][i], "url": dataset.get("links", [None] * (i + 1))[i],
-            "parts": dataset.get("parts", [None] * (i + 1))[i]}
+            "parts": dataset.get("parts", [None] * (i + 1))[i],
+            "parts_text": dataset.get("parts_text", [""] * (i + 1))[i]}
+
+
+def parts_text(*, metric_key: str, parts: dict | None) -> str:
+    """A point's measured parts in the reader's language ("promoters 40 · responses 80"),
+    the same labels as the KPI cards and the drill-down: never a part's key."""
+    from reviews.metrics.distributions import DISTRIBUTIONS
+
+    metric = CATALOGUE.get(metric_key) or DISTRIBUTIONS[metric_key]
+    return " · ".join(f"{part_label(metric=metric, part=k)} {floatformat(v, '-2')}" for k, v in (parts or {}).items())
+
+
+def _with_parts_text(metric_key: str, dataset: dict) -> dict:
+    """The dataset with each point's parts as text: the table view's titles and the chart's tooltips."""
+    return {**dataset, "parts_text": [parts_text(metric_key=metric_key, parts=p) for p in dataset["parts"]]}
 
 
 def dashboard_as_of(*, month: dt.date | None, now: dt.datetime) -> dt.date:
@@ -102,20 +119,22 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
 
     def dataset(key: str) -> dict:
         """A metric's line: each point's value, parts and the link to its records."""
-        return {"label": str(CATALOGUE[key].name), "data": [s.value for s in series[key]],
-                "parts": [s.parts for s in series[key]],
-                "links": [records_url(key=key, period=period_of(s), scope=scope) for s in series[key]]}
+        return _with_parts_text(key, {
+            "label": str(CATALOGUE[key].name), "data": [s.value for s in series[key]],
+            "parts": [s.parts for s in series[key]],
+            "links": [records_url(key=key, period=period_of(s), scope=scope) for s in series[key]]})
 
     charts = []
     tiers = tier_choices()
     _ensure_snapshots(scope, as_of, now)
     trend = _tier_trend(scope, as_of)
     charts.append(_chart("tier-trend", _("Tier mix by month"), "bar", months,
-                         [{"label": str(label), "data": [mix.get(t, 0) for _d, mix in trend],
-                           "parts": [{"count": mix.get(t, 0)} for _d, mix in trend],
-                           # A month without segment history has no records to open.
-                           "links": [records_url(key="tier_mix", period=p, part=t, scope=scope) if mix else None
-                                     for p, (_d, mix) in zip(month_periods, trend)]}
+                         [_with_parts_text("tier_mix", {
+                             "label": str(label), "data": [mix.get(t, 0) for _d, mix in trend],
+                             "parts": [{t: mix.get(t, 0)} for _d, mix in trend],
+                             # A month without segment history has no records to open.
+                             "links": [records_url(key="tier_mix", period=p, part=t, scope=scope) if mix else None
+                                       for p, (_d, mix) in zip(month_periods, trend)]})
                           for t, label in tiers]))
     charts.append(_chart("nps-trend", _("NPS and satisfaction"), "line", months,
                          [dataset(k) for k in ("nps", "avg_satisfaction")]))
@@ -129,10 +148,11 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
     cat_keys = sorted(categories, key=lambda k: -categories[k])
     charts.append(_chart("ticket-categories", _("Tickets by category in the month"), "bar",
                          [str(cat_labels.get(k, k)) for k in cat_keys],
-                         [{"label": _("Tickets"), "data": [categories[k] for k in cat_keys],
-                           "parts": [{"count": categories[k]} for k in cat_keys],
-                           "links": [records_url(key="ticket_categories", period=month_shown, part=k, scope=scope)
-                                     for k in cat_keys]}]))
+                         [_with_parts_text("ticket_categories", {
+                             "label": _("Tickets"), "data": [categories[k] for k in cat_keys],
+                             "parts": [{k: categories[k]} for k in cat_keys],
+                             "links": [records_url(key="ticket_categories", period=month_shown, part=k,
+                                                   scope=scope) for k in cat_keys]})]))
     grid_data = _snapshot(DashboardSnapshot.Kind.VALUE_ENGAGEMENT, scope, as_of)
     bands = [b for b, _low in snapshots.ENGAGEMENT_BANDS]
     grid = None

@@ -120,9 +120,33 @@ def test_the_dashboards_counts_are_the_distributions_parts(lena, world, client, 
         context = dashboard_context(user=lena, team_id=None, now=now, month=D(2026, 5, 1))
     tiers = next(c for c in context["charts"] if c["id"] == "tier-trend")["data"]["datasets"]
     churn_risk = next(d for d in tiers if d["links"][-1].endswith("part=churn_risk&team=%d" % lena.team_id))
-    assert churn_risk["data"][-1] == 3 and churn_risk["parts"][-1] == {"count": 3}
+    assert churn_risk["data"][-1] == 3 and churn_risk["parts"][-1] == {"churn_risk": 3}
     cell = context["grid"][2]["cells"][2]  # low value × low engagement
     assert cell["count"] == 6 and "value_engagement" in cell["url"]
+
+
+def test_chart_tooltips_and_table_titles_name_the_parts_in_the_readers_language(lena, world, client, now):
+    """Not a part's key ("count 3", "promoters 40"): the labels of the KPI cards and the drill-down."""
+    import re
+    import unittest.mock as mock
+
+    from django.utils import translation
+
+    from reviews.dashboard import dashboard_context
+
+    with mock.patch("django.utils.timezone.now", return_value=now), translation.override("zh-hans"):
+        context = dashboard_context(user=lena, team_id=None, now=now, month=D(2026, 5, 1))
+        client.force_login(lena)
+        page = client.get("/reviews/dashboard/?month=2026-05", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    charts = {c["id"]: c for c in context["charts"]}
+    nps = next(d for d in charts["nps-trend"]["data"]["datasets"] if d["parts"][-1] and "promoters" in d["parts"][-1])
+    assert "推荐者" in nps["parts_text"][-1] and "答卷数" in nps["parts_text"][-1]
+    tiers = charts["tier-trend"]["data"]["datasets"]
+    churn_risk = next(d for d in tiers if d["links"][-1].endswith("part=churn_risk&team=%d" % lena.team_id))
+    assert churn_risk["parts_text"][-1] == f"{churn_risk['label']} 3"
+    titles = re.findall(r'<a href="[^"]*" title="([^"]*)"', page)
+    assert titles and all(not re.search(r"[a-z_]+ \d", t) for t in titles), titles  # no raw part keys left
+    assert any("推荐者" in t for t in titles)
 
 
 def test_records_need_a_known_part(ada, world, api_client_for):

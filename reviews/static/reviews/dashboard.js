@@ -25,7 +25,14 @@
           // The bar charts count customers and tickets: whole-number ticks only.
           scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: spec.type === "bar",
                                                   ticks: spec.type === "bar" ? { precision: 0 } : {} } },
-          plugins: { legend: { position: "bottom" } },
+          // The tooltip names what the point is made of, in the page's language (parts_text).
+          plugins: { legend: { position: "bottom" },
+                     tooltip: { callbacks: { footer: function (items) {
+                       return items.map(function (item) {
+                         var texts = spec.data.datasets[item.datasetIndex].parts_text;
+                         return texts ? texts[item.dataIndex] : "";
+                       }).filter(Boolean);
+                     } } } },
           // A point of a metric opens the records behind it (the drill-down list).
           onClick: function (evt, elements) {
             if (!elements.length) { return; }
