@@ -289,7 +289,7 @@ class FollowUp(models.Model):
     reason = models.CharField(_("reason"), max_length=300)
     # A reason the system words (e.g. a survey call-back): its kind and parameters,
     # rendered in the reader's language (reason_text); blank for a person's own words.
-    reason_kind = models.CharField(max_length=40, blank=True, default="")
+    reason_kind = models.CharField(max_length=40, blank=True, default="", db_default="")  # COPY writers omit it
     reason_params = models.JSONField(null=True, blank=True)
     due_at = models.DateTimeField(_("due"))
     created_at = models.DateTimeField(_("created at"))

@@ -323,7 +323,7 @@ class SlaEvent(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     # A note the system words: its kind and parameters, rendered in the reader's
     # language (note_text; tickets.notifications); ``note`` keeps the site-language text.
-    note_kind = models.CharField(max_length=40, blank=True, default="")
+    note_kind = models.CharField(max_length=40, blank=True, default="", db_default="")  # COPY writers omit it
     note_params = models.JSONField(null=True, blank=True)
 
     class Meta:
