@@ -1,5 +1,7 @@
 """Demo hook (crm's generate_demo_data): segments for today and, for history,
-the last three month-ends, so the overview shows a trend and transitions."""
+the last six month-ends, so the overview shows a trend and transitions and the
+demo's survey answers (up to 180 days old) count under the tier their customer
+had when answering (surveys' snapshots read the history)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -7,6 +9,8 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from segmentation import services
+
+HISTORY_MONTHS = 6  # surveys.demo answers go back 180 days
 
 
 def month_ends_before(day: date, count: int) -> list[date]:
@@ -21,9 +25,9 @@ def month_ends_before(day: date, count: int) -> list[date]:
 
 def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
     """Deterministic: the recompute only reads the demo data (``seed`` is not needed).
-    With ``bulk`` (large demo sets) the history is one month-end, not three."""
+    With ``bulk`` (large demo sets) the history is one month-end, not six."""
     today = timezone.localdate(now)
-    history = month_ends_before(today, 1 if bulk else 3)
+    history = month_ends_before(today, 1 if bulk else HISTORY_MONTHS)
     for as_of in history:
         services.segments_recompute(as_of=as_of, now=now)
     job = services.segments_recompute(as_of=today, now=now)

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pandas as pd
 from django.conf import settings as django_settings
 from django.db import connection
-from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from core import selectors as core_selectors
 from core.models import Job
@@ -310,3 +311,13 @@ def tier_transitions(*, user, start: date | None = None, end: date | None = None
 def latest_jobs(*, user, limit: int = 5) -> list[Job]:
     """The latest recompute jobs the user may see (core's job scope)."""
     return list(core_selectors.jobs_for_user(user=user).filter(kind=RECOMPUTE_JOB_KIND).order_by("-id")[:limit])
+
+
+def tier_on(day, *, customer: str = "customer_id") -> Coalesce:
+    """For other apps' queries: the tier of the customer (``customer``: the outer
+    query's path to its id) on ``day`` (a date or an expression), from the history row
+    of the latest recompute on or before it; blank before the customer's first recompute.
+    Unlike the current segment, it never changes once that day has passed."""
+    latest = (SegmentHistory.objects.filter(customer_id=OuterRef(customer), as_of__lte=day)
+              .order_by("-as_of").values("tier")[:1])
+    return Coalesce(Subquery(latest), Value(""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import pgettext
 
@@ -99,8 +99,15 @@ def reasons_for_user(*, user, start: date, end: date, tier="", team=None, owner=
     qs = (SurveyResponse.objects.for_user(user).filter(answered_at__gte=day_start(start),
                                         answered_at__lt=day_end(end))
           .exclude(reason="", suggestions="").select_related("customer", "customer__owner"))
-    if tier:
-        qs = qs.filter(customer__segment__tier=tier)
+    if tier:  # the tier when they answered, as the snapshots count it
+        from django.db.models.functions import TruncDate
+        from django.utils import timezone
+
+        from segmentation.selectors import tier_on
+
+        qs = qs.alias(answered_day=TruncDate("answered_at", tzinfo=timezone.get_current_timezone()))
+        qs = qs.alias(tier_then=tier_on(OuterRef("answered_day")))
+        qs = qs.filter(tier_then=tier)
     if team:
         qs = qs.filter(customer__team_id=team)
     if owner:

@@ -129,6 +129,7 @@ def survey_results(request):
         context["reasons_page"] = Paginator(reasons, REASONS_PER_PAGE).get_page(request.GET.get("page"))
         context["reasons"] = context["reasons_page"].object_list
         context["group_by_label"] = dict(form.fields["group_by"].choices).get(d.get("group_by"), "")
+        context["group_by"] = d.get("group_by") or ""
     return render(request, "surveys/results.html", context)
 
 

@@ -1,5 +1,11 @@
 """Daily survey snapshots: per day × team × owner × tier × ticket category sums
-that the results page and dashboards read instead of scanning every answer."""
+that the results page and dashboards read instead of scanning every answer.
+
+The tier is the customer's tier *on that day* — of the segment recompute on or
+before it (segmentation's history) —, blank before their first recompute: an answer
+counts under the tier the customer had when they gave it, and a rebuild next week
+or next year gives the same rows (history does not change afterwards), where the
+current tier would move old answers whenever a recompute moves the customer."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -23,12 +29,13 @@ def _or_blank(field: str) -> Coalesce:
 
 
 def _key(row: dict, prefix: str) -> tuple:
-    return (row[f"{prefix}team_id"], row[f"{prefix}owner_id"], row[f"{prefix}segment__tier"] or "",
-            row["category"] or "")
+    return (row[f"{prefix}team_id"], row[f"{prefix}owner_id"], row["tier_then"] or "", row["category"] or "")
 
 
 def snapshot_rows_for_day(*, day: date) -> list[dict]:
     """Two grouped queries (answers of the day, invitations sent that day) merged by key."""
+    from segmentation.selectors import tier_on
+
     start, end = day_start(day), day_end(day)
     aggregates = {
         "responses": Count("id"),
@@ -41,14 +48,14 @@ def snapshot_rows_for_day(*, day: date) -> list[dict]:
         aggregates[f"{f}_n"] = Count(f)
     merged: dict[tuple, dict] = {}
     answers = (SurveyResponse.objects.filter(answered_at__gte=start, answered_at__lt=end)
-               .values("customer__team_id", "customer__owner_id", "customer__segment__tier",
+               .values("customer__team_id", "customer__owner_id", tier_then=tier_on(day),
                        category=_or_blank("invitation__ticket_category"))
                .annotate(**aggregates).order_by())
     for row in answers:
         target = merged.setdefault(_key(row, "customer__"), {})
         target.update({k: row[k] or 0 for k in aggregates})
     sent = (SurveyInvitation.objects.filter(sent_at__gte=start, sent_at__lt=end)
-            .values("customer__team_id", "customer__owner_id", "customer__segment__tier",
+            .values("customer__team_id", "customer__owner_id", tier_then=tier_on(day),
                     category=_or_blank("ticket_category"))
             .annotate(invitations_sent=Count("id"), invitations_answered=Count("id", filter=Q(answered_at__isnull=False)))
             .order_by())

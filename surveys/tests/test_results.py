@@ -123,3 +123,39 @@ def test_demo_finish_rebuilds_the_snapshots_with_the_tiers_known(data, ada, now)
     demo.demo_finish(now=dt.datetime(2026, 6, 12, 10, tzinfo=dt.timezone.utc))
     groups = results.survey_results(user=ada, start=DAY, end=DAY, group_by="tier")["groups"]
     assert "" not in {g["key"] for g in groups} and sum(g["responses"] for g in groups) == 3
+
+
+def _tier(customer, as_of: dt.date, tier: str) -> None:
+    from segmentation.models import SegmentHistory
+
+    SegmentHistory.objects.create(customer=customer, as_of=as_of, tier=tier, value_tier="medium", health_score=50,
+                                  rfm_segment="loyal")
+
+
+def test_an_answer_counts_under_the_tier_its_customer_had_when_answering_whatever_came_later(data, ada, now,
+                                                                                             client):
+    """The standard breakdown: the tier at answer time. A later recompute that moves the customer
+    changes neither a rebuilt snapshot nor the reasons listed under the tier filter."""
+    a, b, c = data
+    _tier(a, DAY - dt.timedelta(days=30), "high_value")
+    _tier(b, DAY - dt.timedelta(days=30), "potential")
+    _tier(b, DAY, "churn_risk")  # recomputed that very day: counts
+    services.snapshots_rebuild_day(day=DAY, now=now)
+    before = {g["key"]: g["responses"] for g in
+              results.survey_results(user=ada, start=DAY, end=DAY, group_by="tier")["groups"]}
+
+    _tier(a, DAY + dt.timedelta(days=5), "churn_risk")  # later moves
+    _tier(c, DAY + dt.timedelta(days=5), "new")
+    services.snapshots_rebuild_day(day=DAY, now=now + dt.timedelta(days=6))
+    after = {g["key"]: g["responses"] for g in
+             results.survey_results(user=ada, start=DAY, end=DAY, group_by="tier")["groups"]}
+
+    assert before == after == {"high_value": 1, "churn_risk": 1, "": 1}
+    said = results.reasons_for_user(user=ada, start=DAY, end=DAY, tier="high_value")
+    assert [r.reason for r in said] == ["Great service"]
+    assert [r.reason for r in results.reasons_for_user(user=ada, start=DAY, end=DAY, tier="new")] == []
+
+    client.force_login(ada)
+    page = client.get(reverse("surveys:results"), {"start": DAY.isoformat(), "end": DAY.isoformat(),
+                                                   "group_by": "tier"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="tier-help"' in page and "the tier its customer had on the day they answered" in page
