@@ -96,6 +96,10 @@ def test_the_dashboard_renders_its_charts(lena, history, login_as, live_server, 
     assert page.locator("canvas[data-chart='chart-data-tier-trend'][data-rendered='1']").count() == 1
     page.locator("#chart-churn-trend summary").click()
     assert page.locator("#chart-churn-trend table").is_visible()
+    # The table view's hover titles (as the chart's tooltips) name the parts, never a part key.
+    page.locator("#chart-tier-trend summary").click()
+    titles = page.locator("#chart-tier-trend table a[title]").evaluate_all("els => els.map(e => e.title)")
+    assert titles and not any("count" in t or "_" in t for t in titles), titles
     screenshot("reviews-dashboard")
 
 

@@ -97,6 +97,10 @@ def test_a_lead_reads_the_results_and_the_customer_page_shows_the_loop(live_serv
     assert page.locator("#kpi-nps").inner_text() == "20"  # 2 promoters, 2 passives, 1 detractor of 5
     assert page.get_by_text("发票问题拖了一周").is_visible()
     screenshot("survey-results-zh")
+    page.goto(f"{live_server.url}/surveys/results/?group_by=tier")
+    assert page.locator("#tier-help").is_visible()  # the breakdown says which tier an answer counts under
+    assert "作答当天" in page.locator("#tier-help").inner_text()
+    screenshot("survey-results-by-tier-zh")
     page.goto(f"{live_server.url}/customers/{b.pk}/")
     panel = page.locator("#survey-panel")
     assert panel.get_by_text("NPS 3").is_visible() and panel.get_by_text("待回访").is_visible()
