@@ -7,6 +7,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from core import access, throttle
 from core.api import (CanEditCustomersOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin,
                       ScopedPrimaryKeyField)
+from core.representation import CachedModelFieldsMixin, FastRepresentationMixin
 from crm import selectors, services, validation
 from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
@@ -56,7 +58,7 @@ class SharedDateField(serializers.DateField):
             raise _drf_errors(exc) from None
 
 
-class RulesSerializer(serializers.ModelSerializer):
+class RulesSerializer(CachedModelFieldsMixin, serializers.ModelSerializer):
     """A model serializer whose field rules are crm.validation's. The view puts
     ``today`` in the context (only the outermost caller reads the clock)."""
 
@@ -67,8 +69,9 @@ class RulesSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         for field in fields.values():
             if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField):
-                field.error_messages["invalid_choice"] = validation.choice_message(
-                    field.choices.items(), placeholder="{input}")
+                # Built when a value is refused (in the language active then), not for every response.
+                field.error_messages["invalid_choice"] = _lazy_choice_message(field.choices.items(),
+                                                                              placeholder="{input}")
         return fields
 
     def check_rules(self, attrs: dict, today) -> tuple[dict, dict]:
@@ -82,12 +85,15 @@ class RulesSerializer(serializers.ModelSerializer):
         return data
 
 
+_lazy_choice_message = lazy(validation.choice_message, str)
+
+
 class TodayContextMixin:
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
 
-class CustomerSerializer(PersonalDataSerializerMixin, RulesSerializer):
+class CustomerSerializer(PersonalDataSerializerMixin, FastRepresentationMixin, RulesSerializer):
     personal_fields = ("phone", "email", "id_number", "address")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), source="tag_list", required=False)
     owner = PersonField(required=False, allow_null=True)
@@ -193,7 +199,7 @@ class CustomerViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.Mo
     audit_object_type = "crm.customer"
 
     def get_queryset(self):
-        return selectors.customer_list_for_user(user=self.request.user)
+        return selectors.customer_list_for_api(user=self.request.user)
 
     def perform_create(self, serializer):
         serializer.instance = services.customer_create(actor=self.request.user, data=serializer.to_service_data(),

@@ -14,6 +14,12 @@ def customer_list_for_user(*, user) -> QuerySet[Customer]:
     return Customer.objects.for_user(user).select_related("owner", "team", "segment")
 
 
+def customer_list_for_api(*, user) -> QuerySet[Customer]:
+    """The API's customers: owner and team are rendered as ids (their ``*_id`` columns), so only the
+    segment is joined."""
+    return Customer.objects.for_user(user).select_related("segment")
+
+
 def customer_search(queryset: QuerySet[Customer], q: str) -> QuerySet[Customer]:
     """The one customer search (list page, API ``?q=``, pickers): part of the name or
     part of the external id ("IMP" finds IMP-00042), or a phone number, whole or its

@@ -76,9 +76,11 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core import formulas
@@ -476,7 +478,13 @@ def score_segments(inputs: pd.DataFrame, *, as_of: date, params, reasons: bool =
 
 
 def reason_text(code: str) -> str:
-    """Render stored reason codes ("inactive:104;objection:1") in the active language."""
+    """Render stored reason codes ("inactive:104;objection:1") in the active language
+    (remembered per code and language: a list page renders the same few codes again and again)."""
+    return _reason_text(code or "", get_language())
+
+
+@lru_cache(maxsize=4096)
+def _reason_text(code: str, language: str | None) -> str:
     texts = []
     for token in (code or "").split(";"):
         if not token:

@@ -194,3 +194,15 @@ def test_imported_history_may_have_a_next_action_due_before_today(alice, make_cu
     services.interaction_log(actor=alice, customer=acme, data={"occurred_at": old, "channel": "phone",
                                                                "summary": "old", "next_action": "x",
                                                                "next_action_due": dt.date(2023, 3, 5)})
+
+
+def test_an_invalid_choice_names_the_choices_in_the_readers_language_on_every_request(alice, api_client_for):
+    """Rule: the 400 for a refused choice lists the choices (crm.validation.choice_message), built
+    when the value is refused, also once the serializer's fields are cached for the class."""
+    client = api_client_for(alice)
+    for _ in range(2):
+        r = client.post("/api/v1/customers/", {"name": "X", "kind": "alien"}, format="json")
+        assert r.json()["kind"] == ["“alien” is not a valid choice. Choose one of: company (Company), "
+                                    "person (Person)."]
+    r = client.post("/api/v1/customers/", {"name": "X", "kind": "alien"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.json()["kind"] == ["“alien”不是有效选项。可选：company (企业), person (个人)。"]
