@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
 from django.db.models import Q
 from django.http import Http404
+from django_filters import FilterSet
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, pagination, permissions, routers, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -76,6 +78,24 @@ class CursorPagination(pagination.CursorPagination):
             if request.query_params.get(self.cursor_query_param):
                 raise exceptions.NotFound(self.invalid_cursor_message) from None
             raise
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, minus its cost on a request that filters nothing: a FilterSet deep-copies
+    its filters and builds and validates a form on every request, ~a tenth of a first page's time. With
+    no query parameter but the pagination's, every filter gets an empty value and returns the QuerySet
+    unchanged, so the QuerySet is returned as it is (unless the FilterSet changes ``qs`` or
+    ``filter_queryset``, whose extra work may not depend on the parameters)."""
+
+    UNFILTERED_PARAMS = frozenset({"cursor", "page_size"})
+
+    def filter_queryset(self, request, queryset, view):
+        if set(request.query_params) <= self.UNFILTERED_PARAMS:
+            filterset_class = self.get_filterset_class(view, queryset)
+            if filterset_class is None or (filterset_class.qs is FilterSet.qs
+                                           and filterset_class.filter_queryset is FilterSet.filter_queryset):
+                return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 def exception_handler(exc, context):
