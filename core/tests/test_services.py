@@ -48,3 +48,44 @@ def test_notification_email_goes_out_through_a_real_worker(celery_worker_real, a
     assert Notification.objects.get(pk=n.pk).emailed_at is not None
     assert wait_until(lambda: OutboundEmail.objects.filter(sent_at__isnull=False).exists())
     assert [m.subject for m in mail.outbox] == ["Through the worker"] and mail.outbox[0].to == ["alice@example.com"]
+
+
+def _audit_statements(user, now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.services import audit_reveal_record
+
+    with CaptureQueriesContext(connection) as captured:
+        written = audit_reveal_record(user=user, object_type="crm.customer", object_ids=[3, 1, 2],
+                                      fields=("phone",), channel="api", now=now)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit") if connection.vendor == "postgresql" else None
+        setting = cursor.fetchone()[0] if connection.vendor == "postgresql" else None
+    return written, [q["sql"] for q in captured.captured_queries], setting
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reads_audit_rows_commit_without_waiting_for_the_flush_and_the_setting_does_not_leak(alice, now, settings):
+    """Rule: on PostgreSQL a read's audit INSERT runs in its own transaction with synchronous_commit off
+    (SET LOCAL: the connection keeps 'on' afterwards); AUDIT_SYNCHRONOUS_COMMIT=true waits; every row is
+    written either way. In a caller's transaction nothing is changed (its other writes keep waiting)."""
+    from django.db import connection, transaction
+
+    from core.models import AuditLog
+
+    postgres = connection.vendor == "postgresql"
+    written, statements, setting = _audit_statements(alice, now)
+    assert written == 3 and sorted(AuditLog.objects.values_list("object_id", flat=True)) == ["1", "2", "3"]
+    assert any("SET LOCAL synchronous_commit TO OFF" in s for s in statements) == postgres
+    assert setting == ("on" if postgres else None)
+
+    settings.AUDIT_SYNCHRONOUS_COMMIT = True
+    written, statements, _ = _audit_statements(alice, now)
+    assert written == 3 and not any("synchronous_commit" in s for s in statements)
+    settings.AUDIT_SYNCHRONOUS_COMMIT = False
+    with transaction.atomic():
+        written, statements, setting = _audit_statements(alice, now)
+    assert written == 3 and not any("synchronous_commit" in s for s in statements)
+    assert setting == ("on" if postgres else None)
+    assert AuditLog.objects.count() == 9
