@@ -145,6 +145,7 @@ def main() -> int:
     parser.add_argument("--large", default="postgres://postgres@127.0.0.1:5432/crm_scale_1m")
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per entry, size and round")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--only", default="", help="measure only the entries whose label contains this text")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -158,6 +159,8 @@ def main() -> int:
     # Alternate the two sizes in small blocks so the shared machine's drift hits both alike.
     for _ in range(args.rounds):
         for index, label in enumerate(labels):
+            if args.only not in label:
+                continue
             slot = merged.setdefault(label, {"small": [], "large": [], "queries": {}, "bytes": {}})
             for name, child in children.items():
                 result = child.run(index, args.repeat)
