@@ -132,3 +132,16 @@ def test_a_deep_keyset_page_of_the_customer_list_reads_the_sort_index(loaded, al
     rows = [(sql, plan) for sql, plan in plans if "ORDER BY" in sql and "COUNT(" not in sql]
     assert len(rows) == 1 and "crm_custome_name_0c497a_idx" in rows[0][1], rows
     _assert_no_seq_scan(rows)
+
+
+def test_a_team_leads_follow_up_queue_checks_its_scope_from_the_covering_indexes(loaded, lena):
+    """Rule (issue 14 item 1): the lead's queue and its capped count read the open follow-ups and
+    their customers' team/owner from indexes only (crm 0007), not a heap page of the wide customer
+    table per follow-up read, whose cost grew with the table."""
+    plans = [(sql, plan) for sql, plan in _plans_of(_html(lena), "/segments/follow-ups/")
+             if "crm_followup" in sql and "COUNT(" in sql]
+    _assert_no_seq_scan(plans)
+    assert len(plans) == 1, plans
+    plan = plans[0][1]
+    assert "Index Only Scan using crm_followup_open_due on crm_followup" in plan, plan
+    assert "Index Only Scan using crm_customer_scope on crm_customer" in plan, plan

@@ -146,9 +146,13 @@ def demo_load(*, customers: int, seed: int, now: datetime, transactions_per_cust
     if customers:
         demo_written_announce(now=now)
     if connection.vendor == "postgresql" and customers:
+        # VACUUM as well where it may run (not inside a transaction): it sets the visibility map, without
+        # which the scope and follow-up reads of the covering indexes (crm 0007) still visit the heap
+        # until autovacuum comes by: a fresh load then measures a state production does not stay in.
+        statement = "ANALYZE {}" if connection.in_atomic_block else "VACUUM (ANALYZE) {}"
         with connection.cursor() as cursor:
             for model in (Customer, Contact, Transaction, Interaction, FollowUp):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+                cursor.execute(statement.format(model._meta.db_table))
     result.seconds = time.monotonic() - began
     return result
 
