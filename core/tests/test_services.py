@@ -54,11 +54,11 @@ def _audit_statements(user, now):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from core.services import audit_reveal_record
+    from core.services import audit_reveals_record
 
     with CaptureQueriesContext(connection) as captured:
-        written = audit_reveal_record(user=user, object_type="crm.customer", object_ids=[3, 1, 2],
-                                      fields=("phone",), channel="api", now=now)
+        written = audit_reveals_record(user=user, reveals=[("crm.customer", [3, 1], ("phone", "email")),
+                                                           ("crm.contact", [2], ("phone",))], channel="web", now=now)
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit") if connection.vendor == "postgresql" else None
         setting = cursor.fetchone()[0] if connection.vendor == "postgresql" else None
@@ -76,7 +76,12 @@ def test_a_reads_audit_rows_commit_without_waiting_for_the_flush_and_the_setting
 
     postgres = connection.vendor == "postgresql"
     written, statements, setting = _audit_statements(alice, now)
-    assert written == 3 and sorted(AuditLog.objects.values_list("object_id", flat=True)) == ["1", "2", "3"]
+    assert written == 3
+    assert sorted(AuditLog.objects.values_list("object_type", "object_id", "fields", "user", "action", "channel",
+                                               "at")) == [
+        ("crm.contact", "2", "phone", alice.pk, "reveal", "web", now),
+        ("crm.customer", "1", "phone,email", alice.pk, "reveal", "web", now),
+        ("crm.customer", "3", "phone,email", alice.pk, "reveal", "web", now)]
     assert any("SET LOCAL synchronous_commit TO OFF" in s for s in statements) == postgres
     assert setting == ("on" if postgres else None)
 
