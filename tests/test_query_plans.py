@@ -136,7 +136,7 @@ def test_a_deep_keyset_page_of_the_customer_list_reads_the_sort_index(loaded, al
 
 def test_a_team_leads_follow_up_queue_checks_its_scope_from_the_covering_indexes(loaded, lena):
     """Rule (issue 14 item 1): the lead's queue and its capped count read the open follow-ups and
-    their customers' team/owner from indexes only (crm 0007), not a heap page of the wide customer
+    their customers' team/owner from indexes only (crm 0008), not a heap page of the wide customer
     table per follow-up read, whose cost grew with the table."""
     plans = [(sql, plan) for sql, plan in _plans_of(_html(lena), "/segments/follow-ups/")
              if "crm_followup" in sql and "COUNT(" in sql]

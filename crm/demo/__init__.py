@@ -147,7 +147,7 @@ def demo_load(*, customers: int, seed: int, now: datetime, transactions_per_cust
         demo_written_announce(now=now)
     if connection.vendor == "postgresql" and customers:
         # VACUUM as well where it may run (not inside a transaction): it sets the visibility map, without
-        # which the scope and follow-up reads of the covering indexes (crm 0007) still visit the heap
+        # which the scope and follow-up reads of the covering indexes (crm 0008) still visit the heap
         # until autovacuum comes by: a fresh load then measures a state production does not stay in.
         statement = "ANALYZE {}" if connection.in_atomic_block else "VACUUM (ANALYZE) {}"
         with connection.cursor() as cursor:

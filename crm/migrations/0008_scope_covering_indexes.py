@@ -39,7 +39,7 @@ def covering_drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("crm", "0006_phone_index"),
+        ("crm", "0007_followup_reason_kind"),
     ]
 
     operations = [
