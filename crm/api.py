@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -248,45 +248,14 @@ class CustomerViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.Mo
                             status=400)
         if len(rows) > 1000:
             return Response({"non_field_errors": ["At most 1000 rows per request."]}, status=400)
-        results: list[dict] = []
-        parsed: list[dict | None] = []
-        for index, row in enumerate(rows):
+        parsed = []
+        for row in rows:
             s = BulkUpsertRowSerializer(data=row, context=self.get_serializer_context(), partial=False)
-            if s.is_valid():
-                parsed.append(s.to_service_data())
-                results.append({"index": index, "external_id": row.get("external_id"), "status": "valid"})
-            else:
-                parsed.append(None)
-                results.append({"index": index, "external_id": row.get("external_id") if isinstance(row, dict)
-                                else None, "status": "error", "errors": s.errors})
-        if any(r["status"] == "error" for r in results):
-            for r in results:
-                if r["status"] == "valid":
-                    r["status"] = "not_written"
-            return Response({"written": False, "results": results}, status=400)
-        scope = selectors.customer_list_for_user(user=request.user)
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                for result, data in zip(results, parsed):
-                    source = data.pop("source", "") or ""
-                    external_id = data.pop("external_id")
-                    try:
-                        customer, created = services.customer_upsert_by_external_id(
-                            actor=request.user, source=source, external_id=external_id, data=data, now=now,
-                            scope=scope)
-                    except DjangoValidationError as exc:
-                        result.update(status="error", errors=exc.message_dict if hasattr(exc, "error_dict")
-                                      else {"non_field_errors": exc.messages})
-                        raise
-                    result.update(status="created" if created else "updated", id=customer.pk)
-        except DjangoValidationError:
-            for r in results:
-                if r["status"] != "error":
-                    r["status"] = "not_written"
-                    r.pop("id", None)
-            return Response({"written": False, "results": results}, status=400)
-        return Response({"written": True, "results": results}, status=200)
+            external_id = row.get("external_id") if isinstance(row, dict) else None
+            parsed.append({"external_id": external_id, "data": s.to_service_data()} if s.is_valid()
+                          else {"external_id": external_id, "errors": s.errors})
+        written, results = services.customer_bulk_upsert(actor=request.user, rows=parsed, now=timezone.now())
+        return Response({"written": written, "results": results}, status=200 if written else 400)
 
 
 class ContactViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.ModelViewSet):

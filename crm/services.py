@@ -102,6 +102,49 @@ def customer_upsert_by_external_id(*, actor, source: str, external_id: str, data
     return customer_update(actor=actor, customer=existing, data=data), False
 
 
+def customer_bulk_upsert(*, actor, rows: list[dict[str, Any]], now: datetime) -> tuple[bool, list[dict[str, Any]]]:
+    """All-or-nothing upsert of parsed rows keyed on (source, external_id).
+
+    Each row is ``{"external_id": ..., "data": {...}}`` when it parsed, or
+    ``{"external_id": ..., "errors": {...}}`` when it did not. Returns
+    ``(written, results)``, one result per row: ``created`` / ``updated`` (with
+    ``id``) when everything was written; otherwise nothing is written, the rows in
+    error keep their errors and every other row is ``not_written``."""
+    results: list[dict[str, Any]] = [
+        {"index": index, "external_id": row.get("external_id"), "status": "error", "errors": row["errors"]}
+        if row.get("errors") is not None else
+        {"index": index, "external_id": row.get("external_id"), "status": "valid"}
+        for index, row in enumerate(rows)]
+    if any(r["status"] == "error" for r in results):
+        return False, _not_written(results)
+    scope = Customer.objects.for_user(actor)
+    try:
+        with transaction.atomic():
+            for result, row in zip(results, rows):
+                data = dict(row["data"])
+                source = data.pop("source", "") or ""
+                external_id = data.pop("external_id")
+                try:
+                    customer, created = customer_upsert_by_external_id(
+                        actor=actor, source=source, external_id=external_id, data=data, now=now, scope=scope)
+                except ValidationError as exc:
+                    result.update(status="error", errors=exc.message_dict if hasattr(exc, "error_dict")
+                                  else {"non_field_errors": exc.messages})
+                    raise
+                result.update(status="created" if created else "updated", id=customer.pk)
+    except ValidationError:
+        return False, _not_written(results)
+    return True, results
+
+
+def _not_written(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for result in results:
+        if result["status"] != "error":
+            result["status"] = "not_written"
+            result.pop("id", None)
+    return results
+
+
 @transaction.atomic
 def contact_save(*, contact: Contact, data: dict[str, Any]) -> Contact:
     for field, value in data.items():
