@@ -3,7 +3,6 @@ their actions and exports. Parse, call a selector or service, render."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -230,26 +229,18 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return selectors.review_list_for_user(user=self.request.user).prefetch_related(
             "metric_rows", "findings", "actions__owner")
 
-    def _findings(self, review, data):
-        for kind in ("strength", "problem"):
-            items = data.get(kind + "s")
-            if items is None:
-                continue
-            review.findings.filter(kind=kind).delete()
-            for item in items:
-                services.review_finding_add(review=review, kind=kind, title=item.get("title", ""),
-                                            detail=item.get("detail", ""), cause=item.get("cause", ""))
+    @staticmethod
+    def _findings(data) -> dict[str, list[dict]]:
+        return {kind: data[kind + "s"] for kind in ("strength", "problem") if data.get(kind + "s") is not None}
 
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        with transaction.atomic():
-            review = services.review_create(
-                user=request.user, title=d["title"], period_start=d["period_start"], period_end=d["period_end"],
-                scope_kind=d["scope_kind"], team=d.get("team"), tier=d.get("tier", ""),
-                targets=d.get("targets"), summary=d.get("summary", ""), now=timezone.now())
-            self._findings(review, d)
+        review = services.review_create(
+            user=request.user, title=d["title"], period_start=d["period_start"], period_end=d["period_end"],
+            scope_kind=d["scope_kind"], team=d.get("team"), tier=d.get("tier", ""), targets=d.get("targets"),
+            summary=d.get("summary", ""), findings=self._findings(d), now=timezone.now())
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data, status=201)
 
     def update(self, request, *args, **kwargs):
@@ -257,12 +248,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         s = self.get_serializer(review, data=request.data, partial=True)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        with transaction.atomic():
-            services.review_update(review=review, title=d.get("title"), summary=d.get("summary"),
-                                   status=d.get("status"))
-            if "targets" in d:
-                services.review_metrics_set(review=review, rows=d["targets"], now=timezone.now(), replace=True)
-            self._findings(review, d)
+        services.review_update(review=review, title=d.get("title"), summary=d.get("summary"), status=d.get("status"),
+                               targets=d.get("targets"), findings=self._findings(d), now=timezone.now())
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
 
     @action(detail=True, methods=["post"])

@@ -61,9 +61,10 @@ def _clean_targets(targets) -> list[dict]:
 @transaction.atomic
 def review_create(*, user, title: str, period_start: dt.date, period_end: dt.date, scope_kind: str,
                   team: Team | None = None, tier: str = "", targets: list[dict] | None = None, summary: str = "",
-                  now: dt.datetime) -> Review:
+                  findings: dict[str, list[dict]] | None = None, now: dt.datetime) -> Review:
     """A team lead reports on their own team (team or tier scope); an admin on any
-    team or on all customers. Actuals are computed here, never typed."""
+    team or on all customers. Actuals are computed here, never typed. ``findings``
+    maps a kind (strength, problem) to its findings (title, detail, cause)."""
     errors: dict[str, list] = {}
     if not access.can_write_reviews(user):
         raise ValidationError({"non_field_errors": [_("Only team leads and admins write review reports.")]})
@@ -96,11 +97,17 @@ def review_create(*, user, title: str, period_start: dt.date, period_end: dt.dat
         tier=tier if scope_kind == Review.ScopeKind.TIER else "", summary=summary, created_by=user, created_at=now)
     ReviewMetric.objects.bulk_create([ReviewMetric(review=review, position=i, **row) for i, row in enumerate(clean)])
     review_actuals_refresh(review=review, now=now)
+    _findings_replace(review=review, findings=findings)
     return review
 
 
+@transaction.atomic
 def review_update(*, review: Review, title: str | None = None, summary: str | None = None,
-                  status: str | None = None) -> Review:
+                  status: str | None = None, targets: list[dict] | None = None,
+                  findings: dict[str, list[dict]] | None = None, now: dt.datetime | None = None) -> Review:
+    """Change what is given, all or nothing: title, summary, status; ``targets``
+    replace the metric rows (``now`` required with them); ``findings`` replace the
+    findings of each kind they name."""
     fields = []
     if title is not None:
         if not title.strip():
@@ -116,9 +123,20 @@ def review_update(*, review: Review, title: str | None = None, summary: str | No
         review.status, fields = status, [*fields, "status"]
     if fields:
         review.save(update_fields=fields)
+    if targets is not None:
+        review_metrics_set(review=review, rows=targets, now=now, replace=True)
+    _findings_replace(review=review, findings=findings)
     if finalized:
         event_emit("review.finalized", review)
     return review
+
+
+def _findings_replace(*, review: Review, findings: dict[str, list[dict]] | None) -> None:
+    for kind, items in (findings or {}).items():
+        review.findings.filter(kind=kind).delete()
+        for item in items:
+            review_finding_add(review=review, kind=kind, title=item.get("title", ""), detail=item.get("detail", ""),
+                               cause=item.get("cause", ""))
 
 
 @transaction.atomic
