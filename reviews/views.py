@@ -31,6 +31,12 @@ def _form_errors(form, exc: ValidationError):
         form.add_error(field if field in form.fields else None, errs)
 
 
+def _message_errors(request, exc: ValidationError):
+    for errs in exc.message_dict.values():
+        for e in errs:
+            messages.error(request, e)
+
+
 def _team_param(request) -> int | None:
     try:
         return int(request.GET["team"]) if request.GET.get("team") else None
@@ -114,21 +120,30 @@ def review_detail(request, pk: int):
     return render(request, "reviews/review_detail.html", _detail_context(request, review))
 
 
+def _detail_form_save(request, review, *, form_key: str, form, save, success: str = ""):
+    """A form posted from the report page: back to the page once ``save(form)`` took
+    it; otherwise the page again with the form's errors beside its fields (400)."""
+    if form.is_valid():
+        try:
+            save(form)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            if success:
+                messages.success(request, success)
+            return redirect("reviews:detail", pk=review.pk)
+    return render(request, "reviews/review_detail.html", _detail_context(request, review, **{form_key: form}),
+                  status=400)
+
+
 @require_POST
 @login_required
 def review_rows_save(request, pk: int):
     review = selectors.review_editable_for_user(user=request.user, pk=pk)
-    form = ReviewRowsForm(request.POST, review=review)
-    if form.is_valid():
-        try:
-            services.review_metrics_set(review=review, rows=form.rows(), now=timezone.now())
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Targets and analysis saved."))
-            return redirect("reviews:detail", pk=review.pk)
-    return render(request, "reviews/review_detail.html", _detail_context(request, review, rows_form=form),
-                  status=400)
+    return _detail_form_save(
+        request, review, form_key="rows_form", form=ReviewRowsForm(request.POST, review=review),
+        save=lambda form: services.review_metrics_set(review=review, rows=form.rows(), now=timezone.now()),
+        success=_("Targets and analysis saved."))
 
 
 @require_POST
@@ -147,9 +162,7 @@ def review_status(request, pk: int):
     try:
         services.review_update(review=review, status=request.POST.get("status", ""))
     except ValidationError as exc:
-        for errs in exc.message_dict.values():
-            for e in errs:
-                messages.error(request, e)
+        _message_errors(request, exc)
     else:
         messages.success(request, _("Status updated."))
     return redirect("reviews:detail", pk=review.pk)
@@ -159,16 +172,9 @@ def review_status(request, pk: int):
 @login_required
 def review_finding_add(request, pk: int):
     review = selectors.review_editable_for_user(user=request.user, pk=pk)
-    form = FindingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_finding_add(review=review, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            return redirect("reviews:detail", pk=review.pk)
-    return render(request, "reviews/review_detail.html", _detail_context(request, review, finding_form=form),
-                  status=400)
+    return _detail_form_save(
+        request, review, form_key="finding_form", form=FindingForm(request.POST),
+        save=lambda form: services.review_finding_add(review=review, **form.cleaned_data))
 
 
 @require_POST
@@ -183,19 +189,16 @@ def review_finding_delete(request, pk: int, finding_id: int):
 @login_required
 def review_action_add(request, pk: int):
     review = selectors.review_editable_for_user(user=request.user, pk=pk)
-    form = ActionForm(request.POST, owners=selectors.action_owner_choices(user=request.user, team_id=review.team_id))
-    if form.is_valid():
+
+    def save(form):
         d = form.cleaned_data
-        try:
-            services.review_action_create(actor=request.user, review=review, title=d["title"], owner=d["owner"],
-                                          deadline=d["deadline"], metric=d.get("metric") or "", now=timezone.now())
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Action added; it appears in the owner's task list."))
-            return redirect("reviews:detail", pk=review.pk)
-    return render(request, "reviews/review_detail.html", _detail_context(request, review, action_form=form),
-                  status=400)
+        services.review_action_create(actor=request.user, review=review, title=d["title"], owner=d["owner"],
+                                      deadline=d["deadline"], metric=d.get("metric") or "", now=timezone.now())
+
+    return _detail_form_save(
+        request, review, form_key="action_form",
+        form=ActionForm(request.POST, owners=selectors.action_owner_choices(user=request.user, team_id=review.team_id)),
+        save=save, success=_("Action added; it appears in the owner's task list."))
 
 
 @require_GET
@@ -225,9 +228,7 @@ def action_status(request, pk: int):
             services.review_action_status_set(action=action, user=request.user, status=form.cleaned_data["status"],
                                               now=timezone.now())
         except ValidationError as exc:
-            for errs in exc.message_dict.values():
-                for e in errs:
-                    messages.error(request, e)
+            _message_errors(request, exc)
         else:
             messages.success(request, _("Status updated."))
     nxt = request.POST.get("next") or ""
