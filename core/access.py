@@ -32,8 +32,9 @@ __all__ = [
     "can_see_personal_data", "can_edit_customers", "can_see_money", "can_read_reviews", "leads_team",
     "can_delete_customers", "can_manage_segments", "can_build_surveys", "can_write_reviews", "can_configure_tickets",
     "can_run_reports", "can_import_ticket_history", "can_bulk_assign_tickets",
-    "customer_scope_q", "scope_by_customer", "customer_cut_for", "team_scope_q", "CustomerScopedQuerySet", "assignable_users_for",
-    "ticket_assignees_for", "assignable_teams_for", "teams_visible_to", "owners_visible_to", "check_choices", "choice_errors", "NOT_A_VALID_CHOICE",
+    "customer_scope_q", "scope_by_customer", "customer_cut_for", "team_scope_q", "led_team_scope_q",
+    "CustomerScopedQuerySet", "assignable_users_for", "ticket_assignees_for", "assignable_teams_for",
+    "teams_visible_to", "owners_visible_to", "check_choices", "choice_errors", "NOT_A_VALID_CHOICE",
 ]
 
 # --- role predicates ------------------------------------------------------------------------------------------
@@ -142,6 +143,14 @@ def team_scope_q(user, *, team: str = "team") -> Q | None:
     if not can_read_reviews(user):
         return _NOTHING
     return Q(**{team: user.team_id})
+
+
+def led_team_scope_q(user, *, team: str = "team") -> Q | None:
+    """What a lead changes (templates, reports): admins every row (``None``), a team
+    lead their team's rows, anyone else nothing. The row form of ``leads_team``."""
+    if is_admin(user):
+        return None
+    return Q(**{team: user.team_id}) if is_team_lead(user) else _NOTHING
 
 
 def customer_cut_for(user, *, team_id: int | None, owner_id: int | None) -> tuple[int | None, int | None] | None:

@@ -26,10 +26,8 @@ def review_get_for_user(*, user, pk) -> Review:
 
 def review_editable_for_user(*, user, pk) -> Review:
     """A report the user may change: admins any, team leads their team's (404 otherwise)."""
-    qs = review_list_for_user(user=user)
-    if not access.is_admin(user):
-        qs = qs.filter(team_id=user.team_id) if access.is_team_lead(user) else qs.none()
-    return get_object_or_404(qs, pk=pk)
+    qs, led = review_list_for_user(user=user), access.led_team_scope_q(user)
+    return get_object_or_404(qs if led is None else qs.filter(led), pk=pk)
 
 
 def review_action_list_for_user(*, user) -> QuerySet[ReviewAction]:

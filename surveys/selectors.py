@@ -32,18 +32,19 @@ def survey_list_for_user(*, user) -> QuerySet[Survey]:
     return Survey.objects.for_user(user).select_related("team").annotate(question_count=Count("questions"))
 
 
+def survey_active_list_for_user(*, user) -> QuerySet[Survey]:
+    """The templates the user may send or enter answers for (campaigns, phone survey)."""
+    return Survey.objects.for_user(user).filter(is_active=True)
+
+
 def survey_get_for_user(*, user, pk) -> Survey:
     return get_object_or_404(Survey.objects.for_user(user).prefetch_related("questions"), pk=pk)
 
 
 def survey_editable_for_user(*, user, pk) -> Survey:
     """Team leads edit their team's templates, admins any (404 otherwise)."""
-    if access.is_admin(user):
-        qs = Survey.objects.all()
-    elif access.is_team_lead(user):
-        qs = Survey.objects.filter(team_id=user.team_id)
-    else:
-        qs = Survey.objects.none()
+    led = access.led_team_scope_q(user)
+    qs = Survey.objects.all() if led is None else Survey.objects.filter(led)
     return get_object_or_404(qs.prefetch_related("questions"), pk=pk)
 
 
