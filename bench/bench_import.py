@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_imports_bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from load import django_ready  # noqa: E402  bench/load.py
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=dt_timezone.utc)
 
 CUSTOMER_COLUMNS = ("external_id", "name", "kind", "region", "industry", "phone", "email", "birthday")
@@ -131,23 +132,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ.setdefault("FIELD_ENCRYPTION_KEY", "")
-    from load import ensure_database  # bench/load.py
-
-    if ensure_database(os.environ["DATABASE_URL"]):
-        print(f"created database {os.environ['DATABASE_URL']}")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_ready(DEFAULT_URL)
     from django.db import connection
 
     from core.roles import Role
     from crm.models import Team, User
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cur:
         cur.execute("TRUNCATE crm_customer, crm_transaction, crm_importfile, crm_importfilechunk CASCADE")
     team, _ = Team.objects.get_or_create(name="Bench")

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_surveys"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from load import django_ready, insert_select  # noqa: E402  bench/load.py
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=dt_timezone.utc)
 START, END = date(2024, 7, 1), date(2026, 6, 30)  # 24 months
@@ -44,43 +45,6 @@ ORDER BY 1, 2
 """
 
 
-def _sql_value(field, index_expr: str) -> str | None:
-    """A SQL expression filling a NOT NULL column of a generated row (None: leave NULL)."""
-    from django.db import models
-
-    if field.null:
-        return None
-    if isinstance(field, (models.DateTimeField,)):
-        return "now()"
-    if isinstance(field, models.DateField):
-        return "current_date"
-    if isinstance(field, models.BooleanField):
-        return "false"
-    if isinstance(field, models.JSONField):
-        return "'{}'::jsonb"
-    if isinstance(field, (models.IntegerField, models.DecimalField, models.FloatField)):
-        return "0"
-    if isinstance(field, (models.CharField, models.TextField)):
-        return "''"
-    raise ValueError(f"no generator for {field.model.__name__}.{field.name}")
-
-
-def _insert_select(model, *, count_sql: str, overrides: dict[str, str]) -> str:
-    """INSERT INTO <table> (...) SELECT ... FROM generate_series: every NOT NULL column
-    gets a value, so the loader follows schema changes of the other apps."""
-    columns, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key and field.column not in overrides:
-            continue
-        expr = overrides.get(field.column) or _sql_value(field, "i")
-        if expr is None:
-            continue
-        columns.append(f'"{field.column}"')
-        values.append(expr)
-    return (f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) '
-            f"SELECT {', '.join(values)} FROM generate_series(1, {count_sql}) AS g(i)")
-
-
 def load(*, customers: int, responses: int) -> float:
     from django.db import connection, transaction
 
@@ -93,19 +57,19 @@ def load(*, customers: int, responses: int) -> float:
     survey = survey_default_ensure(now=NOW)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("TRUNCATE surveys_surveyresponse, segmentation_customersegment, crm_customer CASCADE")
-        cur.execute(_insert_select(Customer, count_sql=str(customers), overrides={
+        cur.execute(insert_select(Customer, source=f"generate_series(1, {customers}) AS g(i)", values={
             "name": "'Bench customer ' || i", "created_at": "now() - interval '3 years'",
             "source": "'bench'", "external_id": "'b' || i"}))
         cur.execute("SELECT min(id) FROM crm_customer")
         first = cur.fetchone()[0]
         tiers = "(ARRAY['new','high_value','potential','churn_risk'])[1 + (i * 7919) % 4]"
-        cur.execute(_insert_select(CustomerSegment, count_sql=str(customers), overrides={
+        cur.execute(insert_select(CustomerSegment, source=f"generate_series(1, {customers}) AS g(i)", values={
             "customer_id": f"{first} + i - 1", "tier": tiers, "rfm_segment": "'loyal'",
             "value_tier": "'medium'", "membership_level": "'silver'", "health_score": "70"}))
         # answered over 24 months; NPS ~ 45 % promoters, 30 % passives, 25 % detractors; 5 % without NPS.
         nps = ("CASE WHEN random() < 0.05 THEN NULL ELSE (ARRAY[0,2,3,4,5,6,6,7,7,7,8,8,8,9,9,9,9,10,10,10])"
                "[1 + floor(random() * 20)::int] END")
-        cur.execute(_insert_select(SurveyResponse, count_sql=str(responses), overrides={
+        cur.execute(insert_select(SurveyResponse, source=f"generate_series(1, {responses}) AS g(i)", values={
             "customer_id": f"{first} + floor(random() * {customers})::bigint",
             "survey_id": str(survey.pk),
             "answered_at": f"timestamptz '{START.isoformat()} 00:00+08' + random() * interval '729 days'",
@@ -137,24 +101,14 @@ def main() -> int:
     parser.add_argument("--reload", action="store_true")
     args = parser.parse_args()
 
-    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    from load import ensure_database  # bench/load.py
-
-    if ensure_database(os.environ["DATABASE_URL"]):
-        print(f"created database {os.environ['DATABASE_URL']}")
-    import django
-
-    django.setup()
+    django_ready(DEFAULT_URL)
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     from surveys.models import SurveyResponse
     from core.clock import day_start
     from surveys.selectors import nps_by_month_and_tier
 
-    call_command("migrate", verbosity=0)
     have = SurveyResponse.objects.count()
     if args.reload or have != args.responses:
         seconds = load(customers=args.customers, responses=args.responses)

@@ -38,50 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_tickets"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from load import django_ready, insert_select  # noqa: E402  bench/load.py
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=dt_timezone.utc)
-
-
-def _sql_default(field) -> str | None:
-    """A SQL literal for a NOT NULL column the loader does not set (None: leave NULL)."""
-    from django.db import models
-
-    if field.null:
-        return None
-    if field.has_default() and not callable(field.default):
-        value = field.default
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return str(value)
-        if isinstance(value, str):
-            return "'" + value.replace("'", "''") + "'"
-    if isinstance(field, models.DateTimeField):
-        return "now()"
-    if isinstance(field, models.BooleanField):
-        return "false"
-    if isinstance(field, (models.IntegerField, models.FloatField, models.DecimalField)):
-        return "0"
-    if isinstance(field, (models.CharField, models.TextField)):
-        return "''"
-    if isinstance(field, models.JSONField):
-        return "'{}'::jsonb"
-    raise ValueError(f"no value for {field.model.__name__}.{field.name}")
-
-
-def insert_select(model, *, source: str, values: dict[str, str]) -> str:
-    """INSERT INTO <model table> (...) SELECT ... FROM <source>: the given columns,
-    and every other NOT NULL column from its default (follows schema changes)."""
-    columns, exprs = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key and field.column not in values:
-            continue
-        expr = values.get(field.column) or _sql_default(field)
-        if expr is None:
-            continue
-        columns.append(f'"{field.column}"')
-        exprs.append(expr)
-    return f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) SELECT {", ".join(exprs)} FROM {source}'
 
 
 def _events_sql(SlaEvent, *, ticket_filter: str, rows: list[tuple[str, str, str, str | None]]) -> list[str]:
@@ -256,19 +215,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ.setdefault("FIELD_ENCRYPTION_KEY", "")
-    from load import ensure_database  # bench/load.py
-
-    if ensure_database(os.environ["DATABASE_URL"]):
-        print(f"created database {os.environ['DATABASE_URL']}")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    django_ready(DEFAULT_URL)
     seconds = load_open(customers=args.customers, open_count=args.open)
     print(f"loaded {args.customers:,} customers and {args.open:,} open tickets with their event logs "
           f"in {seconds:.1f}s; timers disagreeing with tickets.sla on a sample: {check_denormalised()}")

@@ -49,6 +49,66 @@ def ensure_database(url: str) -> bool:
         conn.close()
 
 
+def django_ready(default_url: str) -> None:
+    """Set Django up on the benchmark's database (``DATABASE_URL``, else
+    ``default_url``): created if missing, then migrated."""
+    os.environ.setdefault("DATABASE_URL", default_url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("FIELD_ENCRYPTION_KEY", "")
+    if ensure_database(os.environ["DATABASE_URL"]):
+        print(f"created database {os.environ['DATABASE_URL']}")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _sql_default(field) -> str | None:
+    """A SQL literal for a NOT NULL column the loader does not set (None: leave NULL)."""
+    from django.db import models
+
+    if field.null:
+        return None
+    if field.has_default() and not callable(field.default):
+        value = field.default
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, str):
+            return "'" + value.replace("'", "''") + "'"
+    if isinstance(field, models.DateTimeField):
+        return "now()"
+    if isinstance(field, models.DateField):
+        return "current_date"
+    if isinstance(field, models.BooleanField):
+        return "false"
+    if isinstance(field, (models.IntegerField, models.FloatField, models.DecimalField)):
+        return "0"
+    if isinstance(field, (models.CharField, models.TextField)):
+        return "''"
+    if isinstance(field, models.JSONField):
+        return "'{}'::jsonb"
+    raise ValueError(f"no value for {field.model.__name__}.{field.name}")
+
+
+def insert_select(model, *, source: str, values: dict[str, str]) -> str:
+    """INSERT INTO <model table> (...) SELECT ... FROM <source>: the given columns,
+    and every other NOT NULL column from its default (follows schema changes)."""
+    columns, exprs = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key and field.column not in values:
+            continue
+        expr = values.get(field.column) or _sql_default(field)
+        if expr is None:
+            continue
+        columns.append(f'"{field.column}"')
+        exprs.append(expr)
+    return f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) SELECT {", ".join(exprs)} FROM {source}'
+
+
 def timed(label: str, args: list[str], env: dict[str, str]) -> float:
     print(f"== {label}: {' '.join(args[1:])}", flush=True)
     began = time.monotonic()
