@@ -28,9 +28,3 @@ def survey_snapshots_rebuild() -> int:
     """Beat: rebuild the recent days' snapshots (delete + insert per day)."""
     return services.snapshots_rebuild_recent(now=timezone.now())
 
-
-@shared_task(name="surveys.tasks.survey_snapshot_rebuild_day")
-def survey_snapshot_rebuild_day(day_iso: str) -> int:
-    from datetime import date
-
-    return services.snapshots_rebuild_day(day=date.fromisoformat(day_iso), now=timezone.now())
