@@ -1,7 +1,17 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 from core import throttle
+
+
+def apply_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the fields it names; the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -23,7 +23,7 @@ from core import access
 from core.jobs import JobNotCancellable
 from core.models import Job
 from crm import importing
-from crm.forms import apply_service_error
+from core.forms import apply_service_error
 from crm.import_forms import ENTITY_LABELS, ColumnMappingForm, ImportUploadForm, error_label
 from crm.importing import services, storage
 

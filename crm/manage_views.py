@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import access
 from crm import services
-from crm.forms import apply_service_error
+from core.forms import apply_service_error
 from crm.manage_forms import TeamForm, UserForm
 from crm.models import Team, User
 

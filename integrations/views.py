@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import access
-from crm.forms import apply_service_error
+from core.forms import apply_service_error
 from crm.selectors import customer_list_for_user
 from integrations import selectors, services
 from integrations.forms import CustomerSearchForm, MailboxForm, TriageAssignForm, TriageCreateForm, WebhookForm

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import access
+from core.forms import apply_service_error
 from reviews import exports, selectors, services
 from reviews.drilldown import records_url
 from reviews.metrics import month_period
@@ -24,11 +25,6 @@ from reviews.forms import (ActionForm, ActionStatusForm, FindingForm, MonthForm,
 from reviews.scoping import dashboard_scope
 from reviews.report import review_report
 from reviews.services.snapshots import ENGAGEMENT_BANDS
-
-
-def _form_errors(form, exc: ValidationError):
-    for field, errs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errs)
 
 
 def _message_errors(request, exc: ValidationError):
@@ -94,7 +90,7 @@ def review_create(request):
                 scope_kind=d["scope_kind"], team=d.get("team"), tier=d.get("tier") or "", targets=form.targets(),
                 summary=d.get("summary", ""), now=timezone.now())
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Review report created; actuals computed from the data."))
             return redirect("reviews:detail", pk=review.pk)
@@ -127,7 +123,7 @@ def _detail_form_save(request, review, *, form_key: str, form, save, success: st
         try:
             save(form)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_service_error(form, exc)
         else:
             if success:
                 messages.success(request, success)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import access
+from core.forms import apply_service_error
 from crm.models import Customer
 from segmentation import queue, selectors, services
 from segmentation.forms import QueueLogForm, RecomputeForm, SegmentSettingsForm
@@ -141,8 +142,7 @@ def settings_edit(request):
         try:
             services.segment_settings_update(actor=request.user, data=data, now=timezone.now())
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Segment settings saved. They apply from the next recompute."))
             return redirect("segmentation:settings")

@@ -79,7 +79,7 @@ def _label_groups(group_by: str, groups: list[dict]) -> None:
 
         names = dict(Tier.choices)
     else:
-        names = _ticket_category_names()
+        names = ticket_category_names()
     blank = {"tier": pgettext("survey group", "Not segmented yet"), "team": pgettext("survey group", "No team"),
              "owner": pgettext("survey group", "No owner"),
              "ticket_category": pgettext("survey group", "Not about a ticket")}[group_by]
@@ -87,7 +87,8 @@ def _label_groups(group_by: str, groups: list[dict]) -> None:
         g["label"] = str(names.get(g["key"], g["key"])) if g["key"] not in (None, "") else blank
 
 
-def _ticket_category_names() -> dict:
+def ticket_category_names() -> dict:
+    """Ticket category key → its name (the results' groups and filter)."""
     from tickets.models import Category
 
     return dict(Category.choices)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import access
+from core.forms import apply_service_error
 from crm import selectors as crm_selectors
 from surveys import results, selectors, services
 from surveys.forms import (SERVICE_TO_FORM_FIELD, CampaignForm, PhoneSurveyForm, QuestionForm, QuestionFormSet,
@@ -107,11 +108,9 @@ def _results_form(request):
     data.setdefault("start", (today - timedelta(days=365)).replace(day=1).isoformat())
     data.setdefault("end", today.isoformat())
     data.setdefault("group_by", "tier")
-    from surveys.results import _ticket_category_names
-
     return ResultsFilterForm(data, teams=access.teams_visible_to(request.user),
                              owners=access.owners_visible_to(request.user),
-                             categories=list(_ticket_category_names().items()))
+                             categories=list(results.ticket_category_names().items()))
 
 
 @login_required
@@ -137,7 +136,7 @@ def survey_results(request):
 def campaign_create(request):
     if not access.can_build_surveys(request.user):
         raise PermissionDenied
-    kwargs = {"surveys": Survey.objects.for_user(request.user).filter(is_active=True),
+    kwargs = {"surveys": selectors.survey_active_list_for_user(user=request.user),
               "owners": access.assignable_users_for(request.user)}
     form = CampaignForm(request.POST or None, initial={"survey": selectors.default_survey()}, **kwargs)
     if request.method == "POST" and form.is_valid():
@@ -146,8 +145,7 @@ def campaign_create(request):
                                                 name=form.cleaned_data["name"], filters=form.filters(),
                                                 now=timezone.now())
         except ValidationError as exc:
-            for key, msgs in exc.message_dict.items():
-                form.add_error(key if key in form.fields else None, msgs)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Campaign started: %(invited)s invited, %(skipped)s skipped "
                                         "(asked recently or opted out).") % {"invited": campaign.invited,
@@ -159,7 +157,7 @@ def campaign_create(request):
 @login_required
 def phone_survey(request, customer_pk: int):
     customer = crm_selectors.customer_get_for_user(user=request.user, pk=customer_pk)
-    surveys = Survey.objects.for_user(request.user).filter(is_active=True)
+    surveys = selectors.survey_active_list_for_user(user=request.user)
     initial = {"survey": selectors.default_survey(), "answered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
     form = PhoneSurveyForm(request.POST or None, surveys=surveys, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -169,8 +167,7 @@ def phone_survey(request, customer_pk: int):
             services.response_enter(actor=request.user, customer=customer, survey=survey, data=data,
                                     now=timezone.now())
         except ValidationError as exc:
-            for key, msgs in exc.message_dict.items():
-                form.add_error(key if key in form.fields else None, msgs)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Phone survey recorded."))
             return redirect("customer-detail", pk=customer.pk)

@@ -2,21 +2,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core import access
 from crm.models import Customer, User
 from tickets.models import Category, Channel, Department, Urgency
-
-
-def apply_service_error(form: forms.Form, error: ValidationError) -> None:
-    """A service's ValidationError beside the fields it names; the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class VersionForm(forms.Form):

@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import access
+from core.forms import apply_service_error
 from core.masking import mask
 from core.notifications import join_names
 from core.services import audit_reveal_record
 from tickets import selectors, services
 from tickets.forms import (AssignForm, CloseForm, CommitForm, QueueForm, QuickTicketForm, ReopenForm, ReplyForm,
-                           ResolveForm, TicketCreateForm, VersionForm, apply_service_error)
+                           ResolveForm, TicketCreateForm, VersionForm)
 from tickets.models import OPEN_STATUSES, URGENCY_RANK, Clock, SlaBreach, SlaTimer, Status
 
 PAGE_SIZE = 50
