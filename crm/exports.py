@@ -19,6 +19,7 @@ from core.masking import mask
 from core.safe_export import spreadsheet_row
 from core.services import audit_reveal_record
 from crm.models import PERSONAL_FIELDS, Customer
+from segmentation.models import Tier
 
 CHUNK_SIZE = 1000
 COLUMNS = ["id", "external_id", "name", "kind", "industry", "size", "region", "owner", "team", "first_deal_date",
@@ -27,27 +28,23 @@ SEGMENT_COLUMNS = ["tier", "health_score"]
 # Column widths (characters) in the XLSX, in COLUMNS order, then the segment columns.
 XLSX_WIDTHS = [8, 14, 30, 8, 14, 14, 12, 12, 12, 12, 10, 20, 16, 24, 22, 30, 17, 12, 10]
 
-def headers(*, with_segments: bool) -> list[str]:
+def headers() -> list[str]:
     names = [str(capfirst(Customer._meta.get_field(c).verbose_name)) if c != "id" else "ID" for c in COLUMNS]
-    if with_segments:
-        names += [_("Tier"), _("Health score")]
-    return names
+    return [*names, _("Tier"), _("Health score")]
 
 
-def _labels(*, with_segments: bool) -> dict[str, dict[str, str]]:
+def _labels() -> dict[str, dict[str, str]]:
     """Choice labels resolved once per export (a lazy translation per cell is slow)."""
     labels = {
         "kind": {k: str(v) for k, v in Customer.Kind.choices},
         "size": {k: str(v) for k, v in Customer.Size.choices},
         "preferred_channel": {k: str(v) for k, v in Customer.Channel.choices},
+        "tier": {k: str(v) for k, v in Tier.choices},
     }
-    if with_segments:
-        tier = Customer._meta.get_field("segment").related_model._meta.get_field("tier")
-        labels["tier"] = {k: str(v) for k, v in tier.choices}
     return labels
 
 
-def _row(customer: Customer, *, reveal: bool, with_segments: bool, labels: dict) -> list:
+def _row(customer: Customer, *, reveal: bool, labels: dict) -> list:
     created = timezone.localtime(customer.created_at).strftime("%Y-%m-%d %H:%M") if customer.created_at else ""
     row = [
         customer.pk, customer.external_id, customer.name, labels["kind"].get(customer.kind, customer.kind),
@@ -61,10 +58,9 @@ def _row(customer: Customer, *, reveal: bool, with_segments: bool, labels: dict)
         value = getattr(customer, field) or ""
         row.append(value if reveal else (mask(field, value) or ""))
     row.append(created)
-    if with_segments:
-        # A missing one-to-one row raises RelatedObjectDoesNotExist, an AttributeError.
-        segment = getattr(customer, "segment", None)
-        row += [labels["tier"].get(segment.tier, segment.tier) if segment else "", segment.health_score if segment else ""]
+    # A missing one-to-one row raises RelatedObjectDoesNotExist, an AttributeError.
+    segment = getattr(customer, "segment", None)
+    row += [labels["tier"].get(segment.tier, segment.tier) if segment else "", segment.health_score if segment else ""]
     return row
 
 
@@ -79,20 +75,19 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def export_rows(*, user, queryset, with_segments: bool, now: datetime,
-                chunk_size: int | None = None) -> Iterator[list]:
+def export_rows(*, user, queryset, now: datetime, chunk_size: int | None = None) -> Iterator[list]:
     """Header row, then one row per customer. Unmasked chunks are audited
     (one row per customer, channel "export") before they are yielded."""
     chunk_size = chunk_size or CHUNK_SIZE
     reveal = access.can_see_personal_data(user)
-    labels = _labels(with_segments=with_segments)
-    yield spreadsheet_row(headers(with_segments=with_segments))
+    labels = _labels()
+    yield spreadsheet_row(headers())
     for chunk in _chunks(queryset.iterator(chunk_size=chunk_size), chunk_size):
         if reveal:
             audit_reveal_record(user=user, object_type="crm.customer", object_ids=[c.pk for c in chunk],
                                 fields=PERSONAL_FIELDS, channel="export", now=now)
         for customer in chunk:
-            yield spreadsheet_row(_row(customer, reveal=reveal, with_segments=with_segments, labels=labels))
+            yield spreadsheet_row(_row(customer, reveal=reveal, labels=labels))
 
 
 class _Echo:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.forms.models import fields_for_model
 from django.utils import timezone
@@ -15,6 +15,7 @@ from core import access
 from core.keyset import KeysetSort
 from crm import selectors, validation
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
+from segmentation.models import Tier
 
 # Customers without a first deal sort last either way (PostgreSQL puts NULL first in DESC).
 SORTS = {
@@ -86,24 +87,6 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{full} ({obj.username})" if full else obj.username
 
 
-def apply_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError beside the fields it names; the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
-def has_segments() -> bool:
-    """True once the segmentation app provides ``Customer.segment``."""
-    try:
-        Customer._meta.get_field("segment")
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
 class CustomerFilterForm(forms.Form):
     """The filters of the customer list (GET). Invalid values are ignored, not fatal."""
 
@@ -162,10 +145,7 @@ class CustomerFilterForm(forms.Form):
 
 
 def _tier_choices():
-    if not has_segments():
-        return []
-    field = Customer._meta.get_field("segment").related_model._meta.get_field("tier")
-    return list(field.choices or [])
+    return list(Tier.choices)
 
 
 CUSTOMER_FORM_FIELDS = [

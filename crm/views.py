@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import access
+from core.forms import apply_service_error
 from core.keyset import keyset_page
 from core.masking import mask
 from core.services import audit_export_record, audit_reveal_record, audit_reveals_record
@@ -28,8 +29,6 @@ from crm.forms import (
     CustomerForm,
     InteractionForm,
     TransactionForm,
-    apply_service_error,
-    has_segments,
 )
 from crm.models import PERSONAL_FIELDS, Contact, Customer, Transaction
 
@@ -57,10 +56,7 @@ def home(request):
 
 def _filtered_customers(request) -> tuple[CustomerFilterForm, object]:
     form = CustomerFilterForm(request.GET, user=request.user)
-    queryset = selectors.customer_list_for_user(user=request.user)
-    if has_segments():
-        queryset = queryset.select_related("segment")
-    return form, form.filter(queryset)
+    return form, form.filter(selectors.customer_list_for_user(user=request.user))
 
 
 def _sort_links(current: str) -> dict[str, dict]:
@@ -94,7 +90,6 @@ def customer_list(request):
         "pages": max(1, -(-count // PAGE_SIZE)),
         "count_capped": capped,
         "sort_links": _sort_links(form.sort_key),
-        "with_segments": has_segments(),
         "can_edit": access.can_edit_customers(request.user),
     })
 
@@ -160,7 +155,7 @@ def customer_detail(request, pk: int):
         "contacts": contacts,
         "timeline": _timeline(request=request, customer=customer),
         "panels": _panels(request=request, customer=customer),
-        "segment": getattr(customer, "segment", None) if has_segments() else None,
+        "segment": getattr(customer, "segment", None),
         "can_edit": access.can_edit_customers(request.user),
         "can_see_money": not access.is_support(request.user),
         "today": timezone.localdate(now),
@@ -274,19 +269,19 @@ def interaction_create(request, pk: int):
     return render(request, template, {"form": form, "customer": customer, "inline": bool(request.htmx)})
 
 
-def _export_queryset(request):
+def _export_rows(request):
+    """The filtered list's rows for an export, the export audited (count, then each unmasked chunk)."""
     _form, queryset = _filtered_customers(request)
-    return queryset
+    now = timezone.now()
+    audit_export_record(user=request.user, object_type="crm.customer", count=queryset.count(), channel="export",
+                        now=now)
+    return exports.export_rows(user=request.user, queryset=queryset, now=now)
 
 
 @require_GET
 @login_required
 def customer_export_csv(request):
-    queryset = _export_queryset(request)
-    now = timezone.now()
-    audit_export_record(user=request.user, object_type="crm.customer", count=queryset.count(), channel="export",
-                        now=now)
-    rows = exports.export_rows(user=request.user, queryset=queryset, with_segments=has_segments(), now=now)
+    rows = _export_rows(request)
     response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="customers-{timezone.localdate():%Y%m%d}.csv"'
     return response
@@ -295,11 +290,7 @@ def customer_export_csv(request):
 @require_GET
 @login_required
 def customer_export_xlsx(request):
-    queryset = _export_queryset(request)
-    now = timezone.now()
-    audit_export_record(user=request.user, object_type="crm.customer", count=queryset.count(), channel="export",
-                        now=now)
-    rows = exports.export_rows(user=request.user, queryset=queryset, with_segments=has_segments(), now=now)
+    rows = _export_rows(request)
     # The write-only workbook streams its rows to disk; the response streams the file.
     file = tempfile.TemporaryFile()
     exports.xlsx_write(rows, file)

@@ -13,6 +13,7 @@ from reviews import selectors
 from reviews.drilldown import part_label, records_url
 from reviews.labels import tier_choices
 from reviews.metrics import CATALOGUE, UNIT_LABELS, Period, Scope, month_period
+from reviews.metrics.distributions import VALUE_TIERS
 from reviews.models import DashboardSnapshot
 from reviews.report import part_links
 from reviews.scoping import dashboard_scope
@@ -21,7 +22,6 @@ from reviews.services import snapshots
 TREND_METRICS = ["nps", "avg_satisfaction", "sla_compliance", "churn_rate", "repurchase_rate"]
 KPI_METRICS = ["nps", "avg_satisfaction", "churn_rate", "repurchase_rate", "sla_compliance", "first_response_minutes",
                "collection_rate", "contact_frequency"]
-VALUE_TIERS = ("high", "medium", "low")
 
 
 def _ensure_snapshots(scope: Scope, as_of: dt.date, now: dt.datetime) -> None:

@@ -84,6 +84,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core import formulas
+from segmentation.models import MembershipLevel, RfmSegment, Tier, ValueTier
 
 CONTACT_LOOKBACK_DAYS = 90
 HIGH_VALUE_SPEND_DAYS = 365  # DESIGN: the high-value spend test always looks back a year
@@ -112,8 +113,6 @@ INPUT_COLUMNS = {
 DATE_COLUMNS = ["customer_since", "last_tx_on", "last_purchase_on", "last_interaction_on", "last_ticket_on",
                 "last_response_on"]
 
-TIERS = ("churn_risk", "new", "high_value", "potential")
-
 # (R score, F score) -> segment; see the module docstring.
 RFM_SEGMENT_MAP: dict[tuple[int, int], str] = {}
 _RFM_ROWS = {
@@ -141,11 +140,13 @@ def empty_inputs() -> pd.DataFrame:
     return frame
 
 
-TIER_CHOICES = ["churn_risk", "new", "high_value", "potential"]
-VALUE_TIER_CHOICES = ["high", "medium", "low"]
-MEMBERSHIP_CHOICES = ["bronze", "silver", "gold", "platinum"]
-RFM_SEGMENT_CHOICES = ["champions", "loyal", "potential_loyalist", "new", "promising", "need_attention",
-                       "about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost", "no_purchases"]
+# The categories of the computed columns, from their one definition in
+# segmentation.models; the codes below count in that order (churn risk first, high
+# value first, bronze first).
+TIER_CHOICES = list(Tier.values)
+VALUE_TIER_CHOICES = list(ValueTier.values)
+MEMBERSHIP_CHOICES = list(MembershipLevel.values)
+RFM_SEGMENT_CHOICES = list(RfmSegment.values)
 
 
 def _categorical(codes: np.ndarray, categories: list[str], index) -> pd.Series:

@@ -5,10 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from segmentation.models import Tier
 from surveys.models import Question
 
-TIER_CHOICES = [("", _("All tiers")), ("new", _("New")), ("high_value", _("High value")),
-                ("potential", _("Potential")), ("churn_risk", _("Churn risk"))]
+TIER_CHOICES = [("", _("All tiers")), *Tier.choices]
 
 
 class SurveyForm(forms.Form):

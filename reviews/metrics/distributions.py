@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Customer
 from reviews import selectors
 from reviews.metrics.base import HIGHER, Definition, Metric, MetricValue, Part, Period, Scope
+from segmentation.models import Tier, ValueTier
 
-TIERS = ("churn_risk", "new", "high_value", "potential")
-VALUE_TIERS = ("high", "medium", "low")
+TIERS = tuple(Tier.values)
+VALUE_TIERS = tuple(ValueTier.values)
 
 
 def _count(parts: dict[str, float], period: Period) -> MetricValue:
