@@ -12,6 +12,15 @@ from core.outbox import email_queue
 from core.site import absolute_url
 
 
+def row_save(obj, *, fields: Iterable[str]) -> None:
+    """Insert a new row; update only the named columns of an existing one (another
+    writer's change to the other columns stands). Nothing named: nothing written."""
+    if obj._state.adding:
+        obj.save()
+    elif fields := sorted(set(fields)):
+        obj.save(update_fields=fields)
+
+
 def audit_reveal_record(*, user, object_type: str, object_ids: Iterable, fields: Iterable[str], channel: str,
                         now: datetime) -> int:
     """Write one audit row per object whose personal fields were shown unmasked."""

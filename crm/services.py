@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core import access
 from core.clock import day_deadline
 from core.events import event_emit
+from core.services import row_save
 from crm.models import Contact, Customer, FollowUp, Interaction, Team, Transaction, User, tags_encode
 
 CUSTOMER_FIELDS = (
@@ -27,15 +28,6 @@ def _check_people(*, actor, customer: Customer, before: tuple[int | None, int | 
     access.check_choices(
         owner=(access.assignable_users_for(actor), customer.owner_id if customer.owner_id != owner_id else None),
         team=(access.assignable_teams_for(actor), customer.team_id if customer.team_id != team_id else None))
-
-
-def _save(obj, fields) -> None:
-    """Insert a new row; update only the named columns of an existing one (another
-    writer's change to the other columns stands)."""
-    if obj._state.adding:
-        obj.save()
-    else:
-        obj.save(update_fields=sorted(set(fields)))
 
 
 def _apply(customer: Customer, data: dict[str, Any]) -> list[str]:
@@ -150,7 +142,7 @@ def contact_save(*, contact: Contact, data: dict[str, Any]) -> Contact:
     for field, value in data.items():
         setattr(contact, field, "" if value is None and field in ("phone", "email", "title") else value)
     contact.full_clean()
-    _save(contact, data)
+    row_save(contact, fields=data)
     if contact.is_primary:
         Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk).update(
             is_primary=False
@@ -165,7 +157,7 @@ def transaction_save(*, txn: Transaction, data: dict[str, Any]) -> Transaction:
     for field, value in data.items():
         setattr(txn, field, value)
     txn.full_clean()
-    _save(txn, data)
+    row_save(txn, fields=data)
     if creating:
         event_emit("transaction.created", txn)
     return txn
@@ -256,7 +248,7 @@ def interaction_update(*, actor, interaction: Interaction, data: dict[str, Any],
     if changed_due:
         _check_next_action_due(interaction, now=now)
     interaction.full_clean()
-    _save(interaction, data)
+    row_save(interaction, fields=data)
     return interaction
 
 
@@ -281,7 +273,7 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     if password:
         user.set_password(password)
     user.full_clean(exclude=["password"])
-    _save(user, [*data, *(["is_staff", "is_superuser"] if "role" in data else []),
+    row_save(user, fields=[*data, *(["is_staff", "is_superuser"] if "role" in data else []),
                  *(["password"] if password else [])])
     return user
 

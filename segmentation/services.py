@@ -17,6 +17,7 @@ from django.utils import timezone
 from core import access, jobs
 from core.events import event_emit
 from core.models import Job
+from core.services import row_save
 from crm import selectors as crm_selectors
 from crm import services as crm_services
 from crm.models import Customer, Interaction
@@ -211,7 +212,7 @@ def segment_settings_update(*, actor, data: dict, now: datetime) -> SegmentSetti
         obj.updated_at = now
         obj.updated_by = actor
         obj.full_clean()
-        obj.save()
+        row_save(obj, fields=[*data, "updated_at", "updated_by"])
     return obj
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from core.services import row_save
 from integrations.models import InboundEmail, Mailbox
 from integrations.services.inbound import inbound_receive
 
@@ -30,22 +31,23 @@ MAILBOX_FIELDS = ("name", "host", "port", "use_tls", "username", "password", "fo
 
 @transaction.atomic
 def mailbox_save(*, mailbox: Mailbox | None, data: dict, now: dt.datetime) -> Mailbox:
-    """Create or change a mailbox (admins; checked by the caller). A blank password keeps the stored one."""
+    """Create or change a mailbox (admins; checked by the caller). A blank password
+    keeps the stored one. Only the columns changed here are written: the poller's
+    UIDs on the same row stand unless the source moved."""
     mailbox = mailbox or Mailbox(created_at=now)
     creating = mailbox.pk is None
     source = (mailbox.host, mailbox.username, mailbox.folder)
-    for name in MAILBOX_FIELDS:
-        if name == "password" and not data.get("password"):
-            continue
-        if name in data:
-            setattr(mailbox, name, data[name])
+    changed = [name for name in MAILBOX_FIELDS if name in data and (name != "password" or data.get("password"))]
+    for name in changed:
+        setattr(mailbox, name, data[name])
     if creating and not mailbox.password:
         raise ValidationError({"password": [_("This field is required.")]})
     if not creating and (mailbox.host, mailbox.username, mailbox.folder) != source:
         # Another server, account or folder: the stored UIDs mean nothing there.
         mailbox.uid_validity, mailbox.last_uid = None, 0
+        changed += ["uid_validity", "last_uid"]
     mailbox.full_clean()
-    mailbox.save()
+    row_save(mailbox, fields=changed)
     return mailbox
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import access
+from core.services import row_save
 from surveys.models import Question, Survey
 
 SURVEY_FIELDS = ("name_zh", "name_en", "intro_zh", "intro_en", "is_active")
@@ -92,7 +93,7 @@ def _write_questions(survey: Survey, questions: list[dict[str, Any]]) -> None:
                 value = (value or "").strip()
             setattr(q, field, value)
         q.position = position
-        q.save()
+        row_save(q, fields=[*QUESTION_FIELDS, "position"])
         keep.add(q.pk)
     survey.questions.exclude(pk__in=keep).delete()
 
@@ -126,7 +127,7 @@ def survey_update(*, actor, survey: Survey, data: dict[str, Any], questions: lis
     fields = [f for f in SURVEY_FIELDS if f in data]
     for field in fields:
         setattr(survey, field, data[field].strip() if isinstance(data[field], str) else data[field])
-    survey.save(update_fields=fields or None)
+    row_save(survey, fields=fields)
     _write_questions(Survey.objects.select_for_update().get(pk=survey.pk), questions)
     return survey
 
