@@ -192,3 +192,18 @@ def test_django_admin_saves_a_mailbox_through_the_service_with_the_password_encr
         cursor.execute("SELECT password FROM integrations_mailbox")
         stored = cursor.fetchone()[0]
     assert stored.startswith("v1:") and Mailbox.objects.get().password == "imap-pass-9"
+
+
+def test_a_mailbox_edit_does_not_overwrite_what_the_poller_wrote_meanwhile(ada, now):
+    """Rule: a write names its columns; the edit loaded before a poll keeps the poll's UIDs."""
+    from integrations.models import Mailbox
+
+    mailbox = services.mailbox_save(mailbox=None, data={"name": "Support", "host": "imap.example.com", "port": 993,
+                                                         "use_tls": True, "username": "support",
+                                                         "password": "imap-pass-1", "folder": "INBOX",
+                                                         "active": True}, now=now)
+    stale = Mailbox.objects.get(pk=mailbox.pk)
+    Mailbox.objects.filter(pk=mailbox.pk).update(uid_validity=7, last_uid=42)  # the poller, meanwhile
+    services.mailbox_save(mailbox=stale, data={"name": "Help desk"}, now=now)
+    fresh = Mailbox.objects.get(pk=mailbox.pk)
+    assert (fresh.name, fresh.uid_validity, fresh.last_uid) == ("Help desk", 7, 42)
