@@ -1,9 +1,9 @@
 import django_filters
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.api_fields import IsoDateTimeFilter
-from tickets.models import OPEN_STATUSES, Category, Clock, SlaBreach, SlaTimer, Status, Ticket, Urgency
+from tickets import selectors
+from tickets.models import OPEN_STATUSES, Category, Clock, SlaBreach, Status, Ticket, Urgency
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -27,8 +27,7 @@ class TicketFilter(django_filters.FilterSet):
     def filter_breached(self, queryset, name, value):
         # Recorded breaches, plus open tickets whose next unrecorded due time has
         # passed (the scan records them within a minute): current at read time.
-        breached = Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk")))) | Q(
-            Exists(SlaTimer.objects.filter(ticket=OuterRef("pk"), check_at__lte=timezone.now())))
+        breached = selectors.breached_q(now=timezone.now())
         return queryset.filter(breached) if value else queryset.exclude(breached)
 
 

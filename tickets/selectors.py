@@ -15,8 +15,8 @@ import datetime as dt
 
 from decimal import Decimal
 
-from django.db.models import (Case, Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Value,
-                              When, Window)
+from django.db.models import (Case, Count, DecimalField, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet,
+                              Sum, Value, When, Window)
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
@@ -26,8 +26,8 @@ from crm.models import Customer
 from crm.models import Transaction
 from tickets import sla
 from tickets.analytics import feedback_priority_scores
-from tickets.models import (OPEN_STATUSES, BusinessCalendar, Category, Clock, Department, RoutingRule, SlaBreach, SlaEvent,
-                            SlaPolicy, Ticket, TicketMessage, TrendAlert, WeeklySummary)
+from tickets.models import (OPEN_STATUSES, URGENCY_RANK, BusinessCalendar, Category, Clock, Department, RoutingRule,
+                            SlaBreach, SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketMessage, TrendAlert, WeeklySummary)
 
 # --- scope -------------------------------------------------------------------------------------------------
 
@@ -123,9 +123,30 @@ def department_for_category(*, category: str) -> Department | None:
 # --- lists ---------------------------------------------------------------------------------------------------
 
 
-def ticket_queue_for_user(*, user, scope: str = "mine", department_id: int | None = None) -> QuerySet[Ticket]:
+def breached_q(*, now: dt.datetime) -> Q:
+    """Breached at ``now``: a recorded breach, or an open ticket whose next unrecorded
+    due time has passed (the scan records it within a minute)."""
+    return (Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"))))
+            | Q(Exists(SlaTimer.objects.filter(ticket=OuterRef("pk"), check_at__lte=now))))
+
+
+_URGENCY_SORT = Case(*[When(urgency=u, then=Value(rank)) for u, rank in URGENCY_RANK.items()],
+                     default=Value(len(URGENCY_RANK)), output_field=IntegerField())
+QUEUE_SORTS = {
+    # Escalated tickets rise to the top; then least time left (breached first).
+    "sla": ["-escalation_level", F("sla_due_at").asc(nulls_last=True), "created_at", "id"],
+    "-created": ["-created_at", "-id"],
+    "created": ["created_at", "id"],
+    "urgency": [_URGENCY_SORT, F("sla_due_at").asc(nulls_last=True), "id"],
+}
+
+
+def ticket_queue_for_user(*, user, scope: str = "mine", department_id: int | None = None,
+                          breached_at: dt.datetime | None = None, sort: str = "sla") -> QuerySet[Ticket]:
     """Open tickets of a queue: "mine" (assigned to the user), "department"
-    (one department), "unassigned" or "all"; escalated first, then least time left."""
+    (one department), "unassigned" or "all"; with ``breached_at`` only those
+    breached then (``breached_q``); in a ``QUEUE_SORTS`` order (default: escalated
+    first, then least time left)."""
     qs = ticket_list_for_user(user=user).filter(status__in=OPEN_STATUSES)
     if scope == "mine":
         qs = qs.filter(assignee=user)
@@ -133,7 +154,30 @@ def ticket_queue_for_user(*, user, scope: str = "mine", department_id: int | Non
         qs = qs.filter(assignee__isnull=True)
     if department_id:
         qs = qs.filter(department_id=department_id)
-    return qs
+    if breached_at is not None:
+        qs = qs.filter(breached_q(now=breached_at))
+    return qs.order_by(*QUEUE_SORTS[sort])
+
+
+def has_open_tickets(*, user) -> bool:
+    """Whether any open ticket is assigned to the user (their queue opens on "mine")."""
+    return Ticket.objects.filter(assignee=user, status__in=OPEN_STATUSES).exists()
+
+
+def customer_open_tickets(*, customer: Customer, limit: int) -> list[Ticket]:
+    """A customer's open tickets, least time left first (the customer page's panel;
+    the caller has the customer from a scoped selector)."""
+    return list(customer.tickets.filter(status__in=OPEN_STATUSES).order_by("sla_due_at", "id")[:limit])
+
+
+def routing_rules() -> dict[str, int]:
+    """Category → department id of the routing table."""
+    return dict(RoutingRule.objects.values_list("category", "department_id"))
+
+
+def sla_policy_list() -> list[SlaPolicy]:
+    """The SLA policies, most urgent first (``URGENCY_RANK``), then by tier."""
+    return sorted(SlaPolicy.objects.all(), key=lambda p: (URGENCY_RANK.get(p.urgency, len(URGENCY_RANK)), p.tier))
 
 
 def sla_breach_list_for_user(*, user) -> QuerySet[SlaBreach]:

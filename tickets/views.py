@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,18 +20,9 @@ from core.services import audit_reveal_record
 from tickets import selectors, services
 from tickets.forms import (AssignForm, CloseForm, CommitForm, QueueForm, QuickTicketForm, ReopenForm, ReplyForm,
                            ResolveForm, TicketCreateForm, VersionForm)
-from tickets.models import OPEN_STATUSES, URGENCY_RANK, Clock, SlaBreach, SlaTimer, Status
+from tickets.models import OPEN_STATUSES, Clock, Status
 
 PAGE_SIZE = 50
-URGENCY_SORT = Case(*[When(urgency=u, then=Value(rank)) for u, rank in URGENCY_RANK.items()],
-                    default=Value(len(URGENCY_RANK)), output_field=IntegerField())
-SORTS = {
-    # Escalated tickets rise to the top; then least time left (breached first).
-    "sla": ["-escalation_level", F("sla_due_at").asc(nulls_last=True), "created_at", "id"],
-    "-created": ["-created_at", "-id"],
-    "created": ["created_at", "id"],
-    "urgency": [URGENCY_SORT, F("sla_due_at").asc(nulls_last=True), "id"],
-}
 
 
 def _rows(tickets, *, now) -> list[dict]:
@@ -51,19 +41,16 @@ def _rows(tickets, *, now) -> list[dict]:
 def queue(request):
     form = QueueForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    default_scope = "mine" if request.user.assigned_tickets.filter(status__in=OPEN_STATUSES).exists() else "all"
-    scope = data.get("scope") or default_scope
+    scope = data.get("scope") or ("mine" if selectors.has_open_tickets(user=request.user) else "all")
+    sort = data.get("sort") or "sla"
     department = data.get("department")
     if scope == "department" and department is None:
         department = selectors.department_of(user=request.user)
-    qs = selectors.ticket_queue_for_user(user=request.user, scope=scope,
-                                         department_id=department.pk if department else None)
     now = timezone.now()
-    if data.get("breached"):
-        qs = qs.filter(Q(Exists(SlaBreach.objects.filter(ticket=OuterRef("pk"))))
-                       | Q(Exists(SlaTimer.objects.filter(ticket=OuterRef("pk"), check_at__lte=now))))
-    sort = data.get("sort") or "sla"
-    page = Paginator(qs.order_by(*SORTS[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = selectors.ticket_queue_for_user(user=request.user, scope=scope,
+                                         department_id=department.pk if department else None,
+                                         breached_at=now if data.get("breached") else None, sort=sort)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     context = {"form": form, "scope": scope, "department": department, "sort": sort, "page": page, "rows": _rows(page.object_list, now=now),
@@ -233,7 +220,7 @@ def weekly(request):
 
 def customer_panel(*, request, customer) -> dict:
     """The customer page's tickets panel: open tickets and a quick "New ticket" form."""
-    open_tickets = list(customer.tickets.filter(status__in=OPEN_STATUSES).order_by("sla_due_at", "id")[:5])
+    open_tickets = selectors.customer_open_tickets(customer=customer, limit=5)
     return {"template": "tickets/_customer_panel.html", "order": 20,
             "context": {"open_tickets": open_tickets, "ticket_form": QuickTicketForm()}}
 
@@ -243,12 +230,11 @@ def customer_panel(*, request, customer) -> dict:
 def ticket_settings(request):
     """Routing (category → department), supervisors and SLA policies: team leads and admins."""
     from tickets.forms import PolicyFormSet, RoutingForm
-    from tickets.models import RoutingRule, SlaPolicy
 
     if not access.can_configure_tickets(request.user):
         raise PermissionDenied
     departments = selectors.department_list()
-    rules = dict(RoutingRule.objects.values_list("category", "department_id"))
+    rules = selectors.routing_rules()
     users = access.ticket_assignees_for(request.user)
     section = request.POST.get("section")
     routing = RoutingForm(request.POST if section == "routing" else None, rules=rules, departments=departments,
@@ -256,8 +242,7 @@ def ticket_settings(request):
     initial = [{"urgency": p.urgency, "tier": p.tier, "first_response_minutes": p.first_response_minutes,
                 "commitment_minutes": p.commitment_minutes, "update_minutes": p.update_minutes,
                 "calendar": p.calendar_id}
-               for p in sorted(SlaPolicy.objects.all(),
-                               key=lambda p: (URGENCY_RANK.get(p.urgency, len(URGENCY_RANK)), p.tier))]
+               for p in selectors.sla_policy_list()]
     policies = PolicyFormSet(request.POST if section == "policies" else None, initial=initial, prefix="policy")
     if section == "routing" and routing.is_valid():
         data = routing.cleaned_data
