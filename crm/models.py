@@ -230,6 +230,8 @@ class Transaction(models.Model):
         indexes = [
             models.Index(fields=["customer", "occurred_on"]),
             models.Index(fields=["kind", "occurred_on"]),  # period metrics (repurchase, CLV, activation)
+            # Who was active in a window (churn rate, CLV): read from the index alone.
+            models.Index(fields=["occurred_on", "customer"], name="crm_tx_day_customer_idx"),
         ]
 
     def __str__(self) -> str:
@@ -264,7 +266,11 @@ class Interaction(models.Model):
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
-        indexes = [models.Index(fields=["customer", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"]),
+            # Who was active in a window (churn rate, CLV): read from the index alone.
+            models.Index(fields=["occurred_at", "customer"], name="crm_int_at_customer_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.occurred_at:%Y-%m-%d} {self.channel}"

@@ -23,19 +23,27 @@ def _customers(scope: Scope):
     return Customer.objects.filter(scope.customer_q())
 
 
-def _active_before(instant: dt.datetime):
+def _active_before(instant: dt.datetime) -> Q:
     """A condition on Customer: some transaction, interaction or ticket in the
-    ACTIVITY_DAYS before ``instant`` (window [instant − 90 days, instant))."""
+    ACTIVITY_DAYS before ``instant`` (window [instant − 90 days, instant)).
+
+    Written as ``pk IN (customers with such a record)`` per kind, not as an
+    EXISTS probe per customer: PostgreSQL reads each window once from its date
+    index into a hashed set and checks every customer against it (churn rate at
+    a million customers: seconds instead of a probe of three tables per customer)."""
     since = instant - dt.timedelta(days=ACTIVITY_DAYS)
     local_until = timezone.localtime(instant).date()
     local_since = timezone.localtime(since).date()
-    cond = Exists(Transaction.objects.filter(customer=OuterRef("pk"), occurred_on__gte=local_since,
-                                             occurred_on__lt=local_until))
-    cond = cond | Exists(Interaction.objects.filter(customer=OuterRef("pk"), occurred_at__gte=since,
-                                                    occurred_at__lt=instant))
+    windows = [
+        Transaction.objects.filter(occurred_on__gte=local_since, occurred_on__lt=local_until),
+        Interaction.objects.filter(occurred_at__gte=since, occurred_at__lt=instant),
+    ]
     tickets = selectors.ticket_queryset()
     if tickets is not None:
-        cond = cond | Exists(tickets.filter(customer=OuterRef("pk"), created_at__gte=since, created_at__lt=instant))
+        windows.append(tickets.filter(created_at__gte=since, created_at__lt=instant))
+    cond = Q()
+    for records in windows:
+        cond |= Q(pk__in=records.order_by().values("customer_id"))
     return cond
 
 
@@ -43,7 +51,7 @@ def _churn_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
     """denominator: customers active at the period start (activity in the 90 days
     before it); numerator: those of them with no activity in the 90 days before the end."""
     active_at_start = _customers(scope).filter(_active_before(period.start_at))
-    return {"numerator": Part(active_at_start.filter(~Q(_active_before(period.end_at)))),
+    return {"numerator": Part(active_at_start.filter(~_active_before(period.end_at))),
             "denominator": Part(active_at_start)}
 
 
