@@ -15,7 +15,7 @@ from core import jobs
 from core.models import Job
 from segmentation import analytics, fanout, services
 from segmentation.models import CustomerSegment, SegmentHistory, SegmentSettings
-from segmentation.tests.factories import AS_OF, buy, customer_since, talk
+from segmentation.tests.factories import AS_OF, at_noon, buy, customer_since, talk
 
 postgresql_only = pytest.mark.skipif("connection.vendor != 'postgresql'",
                                      reason="range jobs and stage tables are the PostgreSQL path; SQLite runs "
@@ -39,7 +39,27 @@ def _world(make_customer, owner, n: int = 36) -> list:
         if i % 6 == 0:
             buy(c, days=200 + i, amount=5000)  # inside the year, outside the half window
         talk(c, days=95 if i % 10 == 0 else 1 + i % 20, objection=(i == 5))
+    _tickets_and_surveys(customers)
     return customers
+
+
+def _tickets_and_surveys(customers) -> None:
+    """Open complaints, closing ratings and survey answers spread over the ranges
+    (each range reads them through the tickets and surveys contracts by id range)."""
+    from surveys.models import Survey, SurveyResponse
+    from tickets.models import Ticket
+
+    survey = Survey.objects.create(code="fanout", name_zh="测试", name_en="Test", created_at=at_noon(300))
+    for i, c in enumerate(customers):
+        if i % 8 == 3:
+            Ticket.objects.create(customer=c, subject="broken", is_complaint=True, created_at=at_noon(2),
+                                  updated_at=at_noon(2))
+        if i % 8 == 6:
+            Ticket.objects.create(customer=c, subject="rated", created_at=at_noon(9), updated_at=at_noon(8),
+                                  closed_at=at_noon(8), satisfaction=1 + i % 5)
+        if i % 5 == 1:
+            SurveyResponse.objects.create(customer=c, survey=survey, answered_at=at_noon(4 + i % 3),
+                                          overall=1 + i % 10, nps=i % 11, created_at=at_noon(4))
 
 
 def _rows() -> tuple[list[dict], list[tuple]]:
@@ -94,6 +114,8 @@ def test_sqlite_runs_the_ranges_in_process_with_the_same_result(alice, make_cust
     expected = _one_range_result(now)
     job = services.segments_recompute(as_of=AS_OF, now=now, chunk_ids=5)
     assert _rows() == expected
+    reasons = " ".join(row["tier_reason"] for row in expected[0])
+    assert "complaint:1" in reasons and "satisfaction:" in reasons  # the contracts' rows came through
     ranges = job.summary["ranges"]
     assert {r["phase"] for r in ranges} == {"inputs", "score"} and len(ranges) > 10
     assert job.progress_done == job.progress_total == len(ranges) + 2
@@ -112,6 +134,8 @@ def test_fanned_out_through_a_real_worker_equals_the_one_range_result(celery_wor
         job = services.segments_recompute(as_of=AS_OF, now=now, chunk_ids=6)
 
     assert _rows() == expected
+    reasons = " ".join(row["tier_reason"] for row in expected[0])
+    assert "complaint:1" in reasons and "satisfaction:" in reasons  # the contracts' rows came through
     ranges = job.summary["ranges"]
     assert len(ranges) == 2 * len(fanout.ranges_plan(range_ids=6)) > 8 and all(r["attempts"] == 1 for r in ranges)
     assert all(r["runner"] != fanout.runner_name() for r in ranges)  # not this thread: the worker's
