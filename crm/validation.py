@@ -369,18 +369,28 @@ def series_apply(series, fn: Callable[[Any], Any]):
     """Apply a rule to each distinct value of a pandas Series once.
 
     Returns (values, messages): two object Series aligned with ``series``; a
-    message where the rule refused the value (its value is then None)."""
+    message where the rule refused the value (its value is then None). The
+    results are spread back to the rows by the factorised codes (numpy take),
+    not by a Python loop over the rows."""
+    import numpy as np
     import pandas as pd
 
     arr = series.to_numpy(dtype=object)
-    good: dict[Any, Any] = {}
-    bad: dict[Any, str] = {}
-    for u in pd.unique(arr):
+    codes, uniques = pd.factorize(arr)  # missing values (None, NaN) get -1
+    uniques = list(uniques)
+    na = codes == -1
+    if na.any():
+        codes = codes.copy()
+        codes[na] = len(uniques)
+        uniques.append(None)
+    good = np.empty(len(uniques), dtype=object)
+    bad = np.empty(len(uniques), dtype=object)
+    for i, u in enumerate(uniques):
         try:
-            good[u] = fn(u)
+            good[i] = fn(u)
         except ValidationError as exc:
-            bad[u] = " ".join(exc.messages)
-    values = pd.Series([good.get(v) for v in arr], index=series.index, dtype=object)
-    if not bad:
+            bad[i] = " ".join(exc.messages)
+    values = pd.Series(good.take(codes), index=series.index, dtype=object)
+    if not any(m is not None for m in bad):
         return values, pd.Series(None, index=series.index, dtype=object)
-    return values, pd.Series([bad.get(v) for v in arr], index=series.index, dtype=object)
+    return values, pd.Series(bad.take(codes), index=series.index, dtype=object)

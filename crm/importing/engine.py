@@ -75,6 +75,7 @@ class Context:
     now: datetime
     default_team_id: int | None
     seen: dict = field(default_factory=dict)  # dedup key → (row, hash), across chunks
+    stored_ids: dict = field(default_factory=dict)  # (model, sources) → whether any record has an external ID
 
 
 def model_columns(model) -> list[str]:
@@ -92,9 +93,16 @@ def values_in(values) -> RawSQL:
 
 
 def _text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The column as plain Python strings ('' where empty), object dtype (pandas'
+    own string dtype is iterated value by value, far slower)."""
     if name not in frame:
         return pd.Series("", index=frame.index, dtype=object)
-    return frame[name].where(frame[name].notna(), "").astype(str)
+    col = frame[name].astype(object)
+    col = col.where(col.notna(), "")
+    if pd.api.types.infer_dtype(col.to_numpy(), skipna=False) != "string":
+        col = pd.Series([v if isinstance(v, str) else str(v) for v in col.to_numpy()], index=frame.index,
+                        dtype=object)
+    return col
 
 
 def _has(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -171,8 +179,9 @@ def _customer_ids(ctx: Context, frame: pd.DataFrame, errors: specs.Errors) -> pd
             "external_id", "id")
         for e, pk in rows:
             found.setdefault(e, []).append(pk)
-    unique = {e: pks[0] for e, pks in found.items() if len(pks) == 1}
-    ids = pd.Series([unique.get(e) for e in ext.to_numpy(dtype=object)], index=ext.index, dtype=object)
+    unique = pd.Series({e: pks[0] for e, pks in found.items() if len(pks) == 1}, dtype=object)
+    ids = ext.map(unique).astype(object) if len(unique) else pd.Series(None, index=ext.index, dtype=object)
+    ids = ids.where(ids.notna(), None)
     missing = (ext != "") & ids.isna()
     messages = ext[missing].map(lambda e: (_("Several of your customers have external ID %(id)s.") if e in found
                                            else _("No customer of yours has external ID %(id)s.")) % {"id": e})
@@ -187,16 +196,22 @@ def _existing(ctx: Context, model, frame: pd.DataFrame, errors: specs.Errors) ->
     cols = model_columns(model)
     if not (ext != "").any():
         return pd.DataFrame(index=frame.index, columns=[*cols, "_in_scope"], dtype=object)
+    source = _text(frame, "source")
+    sources = sorted(set(pd.unique(source.to_numpy())))
+    candidates = model.objects.filter(source__in=sources).exclude(external_id="")
+    if not ctx.stored_ids.setdefault((model, tuple(sources)), candidates.exists()):
+        # No record of these sources has an external ID yet (a first import): nothing to look up.
+        return pd.DataFrame(index=frame.index, columns=[*cols, "_in_scope"], dtype=object)
     scope = Customer.objects.for_user(ctx.actor)
     scoped = scope.filter(pk=OuterRef("pk")) if model is Customer else scope.filter(pk=OuterRef("customer_id"))
     # source and a non-blank external_id: the partial unique index answers, whatever the table's size.
-    stored = model.objects.filter(source__in=sorted(set(_text(frame, "source"))),
-                                  external_id__in=values_in(sorted(set(ext) - {""}))).exclude(
-        external_id="").annotate(_in_scope=Exists(scoped)).values(*cols, "_in_scope")
-    by_key = {(r["source"], r["external_id"]): r for r in stored}
-    keys = list(zip(_text(frame, "source"), ext))
-    old = pd.DataFrame([by_key.get(k, {}) for k in keys], index=frame.index, columns=[*cols, "_in_scope"],
-                       dtype=object)
+    stored = pd.DataFrame(list(candidates.filter(external_id__in=values_in(sorted(set(ext) - {""}))).annotate(
+        _in_scope=Exists(scoped)).values(*cols, "_in_scope")), columns=[*cols, "_in_scope"], dtype=object)
+    # (source, external_id) is unique in the table: align the stored rows with the file's by that key.
+    stored.index = stored["source"].astype(str) + "\x1f" + stored["external_id"].astype(str)
+    old = stored.reindex((source + "\x1f" + ext).to_numpy())
+    old.index = frame.index
+    old = old.astype(object).where(old.notna(), None)
     foreign = old["id"].notna() & (old["_in_scope"] != True)  # noqa: E712 - object column
     errors.add_where("external_id", foreign, _("This external ID belongs to a record you cannot edit."))
     return old
@@ -293,11 +308,13 @@ def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: 
     for col, value in _defaults(model, ctx.now).items():
         out.loc[creates, col] = value
     changed = pd.Series(False, index=frame.index)
+    any_update = bool((~creates).any())
     for col in new.columns:
         if col not in out:
             continue
         has = new[col].notna() & (new[col].astype(object) != "")
-        changed |= has & ~creates & (new[col].astype(object) != old[col].astype(object))
+        if any_update:
+            changed |= has & ~creates & (new[col].astype(object) != old[col].astype(object))
         out.loc[has, col] = new.loc[has, col]
     bad = frame.index.isin(list(errors.rows()))
     unchanged = ~creates & ~changed
@@ -311,9 +328,14 @@ def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: 
         stage.frames.append(to_database_text(model, out[keep.to_numpy()]))
 
 
-def _each_distinct(values: np.ndarray, fn) -> list:
-    table = {v: fn(v) for v in pd.unique(values)}
-    return [table[v] for v in values]
+def _each_distinct(values: np.ndarray, fn) -> np.ndarray:
+    """fn of each distinct value once, spread back by the factorised codes."""
+    codes, uniques = pd.factorize(values)  # missing → -1: the last slot, fn(None)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for i, v in enumerate(uniques):
+        table[i] = fn(v)
+    table[-1] = fn(None)
+    return table.take(codes)
 
 
 def _none(v) -> bool:
@@ -336,7 +358,7 @@ def to_database_text(model, frame: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(f, (models.ForeignKey, models.AutoField, models.BigAutoField)):
             out[col] = _each_distinct(arr, lambda v: None if _none(v) else str(int(v)))
         elif isinstance(f, models.DecimalField):
-            out[col] = [None if _none(v) else str(v) for v in arr]
+            out[col] = _each_distinct(arr, lambda v: None if _none(v) else str(v))
         else:
             out[col] = _each_distinct(arr, lambda v: "" if _none(v) else str(v))
     return pd.DataFrame(out, index=frame.index, columns=list(frame.columns))
