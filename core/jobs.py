@@ -37,6 +37,20 @@ class JobCancelled(Exception):
     unwinding rolls back the handler's open transaction, so a cancelled job writes nothing."""
 
 
+class JobFailed(Exception):
+    """Raised by a handler that ends without doing its work for a reason the user
+    must read (the message, kept as the job's error, is for them) and, with
+    ``summary``, what it found (an import's row counts): the job ends "failed"
+    with both."""
+
+    def __init__(self, message: str, *, summary: dict | None = None):
+        super().__init__(message)
+        self.summary = summary or {}
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 class JobNotCancellable(Exception):
     """The job already ended."""
 
@@ -246,6 +260,12 @@ def _execute(job: Job, *, clock: Callable[[], datetime]) -> BaseException | None
     except JobCancelled:
         log.info("job %s stopped after a cancel", job.pk)
         return None
+    except JobFailed as exc:
+        log.info("job %s (%s) failed: %s", job.pk, job.kind, exc)
+        this_attempt.filter(status=Job.Status.RUNNING).update(
+            status=Job.Status.FAILED, error=str(exc)[:4000], summary=exc.summary, finished_at=clock(),
+            progress_done=progress.job.progress_done, progress_total=progress.job.progress_total)
+        return exc
     except Exception as exc:
         log.exception("job %s (%s) failed", job.pk, job.kind)
         this_attempt.filter(status=Job.Status.RUNNING).update(

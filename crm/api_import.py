@@ -80,7 +80,9 @@ class ImportView(APIView):
     )
     def post(self, request, entity: str):
         """Queue an import job. Dry run by default (``dry_run=false`` writes).
-        All-or-nothing: any row error writes nothing. 400 for a file that cannot be imported."""
+        All-or-nothing: with ``dry_run=false`` any row error writes nothing and the job ends
+        ``failed`` (its error says so; its summary and ``rows`` list the errors). 400 for a file
+        that cannot be imported."""
         mapping = None
         if request.data.get("mapping"):
             try:
@@ -111,7 +113,12 @@ class ImportDetailView(APIView):
 
     @extend_schema(responses={200: IMPORT})
     def get(self, request, pk: int):
-        """Status, progress, summary and the first 1,000 row errors of an import."""
+        """Status, progress, summary and the first 1,000 row errors of an import.
+
+        ``succeeded``: a dry run ended (``written`` false, its errors listed) or every row was
+        written (``written`` true). ``failed``: nothing was written; ``error`` says why — rows
+        with errors (then ``summary.errors`` and ``rows`` list them, created/updated/unchanged are
+        0), an unreadable file, an expired preview or data changed since the preview."""
         return Response(import_representation(services.import_get_for_user(user=request.user, pk=pk)))
 
 

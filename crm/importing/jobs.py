@@ -12,19 +12,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from core.jobs import job_handler
+from core.jobs import JobFailed, job_handler
 from crm.importing import engine, reading, storage, writing
 from crm.models import ImportFile
 
 KIND = "crm.import"
 
 
-class ImportFailed(Exception):
-    """The import cannot run; the message is for the user."""
-
-    def __repr__(self) -> str:  # the job's error column shows repr()
-        return str(self)
+class ImportFailed(JobFailed):
+    """The import wrote nothing; the message (the job's error) is for the user,
+    the summary (if any) says what the rows held."""
 
 
 def _write(stage, progress, offset: int) -> None:
@@ -48,6 +47,14 @@ def _commit(job, progress) -> dict:
     stage_file.delete()
     return {"created": stage.created, "updated": stage.updated, "unchanged": stage.unchanged, "errors": 0,
             "rows": stage.rows + stage.unchanged, "written": True}
+
+
+def refused_message(error_rows: int) -> str:
+    return ngettext(
+        "Nothing was imported: %(n)s row has errors and the import is all-or-nothing. Fix it in the file "
+        "(the error report lists it) and upload the file again.",
+        "Nothing was imported: %(n)s rows have errors and the import is all-or-nothing. Fix them in the file "
+        "(the error report lists every one) and upload the file again.", error_rows) % {"n": error_rows}
 
 
 @job_handler(KIND)
@@ -77,7 +84,13 @@ def import_job_run(*, job, progress) -> dict:
         summary = {**validation.summary(), "rows": validation.rows, "written": False}
         if len(validation.errors):
             storage.errors_store(errors=validation.errors, owner=job.created_by, job=job, now=now)
-        if validation.ok and dry_run:
+        end = validation.rows * (1 if dry_run or not validation.ok else 2)
+        if not validation.ok and not dry_run:
+            # All-or-nothing: rows with errors mean nothing is written, and the job failed.
+            progress.update(end, end)
+            raise ImportFailed(refused_message(validation.error_rows), summary={
+                **summary, "created": 0, "updated": 0, "unchanged": 0})
+        if dry_run and validation.ok:
             storage.stage_store(stage=validation.stage, owner=job.created_by, job=job, now=now)
         elif validation.ok:
             try:
@@ -85,7 +98,6 @@ def import_job_run(*, job, progress) -> dict:
             except writing.StaleStage:
                 raise ImportFailed(writing.stale_message()) from None
             summary["written"] = True
-        end = validation.rows * (1 if dry_run or not validation.ok else 2)
         progress.update(end, end)
         return summary
     finally:

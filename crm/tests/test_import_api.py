@@ -37,9 +37,12 @@ def test_post_answers_202_queued_and_the_job_reports_progress_summary_and_rows(a
     r = _post(client, "customers", _file("客户名称,电话,外部编号\nAcme,１３８１２３４５６７８,E1\n,12345,E2\n"),
               dry_run="false")
     body = _run(client, r)
-    assert body["status"] == "succeeded" and body["entity"] == "customers" and body["dry_run"] is False
-    assert body["summary"] == {"created": 1, "updated": 0, "unchanged": 0, "errors": 1}
+    # Rule (#16 item 3): an import (not a dry run) with row errors writes nothing and ends "failed",
+    # with a message saying so, the rows with errors counted and listed, nothing counted as created.
+    assert body["status"] == "failed" and body["entity"] == "customers" and body["dry_run"] is False
+    assert body["summary"] == {"created": 0, "updated": 0, "unchanged": 0, "errors": 1}
     assert body["written"] is False
+    assert body["error"].startswith("Nothing was imported: 1 row has errors")
     assert {"row": 3, "field": "name", "message": "This field is required."} in body["rows"]
     assert any(e["row"] == 3 and e["field"] == "phone" and "not a phone number" in e["message"] for e in body["rows"])
     assert body["progress"]["done"] == body["progress"]["total"]
@@ -66,6 +69,15 @@ def test_reimport_updates_changed_rows_and_counts_unchanged_ones(alice, make_cus
     assert body["summary"] == {"created": 0, "updated": 1, "unchanged": 1, "errors": 0}
     e1 = Customer.objects.get(external_id="E1")
     assert (e1.name, e1.phone) == ("New", "13812345678")  # unmapped columns are kept
+
+
+def test_a_dry_run_with_row_errors_succeeds_and_lists_them(alice, api_client_for):
+    """A preview's job is to find the errors: it ends "succeeded" (written false) with its counts."""
+    client = api_client_for(alice)
+    body = _run(client, _post(client, "customers", _file("name,phone\nAcme,13812345678\nBeta,12345\n")))
+    assert body["status"] == "succeeded" and body["error"] == "" and body["written"] is False
+    assert body["summary"] == {"created": 1, "updated": 0, "unchanged": 0, "errors": 1}
+    assert [e["row"] for e in body["rows"]] == [3]
 
 
 def test_dry_run_is_the_default_and_writes_nothing(alice, api_client_for):

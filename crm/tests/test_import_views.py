@@ -206,3 +206,22 @@ def test_a_row_error_names_the_column_once_when_the_header_is_the_field_name(cli
     assert "<strong>kind</strong>: “vip” is not a valid choice. Choose one of: company (Company), person (Person)." \
         in row2
     assert "kind (kind)" not in body and "kind (Kind)" not in body
+
+
+def test_an_import_whose_rows_have_errors_ends_failed_and_its_page_says_nothing_was_written(client, alice):
+    """#16 item 3: not a dry run, a row with an error → status "failed", the page says nothing was
+    imported and why, with the counts and the row errors (the error CSV too); no customer written."""
+    from crm.importing import services
+    from django.utils import timezone
+
+    f = _csv("name,phone\nAcme,13812345678\nBeta,12345\n")
+    job = services.import_start(actor=alice, entity="customers", upload=f, mapping=None, dry_run=False, team=None,
+                                now=timezone.now())
+    job = job_run(job_id=job.pk)
+    assert job.status == Job.Status.FAILED and job.summary["errors"] == 1 and job.summary["written"] is False
+    client.force_login(alice)
+    page = client.get(reverse("customer-import-job", args=[job.pk])).content.decode()
+    failed = re.search(r'id="import-failed">(.*?)</div>', page, re.S).group(1)
+    assert "Nothing was imported: 1 row has errors" in failed
+    assert 'id="row-3"' in page and 'id="errors-csv"' in page and 'id="import-success"' not in page
+    assert not Customer.objects.exists()
