@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 from typing import Any
 
@@ -76,6 +77,7 @@ class Context:
     default_team_id: int | None
     seen: dict = field(default_factory=dict)  # dedup key → (row, hash), across chunks
     stored_ids: dict = field(default_factory=dict)  # (model, sources) → whether any record has an external ID
+    occurrences: dict = field(default_factory=dict)  # natural key → rows of it staged so far, across chunks
 
 
 def model_columns(model) -> list[str]:
@@ -217,6 +219,80 @@ def _existing(ctx: Context, model, frame: pd.DataFrame, errors: specs.Errors) ->
     return old
 
 
+# Re-importing the same file changes nothing: a row without an external ID is
+# matched with a stored record of the same customer by this natural key (the
+# k-th row of a key in the file with the k-th stored record of it, by id), and
+# counts as unchanged, or updated when its other cells differ.
+NATURAL_KEYS = {
+    "contacts": ("customer_id", "name"),
+    "interactions": ("customer_id", "occurred_at", "summary"),
+    "transactions": ("customer_id", "source", "kind", "occurred_on", "amount"),  # rows without external ID
+}
+
+
+def _key_text(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    if isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer()):
+        return str(int(v))
+    if isinstance(v, Decimal):
+        return format(v.quantize(Decimal("0.01")), "f")
+    if isinstance(v, datetime):
+        return v.astimezone(dt_timezone.utc).isoformat() if v.tzinfo else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _natural_keys(frame: pd.DataFrame, names: tuple[str, ...], defaults: dict) -> pd.Series:
+    parts = []
+    for name in names:
+        col = frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
+        col = col.astype(object)
+        if name in defaults:
+            col = col.where(col.notna() & (col != ""), defaults[name])
+        parts.append(pd.Series(_each_distinct(col.to_numpy(dtype=object), _key_text), index=frame.index))
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + "\x1f" + part
+    return key
+
+
+def _existing_by_natural_key(ctx: Context, model, new: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """Stored records matching the ``rows`` (mask) of ``new`` by the entity's
+    natural key, aligned with ``new`` (all NaN where none). One query: the
+    records of the customers the rows name."""
+    cols = model_columns(model)
+    empty = pd.DataFrame(index=new.index, columns=cols, dtype=object)
+    names = NATURAL_KEYS[ctx.entity]
+    rows = rows & new["customer_id"].notna() if "customer_id" in new else rows & False
+    if not rows.any():
+        return empty
+    customers = sorted({int(c) for c in new.loc[rows, "customer_id"]})
+    stored = model.objects.filter(customer_id__in=values_in(customers))
+    if ctx.entity == "transactions":
+        stored = stored.filter(external_id="")
+    stored = pd.DataFrame(list(stored.order_by("id").values(*cols)), columns=cols, dtype=object)
+    if not len(stored):
+        return empty
+    defaults = {f.attname: f.get_default() for f in model._meta.concrete_fields
+                if f.attname in names and f.has_default()}
+    stored_key = _natural_keys(stored, names, defaults)
+    stored.index = stored_key + "\x1e" + stored_key.groupby(stored_key).cumcount().astype(str)
+    key = _natural_keys(new[rows], names, defaults)
+    # The k-th row of a key in the file, counting the rows of earlier chunks.
+    before = key.map(ctx.occurrences).fillna(0).astype(int)
+    rank = before + key.groupby(key).cumcount()
+    seen = ctx.occurrences
+    for k, n in key.value_counts().items():
+        seen[k] = seen.get(k, 0) + int(n)
+    old = stored.reindex((key + "\x1e" + rank.astype(str)).to_numpy())
+    old.index = key.index
+    return old.reindex(new.index).astype(object).where(lambda f: f.notna(), None)
+
+
 def _ownership(ctx: Context, frame: pd.DataFrame, creates: pd.Series, errors: specs.Errors) -> tuple[pd.Series,
                                                                                                       pd.Series]:
     """owner_id and team_id of each row (None on an update: keep the stored one).
@@ -284,20 +360,26 @@ def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: 
     model = specs.ENTITY_MODELS[entity]
     frame = specs.clean_chunk(entity=entity, chunk=chunk, mapping=ctx.mapping, today=ctx.today, errors=errors)
     skip = _deduplicate(ctx, chunk, frame, errors)
+    new = frame.rename(columns=COLUMN_OF)
+    if "customer_external_id" in frame:
+        new["customer_id"] = _customer_ids(ctx, frame, errors)
     if entity in UPSERT_ENTITIES:
         old = _existing(ctx, model, frame, errors)
     else:
         old = pd.DataFrame(index=frame.index, columns=model_columns(model), dtype=object)
+    if entity in NATURAL_KEYS:
+        # No external ID: the natural key (re-importing a file is idempotent).
+        by_key = ~skip & (_text(frame, "external_id") == "") & ~frame.index.isin(list(errors.rows()))
+        matched = _existing_by_natural_key(ctx, model, new, by_key)
+        found = matched["id"].notna()
+        old.loc[found, list(matched.columns)] = matched.loc[found]
     creates = old["id"].isna()
     specs.required_missing(entity=entity, frame=frame, creates=creates & ~skip, errors=errors)
-    new = frame.rename(columns=COLUMN_OF)
     if entity == "customers":
         new["owner_id"], new["team_id"] = _ownership(ctx, frame, creates, errors)
         new = new.drop(columns=[c for c in ("owner", "team") if c in new])
-    elif "customer_external_id" in frame:
-        new["customer_id"] = _customer_ids(ctx, frame, errors)
     if entity == "interactions":
-        new["staff_id"] = ctx.actor.pk
+        new["staff_id"] = pd.Series(None, index=new.index, dtype=object).where(~creates, ctx.actor.pk)
     if entity == "contacts" and "is_primary" in new:
         # One primary contact per customer: the file's last one wins.
         later = new.duplicated(subset=["customer_id"], keep="last") if "customer_id" in new else False

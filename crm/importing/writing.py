@@ -1,8 +1,11 @@
 """Write a validated stage, all-or-nothing, in the caller's transaction.
 
-PostgreSQL: ``COPY`` every stage frame into a temporary table shaped like the
-target, then one ``INSERT … SELECT … ON CONFLICT (source, external_id)`` upsert
-(plain ``INSERT … SELECT`` for contacts and interactions). SQLite and others:
+PostgreSQL: new customers and transactions are ``COPY``-ed straight into their
+table; every other stage row is ``COPY``-ed into a temporary table shaped like
+the target, then written set-based: ``INSERT … ON CONFLICT (source,
+external_id) DO UPDATE`` for records matched by external ID, ``UPDATE … FROM``
+by id for records matched by their natural key (engine.NATURAL_KEYS), ``INSERT
+… SELECT`` for new contacts and interactions. SQLite and others:
 ``bulk_create`` / ``bulk_update`` in batches. A stage made by an earlier dry
 run is checked against what changed since: if a record it meant to create now
 exists (or one it meant to update is gone) nothing is written."""
@@ -57,41 +60,68 @@ def _write_postgresql(stage: engine.Stage, progress) -> list[dict]:
     with connection.cursor() as cur:
         cur.execute(f"CREATE TEMP TABLE import_stage ON COMMIT DROP AS SELECT {', '.join(cols)} FROM {table} "
                     f"WITH NO DATA")
-        done = 0
+        done = copied = 0
+        direct = stage.entity in engine.UPSERT_ENTITIES
         for frame in stage.frames:
-            copy_frame(cur, "import_stage", frame[cols], model)
-            done += len(frame)
+            if direct:
+                # New customers and transactions go straight into the table (one COPY, no staging
+                # copy to write and read again); a unique violation means one appeared since the
+                # dry run. Only updates are staged.
+                new = frame["id"].isna().to_numpy()
+                creates = frame.loc[new, cols[1:]]
+                if "customer_id" in creates:
+                    creates = creates.sort_values("customer_id", kind="stable")  # index locality
+                try:
+                    with transaction.atomic():
+                        copy_frame(cur, table, creates, model)
+                except IntegrityError:
+                    raise StaleStage from None
+                copied += len(creates)
+                frame = frame[~new]
+            if len(frame):
+                copy_frame(cur, "import_stage", frame[cols], model)
+            done += len(new) if direct else len(frame)
             if progress is not None:
                 progress(done)
         order = " ORDER BY customer_id" if "customer_id" in cols else ""
+        by_id = 0
+        if stage.entity == "contacts":
+            # One primary contact per customer: the stored ones step down before the file's are written.
+            cur.execute(f"UPDATE {table} SET is_primary = false WHERE is_primary AND customer_id IN "
+                        f"(SELECT customer_id FROM import_stage WHERE is_primary) "
+                        f"AND id NOT IN (SELECT id FROM import_stage WHERE is_primary AND id IS NOT NULL)")
+        if stage.entity in engine.NATURAL_KEYS and stage.update_columns:
+            # Stored records matched by their natural key (no external ID): updated by id.
+            sets = ", ".join(f"{c} = s.{c}" for c in stage.update_columns)
+            no_ext = " AND s.external_id = ''" if "external_id" in cols else ""
+            cur.execute(f"UPDATE {table} t SET {sets} FROM import_stage s WHERE s.id IS NOT NULL AND t.id = s.id"
+                        f"{no_ext}")
+            by_id = cur.rowcount
         if stage.entity in engine.UPSERT_ENTITIES:
             # New rows: a plain INSERT … SELECT (a unique violation means one appeared since the
             # dry run); stored rows: the upsert on (source, external_id), which must update them all.
-            try:
-                cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
-                            f"WHERE id IS NULL{order}")
-            except IntegrityError:
-                raise StaleStage from None
-            if cur.rowcount != stage.created:
+            if copied != stage.created:
                 raise StaleStage
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in stage.update_columns)
             cur.execute(
                 f"WITH w AS (INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
-                f"WHERE id IS NOT NULL ON CONFLICT (source, external_id) WHERE external_id <> '' "
-                f"DO UPDATE SET {sets} RETURNING (xmax = 0) AS inserted) "
+                f"WHERE id IS NOT NULL AND external_id <> '' ON CONFLICT (source, external_id) "
+                f"WHERE external_id <> '' DO UPDATE SET {sets} RETURNING (xmax = 0) AS inserted) "
                 f"SELECT count(*) FILTER (WHERE inserted), count(*) FROM w")
             inserted, total = cur.fetchone()
-            if inserted or total != stage.updated:
+            if inserted or total + by_id != stage.updated:
                 raise StaleStage
         elif stage.entity == "contacts":
-            cur.execute(f"UPDATE {table} SET is_primary = false WHERE is_primary AND customer_id IN "
-                        f"(SELECT customer_id FROM import_stage WHERE is_primary)")
-            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage{order}")
+            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
+                        f"WHERE id IS NULL{order}")
         else:
-            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage{order} "
+            cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
+                        f"WHERE id IS NULL{order} "
                         f"RETURNING id, customer_id, staff_id, occurred_at, next_action, next_action_due")
             keys = ("id", "customer_id", "staff_id", "occurred_at", "next_action", "next_action_due")
             new_interactions = [dict(zip(keys, row)) for row in cur.fetchall()]
+        if stage.entity not in engine.UPSERT_ENTITIES and by_id != stage.updated:
+            raise StaleStage  # a record the preview meant to update was deleted since
         cur.execute("DROP TABLE import_stage")
     return new_interactions
 
@@ -115,9 +145,10 @@ def _write_orm(stage: engine.Stage, progress) -> list[dict]:
         creates = [model(**{k: v for k, v in r.items() if k != "id"}) for r in records if r["id"] is None]
         updates = [model(**r) for r in records if r["id"] is not None]
         if stage.entity == "contacts":
-            primary = {o.customer_id for o in creates if o.is_primary}
+            primary = {o.customer_id for o in creates + updates if o.is_primary}
             if primary:
-                model.objects.filter(is_primary=True, customer_id__in=list(primary)).update(is_primary=False)
+                model.objects.filter(is_primary=True, customer_id__in=list(primary)).exclude(
+                    pk__in=[o.pk for o in updates if o.is_primary]).update(is_primary=False)
         try:
             with transaction.atomic():
                 created = model.objects.bulk_create(creates, batch_size=BATCH)

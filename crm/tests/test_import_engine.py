@@ -178,3 +178,76 @@ def test_personal_fields_are_sealed_in_the_stage_and_readable_after_the_write(al
     assert frame["phone"].iloc[0].startswith("v1:") and "13812345678" not in frame.to_csv()
     writing.write_stage(stage=v.stage)
     assert Customer.objects.get().phone == "13812345678"
+
+
+# ---------------------------------------------------------------- re-importing the same file (#16 item 2)
+
+
+def _counts(v) -> tuple[int, int, int]:
+    return v.stage.created, v.stage.updated, v.stage.unchanged
+
+
+def test_reimporting_contacts_matches_them_by_customer_and_name(alice, make_customer):
+    """Rule: a contacts file imported twice creates each contact once; the second time they are
+    unchanged, and a contact whose other cells changed is updated in place (natural key: customer +
+    name)."""
+    acme = make_customer(owner=alice, external_id="A1")
+    text = "customer_external_id,name,title,phone,is_primary\nA1,Han,Buyer,13600003333,是\nA1,Li,,,\n"
+    assert _counts(commit(alice, "contacts", text)) == (2, 0, 0)
+    assert _counts(commit(alice, "contacts", text)) == (0, 0, 2)
+    v = commit(alice, "contacts", text.replace("Buyer", "Head of buying").replace("A1,Li,,,", "A1,Li,,,1"))
+    assert _counts(v) == (0, 2, 0)
+    contacts = {c.name: c for c in acme.contacts.all()}
+    assert sorted(contacts) == ["Han", "Li"]
+    assert (contacts["Han"].title, contacts["Han"].phone, contacts["Han"].is_primary) == (
+        "Head of buying", "13600003333", False)
+    assert contacts["Li"].is_primary  # the file's last primary wins, the stored one stepped down
+
+
+def test_reimporting_interactions_adds_nothing_and_opens_no_second_follow_up(alice, make_customer):
+    """Rule: interactions are matched by customer + time + summary; a re-import is unchanged, a
+    changed feedback is an update, and no follow-up is opened twice."""
+    make_customer(owner=alice, external_id="A1")
+    text = ("customer_external_id,occurred_at,channel,summary,feedback,next_action,next_action_due\n"
+            "A1,2026-06-01 10:00,微信,Talked,,Send offer,2026-06-20\nA1,2026-06-02 09:00,phone,Called,ok,,\n")
+    assert _counts(commit(alice, "interactions", text)) == (2, 0, 0)
+    assert _counts(commit(alice, "interactions", text)) == (0, 0, 2)
+    assert _counts(commit(alice, "interactions", text.replace(",ok,", ",very happy,"))) == (0, 1, 1)
+    assert Interaction.objects.count() == 2
+    assert Interaction.objects.get(summary="Called").feedback == "very happy"
+    assert FollowUp.objects.filter(origin__startswith="crm.interaction:").count() == 1
+
+
+def test_reimporting_transactions_without_external_id_matches_each_identical_row_once(alice, make_customer):
+    """Rule: without an external ID a transaction's natural key is customer + source + kind + date +
+    amount; two identical rows are two purchases (the k-th row of a key matches the k-th stored
+    one), so a re-import is unchanged and a file with a third identical row adds exactly one."""
+    acme = make_customer(owner=alice, external_id="A1")
+    text = "customer_external_id,amount,occurred_on,paid_on\nA1,100,2026-05-01,\nA1,100,2026-05-01,\nA1,50,2026-05-02,\n"
+    assert _counts(commit(alice, "transactions", text)) == (3, 0, 0)
+    assert _counts(commit(alice, "transactions", text)) == (0, 0, 3)
+    v = commit(alice, "transactions", text.replace("A1,50,2026-05-02,", "A1,50,2026-05-02,2026-05-03")
+               + "A1,100,2026-05-01,\n")
+    assert _counts(v) == (1, 1, 2)
+    assert acme.transactions.filter(amount=100).count() == 3
+    assert acme.transactions.get(amount=50).paid_on == dt.date(2026, 5, 3)
+
+
+def test_reimporting_transactions_by_external_id_is_unchanged_across_chunks(alice, make_customer):
+    make_customer(owner=alice, external_id="A1")
+    text = "customer_external_id,external_id,amount,occurred_on\n" + "".join(
+        f"A1,T{i},{i + 1},2026-05-01\n" for i in range(7))
+    assert _counts(commit(alice, "transactions", text, chunk_rows=3)) == (7, 0, 0)
+    assert _counts(commit(alice, "transactions", text, chunk_rows=3)) == (0, 0, 7)
+    assert Transaction.objects.count() == 7
+
+
+def test_a_preview_whose_matched_contact_was_deleted_writes_nothing(alice, make_customer):
+    acme = make_customer(owner=alice, external_id="A1")
+    commit(alice, "contacts", "customer_external_id,name,title\nA1,Han,Buyer\n")
+    v = validate(alice, "contacts", "customer_external_id,name,title\nA1,Han,Boss\nA1,Li,\n")
+    assert _counts(v) == (1, 1, 0)
+    acme.contacts.all().delete()
+    with pytest.raises(writing.StaleStage):
+        writing.write_stage(stage=v.stage)
+    assert not acme.contacts.exists()
