@@ -74,7 +74,7 @@ def _write_postgresql(stage: engine.Stage, progress) -> list[dict]:
                 try:
                     with transaction.atomic():
                         copy_frame(cur, table, creates, model)
-                except IntegrityError:
+                except (IntegrityError, connection.Database.IntegrityError):  # copy_expert is not wrapped
                     raise StaleStage from None
                 copied += len(creates)
                 frame = frame[~new]
