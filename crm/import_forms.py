@@ -77,13 +77,14 @@ class ImportUploadForm(forms.Form):
 class ColumnMappingForm(forms.Form):
     """One select per column header of the file: the field it fills, or ignore."""
 
-    def __init__(self, *args, entity: str, headers: list[str], **kwargs):
+    def __init__(self, *args, entity: str, headers: list[str], mapping: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.entity = entity
         self.headers = headers
         choices = [("", _("— ignore —"))] + [
             (f, choice_label(entity=entity, field_name=f)) for f in importing.ENTITY_FIELDS[entity]]
-        auto = importing.auto_mapping(headers, entity)
+        # The mapping chosen last (when a preview is mapped again), else the headers recognised.
+        auto = mapping if mapping is not None else importing.auto_mapping(headers, entity)
         for index, header in enumerate(headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(label=header, choices=choices, required=False,
                                                             initial=auto.get(header, ""))

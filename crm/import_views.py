@@ -4,7 +4,8 @@
 2. /customers/import/file/<id>/ — the column mapping; "Preview" queues a dry-run job;
 3. /customers/import/<job>/ — its live progress, then the result: counts and the
    rows with errors; "Import" queues a job that writes exactly the preview's
-   validated stage (the file is not validated twice)."""
+   validated stage (the file is not validated twice); "Change the column mapping"
+   goes back to 2. for the same stored upload (no second upload)."""
 from __future__ import annotations
 
 import csv
@@ -69,11 +70,12 @@ def customer_import_mapping(request, pk: int):
     _require_editor(request.user)
     upload = services.import_upload_get_for_user(user=request.user, pk=pk)
     entity = upload.meta["entity"]
-    form = ColumnMappingForm(request.POST or None, entity=entity, headers=upload.meta["headers"])
+    form = ColumnMappingForm(request.POST or None, entity=entity, headers=upload.meta["headers"],
+                             mapping=upload.meta.get("mapping"))
     if request.method == "POST" and form.is_valid():
         try:
             job = services.import_queue(actor=request.user, upload=upload, mapping=form.mapping(), dry_run=True,
-                                        now=timezone.now())
+                                        now=timezone.now(), keep_upload=True)
         except ValidationError as error:
             apply_service_error(form, error)
         else:
@@ -112,6 +114,7 @@ def customer_import_job(request, pk: int):
         "job": job, "entity": entity, "entity_label": ENTITY_LABELS.get(entity, entity), "summary": summary,
         "active": job.status in Job.ACTIVE, "dry_run": bool(job.params.get("dry_run")),
         "written": bool((job.summary or {}).get("written")), "commit": commit,
+        "remap": services.import_upload_of_preview(user=request.user, preview=job) if commit is None else None,
         "can_commit": (commit is None and job.params.get("dry_run") and job.status == Job.Status.SUCCEEDED
                        and summary["errors"] == 0 and (job.summary or {}).get("rows", 0) > 0),
         "error_rows": _error_rows(job=job) if summary["errors"] else [],

@@ -101,4 +101,8 @@ def import_job_run(*, job, progress) -> dict:
         progress.update(end, end)
         return summary
     finally:
-        ImportFile.objects.filter(job=job, purpose=ImportFile.Purpose.UPLOAD).delete()
+        uploads = ImportFile.objects.filter(job=job, purpose=ImportFile.Purpose.UPLOAD)
+        if params.get("upload_id") and params.get("dry_run"):
+            uploads.update(job=None)  # back to the preview page, to be mapped again (services.import_queue)
+        else:
+            uploads.delete()

@@ -77,19 +77,26 @@ def import_upload_store(*, actor, entity: str, upload, team: Team | None, now: d
 
 
 @transaction.atomic
-def import_queue(*, actor, upload: ImportFile, mapping: dict[str, str] | None, dry_run: bool, now: datetime) -> Job:
-    """Queue the import job of a stored upload; the job owns (and at its end deletes) it."""
+def import_queue(*, actor, upload: ImportFile, mapping: dict[str, str] | None, dry_run: bool, now: datetime,
+                 keep_upload: bool = False) -> Job:
+    """Queue the import job of a stored upload; the job owns (and at its end deletes) it.
+    ``keep_upload`` (the pages' preview): a dry run gives the upload back when it ends, so
+    the preview can be mapped again and re-checked without a second upload; the commit
+    of a preview, or the 24-hour sweep, deletes it."""
     entity, headers = upload.meta["entity"], upload.meta["headers"]
     if mapping is None:
         mapping = specs.auto_mapping(headers, entity)
     problems = specs.mapping_errors(entity=entity, headers=headers, mapping=mapping)
     if problems:
         raise ValidationError({"mapping": problems})
-    job = job_enqueue(kind=KIND, params={"entity": entity, "filename": upload.filename, "mapping": mapping,
-                                         "dry_run": dry_run, "team_id": upload.meta.get("team_id")},
-                      actor=actor, now=now)
+    params = {"entity": entity, "filename": upload.filename, "mapping": mapping, "dry_run": dry_run,
+              "team_id": upload.meta.get("team_id")}
+    if keep_upload and dry_run:
+        params["upload_id"] = upload.pk
+    job = job_enqueue(kind=KIND, params=params, actor=actor, now=now)
     upload.job = job
-    upload.save(update_fields=["job"])
+    upload.meta = {**upload.meta, "mapping": mapping}
+    upload.save(update_fields=["job", "meta"])
     return job
 
 
@@ -100,6 +107,15 @@ def import_start(*, actor, entity: str, upload, mapping: dict[str, str] | None, 
     stored = import_upload_store(actor=actor, entity=entity, upload=upload, team=team, now=now,
                                  request_bytes=request_bytes)
     return import_queue(actor=actor, upload=stored, mapping=mapping, dry_run=dry_run, now=now)
+
+
+def import_upload_of_preview(*, user, preview: Job) -> ImportFile | None:
+    """The stored upload a finished preview of the pages can be mapped again from (None once
+    it was imported, swept, or while the preview runs)."""
+    pk = preview.params.get("upload_id")
+    if not pk or preview.status in Job.ACTIVE:
+        return None
+    return ImportFile.objects.filter(pk=pk, owner=user, purpose=ImportFile.Purpose.UPLOAD, job__isnull=True).first()
 
 
 def import_upload_get_for_user(*, user, pk) -> ImportFile:
@@ -119,6 +135,10 @@ def import_commit(*, actor, preview: Job, now: datetime) -> Job:
             status__in=[Job.Status.FAILED, Job.Status.CANCELLED]).exists():
         raise ValidationError(_("This preview is already being imported."))
     params = {k: preview.params[k] for k in ("entity", "filename", "mapping", "team_id")}
+    if preview.params.get("upload_id"):
+        # The stage is what gets written: the upload kept for re-mapping is not needed any more.
+        ImportFile.objects.filter(pk=preview.params["upload_id"], owner=actor,
+                                  purpose=ImportFile.Purpose.UPLOAD, job__isnull=True).delete()
     return job_enqueue(kind=KIND, params={**params, "dry_run": False, "commit_of": preview.pk}, actor=actor, now=now)
 
 

@@ -97,7 +97,8 @@ def test_commit_writes_exactly_the_previews_stage_without_reading_the_file_again
                                             "Beta,13900001111,\nNew name,,E0\n"))
     preview = _preview(client, pk)
     job_run(job_id=preview.pk)
-    assert not ImportFile.objects.filter(purpose="upload").exists()  # the upload went with the preview job
+    # The upload stays (encrypted) for the preview to be mapped again, until the commit.
+    assert ImportFile.objects.filter(purpose="upload", pk=pk, job__isnull=True).exists()
 
     def no_second_validation(**kwargs):
         raise AssertionError("the commit validated the file again")
@@ -112,7 +113,7 @@ def test_commit_writes_exactly_the_previews_stage_without_reading_the_file_again
     assert Customer.objects.get(external_id="E0").name == "New name"
     c = Customer.objects.get(external_id="E1")
     assert (c.name, c.phone, c.owner, c.team) == ("Acme", "13812345678", alice, alice.team)
-    assert not ImportFile.objects.filter(purpose="stage").exists()
+    assert not ImportFile.objects.filter(purpose__in=["stage", "upload"]).exists()
     # A second click cannot import twice.
     client.post(reverse("customer-import-commit", args=[preview.pk]))
     assert Job.objects.filter(params__commit_of=preview.pk).count() == 1
@@ -225,3 +226,29 @@ def test_an_import_whose_rows_have_errors_ends_failed_and_its_page_says_nothing_
     assert "Nothing was imported: 1 row has errors" in failed
     assert 'id="row-3"' in page and 'id="errors-csv"' in page and 'id="import-success"' not in page
     assert not Customer.objects.exists()
+
+
+def test_a_preview_is_mapped_again_and_rechecked_without_a_second_upload(client, alice):
+    """#16 item 4: from a finished preview, "Change the column mapping" opens the mapping of the
+    same stored upload (the last mapping chosen), and a new preview checks it again; the commit
+    writes the stage of the preview it is started from, and deletes the upload."""
+    pk = _mapping_pk(_upload(client, alice, "客户名称,电话,外部编号\nAcme,12345,E1\nBeta,13900001111,E2\n"))
+    first = _preview(client, pk)
+    job_run(job_id=first.pk)
+    page = client.get(reverse("customer-import-job", args=[first.pk])).content.decode()
+    assert f'href="{reverse("customer-import-mapping", args=[pk])}" id="remap-btn"' in page
+    form = client.get(reverse("customer-import-mapping", args=[pk])).context["form"]
+    assert [form[f"col_{i}"].initial for i in range(3)] == ["name", "phone", "external_id"]
+    second = _preview(client, pk, {"col_0": "name", "col_1": "", "col_2": "external_id"})  # ignore the phones
+    assert second.pk != first.pk and second.params["mapping"] == {"客户名称": "name", "外部编号": "external_id"}
+    job_run(job_id=second.pk)
+    second.refresh_from_db()
+    assert (second.status, second.summary["created"], second.summary["errors"]) == ("succeeded", 2, 0)
+    assert client.get(reverse("customer-import-mapping", args=[pk])).context["form"]["col_1"].initial == ""
+    client.post(reverse("customer-import-commit", args=[second.pk]))
+    assert not ImportFile.objects.filter(pk=pk).exists()  # the upload went with the commit
+    assert client.get(reverse("customer-import-mapping", args=[pk])).status_code == 404
+    job_run(job_id=Job.objects.get(params__commit_of=second.pk).pk)
+    assert sorted(Customer.objects.values_list("name", "phone")) == [("Acme", ""), ("Beta", "")]
+    page = client.get(reverse("customer-import-job", args=[second.pk])).content.decode()
+    assert 'id="remap-btn"' not in page and 'id="commit-link"' in page

@@ -4,6 +4,8 @@ bar, reads the error on that row, downloads the error CSV, fixes the file,
 uploads it again and imports it; another import is cancelled while queued."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -42,6 +44,7 @@ def test_alice_imports_20000_customers_after_fixing_a_bad_row(alice, login_as, l
 
     _upload(page, _file(bad=True))
     expect(page.locator("h1")).to_have_text("Map columns")
+    first_upload = int(re.search(r"/customers/import/file/(\d+)/", page.url).group(1))
     expect(page.locator("#id_col_0")).to_have_value("name")  # Chinese headers mapped automatically
     expect(page.locator("#id_col_1")).to_have_value("phone")
     expect(page.locator("#id_col_2")).to_have_value("external_id")
@@ -64,6 +67,18 @@ def test_alice_imports_20000_customers_after_fixing_a_bad_row(alice, login_as, l
     screenshot("import-preview-errors-en")
     assert not Customer.objects.exists()
 
+    # The same stored file mapped again (phones ignored) and checked again, without uploading it.
+    page.click("#remap-btn")
+    expect(page.locator("h1")).to_have_text("Map columns")
+    expect(page.locator("#id_col_1")).to_have_value("phone")  # the mapping chosen last
+    page.select_option("#id_col_1", "")
+    page.click("#preview-btn")
+    expect(page.locator("#import-main")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(page.locator("#kpi-create .value")).to_have_text(str(ROWS))
+    expect(page.locator("#kpi-error .value")).to_have_text("0")
+    screenshot("import-preview-remapped-en")
+    assert not Customer.objects.exists()
+
     page.click("#upload-another")
     _upload(page, _file(bad=False))
     page.click("#preview-btn")
@@ -80,10 +95,14 @@ def test_alice_imports_20000_customers_after_fixing_a_bad_row(alice, login_as, l
     assert Customer.objects.count() == ROWS
     c = Customer.objects.get(external_id="HD-00042")
     assert (c.phone, c.owner, c.team) == ("13800000042", alice, alice.team)
-    assert not ImportFile.objects.filter(purpose__in=["upload", "stage"]).exists()
+    # The imported file's upload and stage are gone; what is left is the first file's, abandoned
+    # for the second (its upload and its re-mapped preview's stage), for the 24-hour sweep.
+    remapped = Job.objects.order_by("id")[1]
+    assert set(ImportFile.objects.filter(purpose__in=["upload", "stage"]).values_list("pk", flat=True)) == {
+        first_upload, ImportFile.objects.get(job=remapped, purpose="stage").pk}
 
     page.goto(f"{live_server.url}/customers/import/")
-    expect(page.locator("#import-list tbody tr")).to_have_count(3)
+    expect(page.locator("#import-list tbody tr")).to_have_count(4)
     expect(page.locator("#import-list tbody tr").first).to_contain_text(f"{ROWS} new")
     screenshot("import-history-en")
 
