@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0006_phone_index'),
+        ('crm', '0008_scope_covering_indexes'),
     ]
 
     operations = [
