@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0008_scope_covering_indexes'),
+        ('crm', '0009_activity_window_indexes'),
     ]
 
     operations = [
