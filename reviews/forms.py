@@ -36,7 +36,8 @@ class ReviewCreateForm(forms.Form):
         for key, metric in CATALOGUE.items():
             self.fields[f"use_{key}"] = forms.BooleanField(label=metric.name, required=False,
                                                            initial=key in DEFAULT_METRICS)
-            self.fields[f"target_{key}"] = forms.FloatField(label=_("Target"), required=False)
+            self.fields[f"target_{key}"] = forms.FloatField(label=_("Target"), required=False,
+                                                            initial=metric.default_target)
             self.metric_fields.append((metric, f"use_{key}", f"target_{key}"))
 
     def clean(self):
@@ -77,7 +78,7 @@ class ReviewRowsForm(forms.Form):
         rows = [{"metric": k, "target": d.get(f"target_{k}"), "analysis": d.get(f"analysis_{k}", "")}
                 for k in self.row_fields]
         if d.get("add_metric"):
-            rows.append({"metric": d["add_metric"], "target": None, "analysis": ""})
+            rows.append({"metric": d["add_metric"], "analysis": ""})  # starts with the sources' target
         return rows
 
 

@@ -8,6 +8,7 @@ the app that holds the data has not recorded any."""
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
@@ -29,10 +30,12 @@ _METRICS = [
     Metric("churn_rate", _("Churn rate"), "%", LOWER,
            _("Customers active at the period start (a transaction, interaction or ticket in the 90 days "
              "before it) with no activity in the 90 days before the period end ÷ customers active at the start"),
-           _("customers who went quiet"), _("customers active at the period start"), "crm", c.churn_rate),
+           _("customers who went quiet"), _("customers active at the period start"), "crm", c.churn_rate,
+           default_target=5.0),
     Metric("repurchase_rate", _("Repurchase rate"), "%", HIGHER,
            _("Customers with ≥ 2 purchases in the period ÷ customers with ≥ 1 purchase in the period"),
-           _("customers with ≥ 2 purchases"), _("customers with ≥ 1 purchase"), "crm", c.repurchase_rate),
+           _("customers with ≥ 2 purchases"), _("customers with ≥ 1 purchase"), "crm", c.repurchase_rate,
+           default_target=40.0),
     Metric("clv", _("Customer lifetime value"), "CNY", HIGHER,
            _("Yearly net spend per buying customer (net spend in the period, annualised, ÷ customers with a "
              "purchase in the 90 days up to the period end) × expected lifetime in years (1 ÷ yearly churn: the "
@@ -56,12 +59,13 @@ _METRICS = [
     Metric("activation_30d", _("New customer 30-day activation rate"), "%", HIGHER,
            _("Customers created in the period with a purchase within 30 days of creation ÷ customers created "
              "in the period"),
-           _("activated new customers"), _("new customers"), "crm", c.activation_30d),
+           _("activated new customers"), _("new customers"), "crm", c.activation_30d,
+           default_target=80.0),
     Metric("winback_rate", _("Win-back rate"), "%", HIGHER,
            _("Customers in the churn-risk tier at the period start who made a purchase in the period ÷ "
              "churn-risk customers at the start"),
            _("churn-risk customers who bought again"), _("churn-risk customers at the start"), "segmentation",
-           c.winback_rate),
+           c.winback_rate, default_target=50.0),
     Metric("collection_rate", _("Payment collection rate"), "%", HIGHER,
            _("Purchases due in the period paid on or before the due date ÷ purchases due in the period"),
            _("paid on time"), _("purchases due"), "crm", c.collection),
@@ -69,6 +73,20 @@ _METRICS = [
            _("Complaint tickets created in the period flagged as repeat (same customer and category within "
              "30 days) ÷ complaint tickets created in the period"),
            _("repeat complaints"), _("complaints"), "tickets", s.repeat_complaint_rate),
+    Metric("high_value_satisfaction", _("High-value customer satisfaction"), "score", HIGHER,
+           _("Average overall survey rating × 10 (0–100) of the answers in the period from customers in the "
+             "high-value tier on the period's last day"),
+           _("sum of satisfaction (0–100)"), _("survey answers of high-value customers with an overall rating"),
+           "segmentation", s.high_value_satisfaction, default_target=90.0),
+    Metric("first_followup_rate", _("First follow-up timeliness"), "%", HIGHER,
+           format_lazy(_("Customers whose first purchase was in the period with an interaction within {days} days "
+                         "of it ÷ customers whose first purchase was in the period"), days=c.FIRST_FOLLOWUP_DAYS),
+           _("new customers followed up in time"), _("customers with a first purchase in the period"), "crm",
+           c.first_followup_rate),
+    Metric("complaint_cycle_hours", _("Complaint cycle time"), "h", LOWER,
+           _("Average hours from a complaint ticket's creation to its resolution, complaints resolved in the "
+             "period"),
+           _("total hours to resolve complaints"), _("complaints resolved"), "tickets", s.complaint_cycle_hours),
 ]
 
 CATALOGUE: dict[str, Metric] = {m.key: m for m in _METRICS}
@@ -118,7 +136,8 @@ def metric_describe(metric: Metric) -> dict:
     return {"key": metric.key, "name": str(metric.name), "names": names, "unit": metric.unit,
             "unit_label": str(UNIT_LABELS.get(metric.unit, metric.unit)),
             "direction": metric.direction, "formula": str(metric.formula), "numerator": str(metric.numerator),
-            "denominator": str(metric.denominator), "source": metric.source}
+            "denominator": str(metric.denominator), "source": metric.source,
+            "default_target": metric.default_target}
 
 
 def deviation(*, metric: Metric, actual: float | None, target: float | None) -> dict:

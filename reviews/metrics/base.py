@@ -172,6 +172,8 @@ class Metric:
     denominator: object
     source: str  # "crm" | "surveys" | "tickets" | "segmentation": where the data comes from
     definition: Definition
+    # The sources' target (seeds 001, 004): what a new review report starts with, editable there.
+    default_target: float | None = None
 
     def better(self, a: float | None, b: float | None) -> bool | None:
         """Is ``a`` better than (or as good as) ``b`` in this metric's direction?"""

@@ -16,6 +16,8 @@ from reviews.metrics.base import Definition, MetricValue, Part, Period, Scope, r
 
 ACTIVITY_DAYS = 90  # DESIGN: "some activity in the 90 days before it"
 ACTIVATION_DAYS = 30
+# Seed 002's 首次回访时效: a new customer's first interaction within this many days of the first deal.
+FIRST_FOLLOWUP_DAYS = 7
 CLV_MAX_LIFETIME_YEARS = 5.0
 
 
@@ -137,6 +139,25 @@ def _winback_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
 
 
 winback_rate = Definition(parts=_winback_parts, value=rate())
+
+def _first_followup_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
+    """denominator: customers whose first purchase (first deal) fell in the period;
+    numerator: those with an interaction on the day of that deal or in the
+    FIRST_FOLLOWUP_DAYS days after it (local days)."""
+    first_deal = Subquery(Transaction.objects.filter(customer=OuterRef("pk"), kind=Transaction.Kind.PURCHASE)
+                          .order_by("occurred_on").values("occurred_on")[:1])
+    # A first deal in the period is a purchase in it: only those buyers can be in the cohort.
+    buyers = _purchases(period, scope).values("customer_id")
+    cohort = (Customer.objects.filter(pk__in=buyers).annotate(first_deal_on=first_deal)
+              .filter(first_deal_on__gte=period.start, first_deal_on__lte=period.end))
+    # Interactions are instants, deals local days: a day's interactions are [day 00:00, day+1 00:00).
+    followed = Exists(Interaction.objects.filter(
+        customer=OuterRef("pk"), occurred_at__date__gte=OuterRef("first_deal_on"),
+        occurred_at__date__lte=OuterRef("first_deal_on") + dt.timedelta(days=FIRST_FOLLOWUP_DAYS)))
+    return {"numerator": Part(cohort.filter(followed)), "denominator": Part(cohort)}
+
+
+first_followup_rate = Definition(parts=_first_followup_parts, value=rate())
 
 # A refund counts against the spend.
 SIGNED_AMOUNT = Case(When(kind=Transaction.Kind.REFUND, then=-F("amount")), default=F("amount"),

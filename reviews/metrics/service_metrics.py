@@ -121,3 +121,34 @@ def _repeat_complaint_parts(*, period: Period, scope: Scope) -> dict[str, Part] 
 
 
 repeat_complaint_rate = Definition(parts=_repeat_complaint_parts, value=rate())
+
+
+def _complaint_cycle_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """Seed 002's complaint cycle (投诉响应周期): complaint tickets resolved in the
+    period; sum of hours from the complaint's creation to its resolution."""
+    parts = _resolution_parts(period=period, scope=scope)
+    if parts is None:
+        return None
+    return {key: Part(part.records.filter(is_complaint=True), sum_of=part.sum_of, convert=part.convert)
+            for key, part in parts.items()}
+
+
+complaint_cycle_hours = Definition(parts=_complaint_cycle_parts, value=average())
+
+
+def _high_value_satisfaction_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """Seed 001's 高价值客户满意度: the satisfaction parts of the answers of the
+    customers in the high-value tier on the period's last day (their segment as it
+    stood then)."""
+    segments = selectors.segments_at(day=period.end)
+    if segments is None:
+        return None
+    answers = _responses(period, scope)
+    if answers is None:
+        return None
+    rated = answers.filter(overall__isnull=False,
+                           customer_id__in=segments.filter(tier="high_value").values("customer_id"))
+    return {"count": Part(rated), "sum": Part(rated, sum_of=F("overall") * 10)}
+
+
+high_value_satisfaction = Definition(parts=_high_value_satisfaction_parts, value=average())

@@ -18,9 +18,16 @@ from crm.models import Team
 from reviews.metrics import CATALOGUE, Period, Scope, metric_compute, month_period
 from reviews.models import Review, ReviewFinding, ReviewMetric
 
-# Seed 000's core-metric table, then the rest of the catalogue.
+# Seed 000's core-metric table, then the rows of the sources' targets (seeds 001,
+# 002, 004): each starts with its metric's ``default_target``.
 DEFAULT_METRICS = ["nps", "churn_rate", "repurchase_rate", "clv", "first_response_minutes", "contact_frequency",
-                   "avg_satisfaction", "sla_compliance", "collection_rate"]
+                   "avg_satisfaction", "sla_compliance", "collection_rate", "activation_30d", "winback_rate",
+                   "high_value_satisfaction", "first_followup_rate", "complaint_cycle_hours"]
+
+
+def default_targets() -> list[dict]:
+    """The rows a new report starts with: DEFAULT_METRICS, each with the sources' target."""
+    return [{"metric": k, "target": CATALOGUE[k].default_target} for k in DEFAULT_METRICS]
 TIERS = tuple(Tier.values)
 
 
@@ -43,7 +50,8 @@ def _clean_targets(targets) -> list[dict]:
             errors.append(_("Row %(n)s: metric “%(key)s” appears twice.") % {"n": i + 1, "key": key})
             continue
         seen.add(key)
-        target = row.get("target")
+        # A row that names no target at all starts with the sources' one; an empty one stays empty.
+        target = row["target"] if "target" in row else CATALOGUE[key].default_target
         if target in ("", None):
             target = None
         else:
@@ -87,7 +95,7 @@ def review_create(*, user, title: str, period_start: dt.date, period_end: dt.dat
     if scope_kind == Review.ScopeKind.ALL:
         team = None
     try:
-        clean = _clean_targets(targets if targets is not None else [{"metric": k} for k in DEFAULT_METRICS])
+        clean = _clean_targets(targets if targets is not None else default_targets())
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -143,8 +151,12 @@ def _findings_replace(*, review: Review, findings: dict[str, list[dict]] | None)
 def review_metrics_set(*, review: Review, rows: list[dict], now: dt.datetime, replace: bool = False) -> Review:
     """Add or update metric rows (target, analysis); with ``replace`` the rows not
     listed are removed. Computes the actuals of new rows."""
-    clean = _clean_targets(rows)
     existing = {m.metric: m for m in review.metric_rows.all()}
+    # A listed row that names no target keeps the one it has (a new row starts with the sources' one).
+    rows = [{**row, "target": existing[row["metric"]].target}
+            if isinstance(row, dict) and "target" not in row and row.get("metric") in existing else row
+            for row in rows or []]
+    clean = _clean_targets(rows)
     position = max((m.position for m in existing.values()), default=-1) + 1
     added = False
     for row in clean:
@@ -215,7 +227,7 @@ def review_monthly_drafts_create(*, now: dt.datetime) -> list[int]:
         if last is not None:
             targets = [{"metric": m.metric, "target": m.target} for m in last.metric_rows.all()]
         else:
-            targets = [{"metric": k, "target": None} for k in DEFAULT_METRICS]
+            targets = default_targets()
         with override(settings.LANGUAGE_CODE):
             title = _("%(team)s · monthly review %(month)s") % {"team": team.name, "month": period.start.strftime("%Y-%m")}
         try:

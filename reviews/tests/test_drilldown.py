@@ -25,10 +25,12 @@ def _team_world(owner, make_customer, prefix: str) -> list:
     c = [make_customer(owner=owner, name=f"{prefix}{i}") for i in range(6)]
     c.append(make_customer(owner=owner, name=f"{prefix}new", created_at=at(D(2026, 5, 6))))
     buy(c[6], D(2026, 5, 20))  # a new customer activated within 30 days
+    talk(c[6], D(2026, 5, 24))  # … and followed up within 7 days of that first deal
     c.append(make_customer(owner=owner, name=f"{prefix}new2", created_at=at(D(2026, 5, 25))))
     for i, x in enumerate(c[:6]):
         buy(x, D(2026, 2, 10 + i))  # active before the start
-        SegmentHistory.objects.create(customer=x, as_of=D(2026, 4, 30), tier="churn_risk" if i < 3 else "potential",
+        tier = ("churn_risk", "churn_risk", "churn_risk", "high_value", "potential", "potential")[i]
+        SegmentHistory.objects.create(customer=x, as_of=D(2026, 4, 30), tier=tier,
                                       value_tier="low", health_score=30, rfm_segment="lost")
     for x in c[:3]:  # these stay active in May; c[3:6] go quiet
         buy(x, D(2026, 5, 3), "300", due_on=D(2026, 5, 10), paid_on=D(2026, 5, 9))

@@ -21,7 +21,8 @@ def value(key, scope=Scope(), period=MAY):
 def test_catalogue_defines_every_kpi_once_with_direction_and_formula():
     assert set(CATALOGUE) == {"nps", "avg_satisfaction", "churn_rate", "repurchase_rate", "clv",
                               "first_response_minutes", "resolution_hours", "sla_compliance", "contact_frequency",
-                              "activation_30d", "winback_rate", "collection_rate", "repeat_complaint_rate"}
+                              "activation_30d", "winback_rate", "collection_rate", "repeat_complaint_rate",
+                              "high_value_satisfaction", "first_followup_rate", "complaint_cycle_hours"}
     for m in CATALOGUE.values():
         assert m.direction in (HIGHER, LOWER) and str(m.formula) and str(m.numerator) and str(m.denominator)
 
