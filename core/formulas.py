@@ -31,9 +31,13 @@ def satisfaction_100_from_overall(overall_1_10: float | int | None) -> float | N
     return None if overall_1_10 is None else float(overall_1_10) * 10
 
 
+# A ticket's close rating (1-5) × this is its satisfaction on the 0-100 scale.
+TICKET_RATING_TO_100 = 20
+
+
 def satisfaction_100_from_ticket(rating_1_5: int | None) -> float | None:
     """A ticket's close rating (1-5) on the 0-100 scale: × 20."""
-    return None if rating_1_5 is None else float(rating_1_5) * 20
+    return None if rating_1_5 is None else float(rating_1_5) * TICKET_RATING_TO_100
 
 
 def ratio(numerator: float | int | Decimal, denominator: float | int | Decimal) -> float | None:

@@ -15,6 +15,7 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
     ("tickets:queue", _("Tickets"), "all"),
     ("surveys:list", _("Surveys"), "all"),
     ("reviews:dashboard", _("Dashboard"), "all"),
+    ("reviews:people", _("People & departments"), "staff"),
     ("reviews:list", _("Reviews"), "lead"),
     ("integrations:triage", _("E-mail triage"), "support"),
     ("integrations:mailboxes", _("Channels"), "admin"),

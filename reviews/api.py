@@ -22,6 +22,7 @@ from reviews import drilldown, exports, selectors, services
 from reviews.metrics import CATALOGUE, Period, metric_compute, metric_describe, month_period
 from reviews.metrics.distributions import DISTRIBUTIONS
 from reviews.models import Review, ReviewAction, ReviewFinding
+from reviews.people import people_table_for_user
 from reviews.report import review_earlier_actions_many, review_rows
 from reviews.scoping import metric_scope_for_user
 from segmentation.models import Tier
@@ -87,6 +88,9 @@ class MetricRecordsQuerySerializer(MetricQuerySerializer):
                                            "count, …; a tier, a category or a value:engagement cell for the "
                                            "dashboard's distributions tier_mix, ticket_categories, "
                                            "value_engagement).")
+    group = serializers.RegexField(r"^(owner|agent|department):\d+$", required=False, allow_blank=True,
+                                   help_text="Only one member's records, as the people page counts them: "
+                                             "owner:<user id>, agent:<user id> or department:<id>.")
 
 
 class RecordCursorPagination(CursorPagination):
@@ -110,7 +114,8 @@ class MetricRecordsView(APIView):
         q = MetricRecordsQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         period, scope = _period_and_scope(request, q.validated_data)
-        drill = drilldown.drill_get(key=key, part=q.validated_data["part"], period=period, scope=scope)
+        drill = drilldown.drill_get(key=key, part=q.validated_data["part"], period=period, scope=scope,
+                                    group=q.validated_data.get("group") or "")
         records = drilldown.drill_records_for_user(user=request.user, drill=drill)
         paginator = RecordCursorPagination()
         page = paginator.paginate_queryset(records, request, view=self)
@@ -120,6 +125,78 @@ class MetricRecordsView(APIView):
                          "parts": list(drill.parts), "period": period.as_dict(), "scope": scope.as_dict(),
                          **response.data}
         return response
+
+
+class PeopleQuerySerializer(serializers.Serializer):
+    start = PeriodDateField(required=False)
+    end = PeriodDateField(required=False)
+    team = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["The period must end on or after its start."]})
+        return attrs
+
+
+class _PeopleView(APIView):
+    """``?start=&end=`` (default: this month so far), ``team`` (admins). One row per
+    member with each figure's value, the previous period's value, its parts and the
+    URL of its records (the metric's records endpoint with ``group``)."""
+
+    group = ""
+
+    def get(self, request):
+        q = PeopleQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        start = q.validated_data.get("start") or month_period(today).start
+        end = q.validated_data.get("end") or max(today, start)
+        if end < start:
+            raise serializers.ValidationError({"end": ["The period must end on or after its start."]})
+        # core.access refusals (django's PermissionDenied) answer 403.
+        table = people_table_for_user(user=request.user, group=self.group, period=Period(start, end),
+                                      team=q.validated_data.get("team"))
+        for row in table["rows"]:
+            for figure in row["figures"]:
+                figure["records"] = request.build_absolute_uri(figure.pop("api_url"))
+                figure.pop("url")
+        return Response(table)
+
+
+class MetricsByOwnerView(_PeopleView):
+    """Per account manager: customers kept, follow-ups on time, overdue follow-ups,
+    30-day activation, win-back, NPS and repurchase of their customers. Admins all,
+    team leads their team, an account manager their own row."""
+
+    group = "owner"
+
+    @extend_schema(operation_id="v1_metrics_by_owner", parameters=[PeopleQuerySerializer],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return super().get(request)
+
+
+class MetricsByDepartmentView(_PeopleView):
+    """Per ticket department: first response, SLA compliance, resolution time, ticket
+    satisfaction and repeat-complaint rate. Team leads (their team's tickets) and admins."""
+
+    group = "department"
+
+    @extend_schema(operation_id="v1_metrics_by_department", parameters=[PeopleQuerySerializer],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return super().get(request)
+
+
+class MetricsByAgentView(_PeopleView):
+    """Per support agent (ticket assignee): the department figures. Team leads and admins."""
+
+    group = "agent"
+
+    @extend_schema(operation_id="v1_metrics_by_agent", parameters=[PeopleQuerySerializer],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return super().get(request)
 
 
 class TargetSerializer(serializers.Serializer):

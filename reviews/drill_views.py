@@ -46,7 +46,7 @@ def _drill(request, key: str, data) -> drilldown.Drill:
         end = d.get("end") or max(today, start)
     scope = metric_scope_for_user(user=request.user, team=d.get("team"), owner=d.get("owner"), tier=d.get("tier"))
     return drilldown.drill_get(key=key, part=d.get("part") or drilldown.default_part(key), period=Period(start, end),
-                               scope=scope)
+                               scope=scope, group=d.get("group") or "")
 
 
 def _query(drill: drilldown.Drill, **extra) -> str:
@@ -54,6 +54,8 @@ def _query(drill: drilldown.Drill, **extra) -> str:
     for name, value in (("team", drill.scope.team_id), ("owner", drill.scope.owner_id), ("tier", drill.scope.tier)):
         if value not in (None, ""):
             params[name] = value
+    if drill.group:
+        params["group"] = drill.group
     params.update(extra)
     return urlencode(params)
 
@@ -97,6 +99,7 @@ def _render(request, drill: drilldown.Drill, *, status: int = 200, **forms):
                                              ("owner", drill.scope.owner_id), ("tier", drill.scope.tier))
                          if v not in (None, "")],
         "drill": drill, "metric": drill.metric, "page": page, "rows": rows, "tabs": tabs,
+        "group_label": drilldown.group_label(drill.group),
         "part_label": drilldown.part_label(metric=drill.metric, part=drill.part_key),
         "is_sum": drill.part.sum_of is not None, "query": _query(drill), **_actions(request, drill, **forms),
     }, status=status)

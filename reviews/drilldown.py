@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from core import access
 from crm.models import Customer, Transaction
-from reviews.metrics import CATALOGUE, Metric, Part, Period, Scope, metric_parts
+from reviews.metrics import CATALOGUE, GROUPS, Metric, Part, Period, Scope, group_path, metric_parts
 from reviews.metrics.distributions import DISTRIBUTIONS
 
 PART_LABELS = {
@@ -69,21 +69,55 @@ def default_part(key: str) -> str:
         return ""
     if key == "nps":
         return "detractors"
-    if CATALOGUE[key].unit in ("min", "h", "score"):
+    if CATALOGUE[key].unit in ("min", "h", "score", "count"):
         return "count"
     return "numerator"
 
 
 def records_url(*, key: str, period: Period, part: str | None = None, scope: Scope | None = None,
-                api: bool = False) -> str:
+                group: str = "", api: bool = False) -> str:
     """The list page of a part's records (the link of a KPI, chart point, review
-    row), or with ``api`` the records endpoint."""
+    row, people-page figure), or with ``api`` the records endpoint. ``group`` is
+    "owner:<id>", "agent:<id>" or "department:<id>" (``group_parse``)."""
     params = {"start": period.start.isoformat(), "end": period.end.isoformat(), "part": part or default_part(key)}
     if scope is not None:
         params.update({k: v for k, v in (("team", scope.team_id), ("owner", scope.owner_id), ("tier", scope.tier))
                        if v not in (None, "")})
+    if group:
+        params["group"] = group
     name = "api-metric-records" if api else "reviews:metric-records"
     return reverse(name, kwargs={"key": key}) + "?" + urlencode(params)
+
+
+def group_parse(value: str | None) -> tuple[str, int] | None:
+    """"owner:5" → ("owner", 5); None for none; Http404 for anything else."""
+    if not value:
+        return None
+    name, _sep, member = value.partition(":")
+    if name not in GROUPS or not member.isdigit():
+        raise Http404
+    return name, int(member)
+
+
+GROUP_LABELS = {"owner": gettext_lazy("Account manager"), "agent": gettext_lazy("Support agent"),
+                "department": gettext_lazy("Department")}
+
+
+def group_label(group: str) -> str:
+    """"Account manager: bob" for "owner:5" (one query); "" for no group."""
+    member = group_parse(group)
+    if member is None:
+        return ""
+    name, pk = member
+    if name == "department":
+        from tickets.models import Department
+
+        who = Department.objects.filter(pk=pk).first()
+    else:
+        from crm.models import User
+
+        who = User.objects.filter(pk=pk).first()
+    return f"{GROUP_LABELS[name]}: {who if who is not None else pk}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +128,7 @@ class Drill:
     period: Period
     scope: Scope
     parts: tuple[str, ...]
+    group: str = ""
 
     @property
     def model(self):
@@ -105,15 +140,16 @@ class Drill:
 
 
 RECORD_KINDS = {"crm.Customer": "customer", "surveys.SurveyResponse": "survey_answer", "tickets.Ticket": "ticket",
-                "crm.Transaction": "transaction", "crm.Interaction": "interaction"}
+                "crm.Transaction": "transaction", "crm.Interaction": "interaction", "crm.FollowUp": "followup"}
 _RELATED = {"customer": ["owner", "team"], "survey_answer": ["customer", "customer__owner"],
             "ticket": ["customer", "customer__owner", "assignee"], "transaction": ["customer", "customer__owner"],
-            "interaction": ["customer", "customer__owner", "staff"]}
+            "interaction": ["customer", "customer__owner", "staff"], "followup": ["customer", "customer__owner", "owner"]}
 
 
-def drill_get(*, key: str, part: str, period: Period, scope: Scope) -> Drill:
+def drill_get(*, key: str, part: str, period: Period, scope: Scope, group: str = "") -> Drill:
     """The part of a metric (404 for an unknown metric or part, or a metric whose
-    data app does not exist)."""
+    data app does not exist); with ``group`` only the records of that member, as
+    ``metric_grouped`` counts them (404 for a part that does not split by it)."""
     metric = CATALOGUE.get(key) or DISTRIBUTIONS.get(key)
     if metric is None:
         raise Http404
@@ -121,7 +157,15 @@ def drill_get(*, key: str, part: str, period: Period, scope: Scope) -> Drill:
     part = part or next(iter(parts or {}), "")
     if not parts or part not in parts:
         raise Http404
-    return Drill(metric=metric, part_key=part, part=parts[part], period=period, scope=scope, parts=tuple(parts))
+    chosen = parts[part]
+    member = group_parse(group)
+    if member is not None:
+        path = group_path(group=member[0], model=chosen.records.model)
+        if path is None:
+            raise Http404
+        chosen = Part(chosen.records.filter(**{path: member[1]}), sum_of=chosen.sum_of, convert=chosen.convert)
+    return Drill(metric=metric, part_key=part, part=chosen, period=period, scope=scope, parts=tuple(parts),
+                 group=group or "")
 
 
 def drill_records_for_user(*, user, drill: Drill) -> QuerySet:
@@ -178,6 +222,11 @@ def record_row(obj, *, drill: Drill) -> dict:
     elif kind == "interaction":
         row.update({"date": _at(obj.occurred_at), "channel": obj.channel,
                     "detail": f"{obj.get_channel_display()}: {obj.summary[:80]}"})
+    elif kind == "followup":
+        state = pgettext("follow-up", "done") if obj.done_at else pgettext("follow-up", "open")
+        row.update({"date": _at(obj.due_at), "done_at": _at(obj.done_at),
+                    "followup_owner": obj.owner.username if obj.owner_id else "",
+                    "detail": f"{obj.reason[:80]} ({state})"})
     if drill.part.sum_of is not None:
         row["value"] = round(drill.part.convert(obj.part_value), 2) if obj.part_value is not None else None
     return row

@@ -141,6 +141,7 @@ class RecordsQueryForm(forms.Form):
     team = forms.CharField(required=False)
     owner = forms.CharField(required=False)
     tier = forms.CharField(required=False)
+    group = forms.CharField(required=False)
 
     def clean(self):
         data = super().clean()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("actions/<int:pk>/status/", views.action_status, name="action-status"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/grid/", views.grid_cell, name="grid-cell"),
+    path("people/", views.people, name="people"),
     path("metrics/<slug:key>/records/", drill_views.metric_records, name="metric-records"),
     path("metrics/<slug:key>/records/act/", drill_views.metric_records_act, name="metric-records-act"),
 ]

@@ -2,6 +2,8 @@
 Parse, call a selector or service, render."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -52,6 +54,25 @@ def dashboard(request):
     context["teams"] = access.teams_visible_to(request.user) if access.sees_all_customers(request.user) else None
     context["team_param"] = request.GET.get("team", "")
     return render(request, "reviews/dashboard.html", context)
+
+
+@require_GET
+@login_required
+def people(request):
+    """People and departments: the month's figures per account manager (an account
+    manager: their own row), per support agent and per department (leads, admins)."""
+    from reviews.people import people_tables_for_user
+
+    today = timezone.localdate()
+    month_form = MonthForm(request.GET or None, today=today)
+    month = month_form.cleaned_data["month"] if month_form.is_valid() and month_form.cleaned_data["month"] else None
+    # Reviews look back: the last whole month unless one is asked for.
+    period = month_period(month or (today.replace(day=1) - dt.timedelta(days=1)))
+    tables = people_tables_for_user(user=request.user, period=period, team=request.GET.get("team") or None)
+    return render(request, "reviews/people.html", {
+        "tables": tables, "period": period, "previous": period.previous(), "month_form": month_form,
+        "teams": access.teams_visible_to(request.user) if access.is_admin(request.user) else None,
+        "team_param": request.GET.get("team", "")})
 
 
 @require_GET

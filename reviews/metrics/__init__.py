@@ -7,7 +7,10 @@ A value of None means "no data": nothing to count in the period and scope, or
 the app that holds the data has not recorded any."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection, transaction
+from django.db.models import Count, Sum
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -17,7 +20,8 @@ from reviews.metrics import service_metrics as s
 from reviews.metrics.base import HIGHER, LOWER, NO_DATA, Metric, MetricValue, Part, Period, Scope, month_period
 
 __all__ = ["CATALOGUE", "HIGHER", "LOWER", "NO_DATA", "Metric", "MetricValue", "Part", "Period", "Scope",
-           "metric_get", "metric_compute", "metric_describe", "metric_parts", "month_period", "deviation"]
+           "metric_get", "metric_compute", "metric_describe", "metric_parts", "metric_grouped", "group_path",
+           "GROUPS", "month_period", "deviation"]
 
 _METRICS = [
     Metric("nps", _("NPS"), "pts", HIGHER,
@@ -32,6 +36,10 @@ _METRICS = [
              "before it) with no activity in the 90 days before the period end ÷ customers active at the start"),
            _("customers who went quiet"), _("customers active at the period start"), "crm", c.churn_rate,
            default_target=5.0),
+    Metric("retention_rate", _("Customers kept"), "%", HIGHER,
+           _("Customers active at the period start still active in the 90 days before the period end ÷ "
+             "customers active at the start (churn's complement)"),
+           _("customers kept"), _("customers active at the period start"), "crm", c.retention_rate),
     Metric("repurchase_rate", _("Repurchase rate"), "%", HIGHER,
            _("Customers with ≥ 2 purchases in the period ÷ customers with ≥ 1 purchase in the period"),
            _("customers with ≥ 2 purchases"), _("customers with ≥ 1 purchase"), "crm", c.repurchase_rate,
@@ -78,6 +86,15 @@ _METRICS = [
              "high-value tier on the period's last day"),
            _("sum of satisfaction (0–100)"), _("survey answers of high-value customers with an overall rating"),
            "segmentation", s.high_value_satisfaction, default_target=90.0),
+    Metric("followup_on_time", _("Follow-ups on time"), "%", HIGHER,
+           _("Follow-ups due in the period done by their due time ÷ follow-ups due in the period"),
+           _("follow-ups done on time"), _("follow-ups due"), "crm", c.followup_on_time),
+    Metric("followups_overdue", _("Overdue follow-ups"), "count", LOWER,
+           _("Follow-ups open and past their due time at the period end"),
+           _("overdue follow-ups"), "—", "crm", c.followups_overdue),
+    Metric("ticket_satisfaction", _("Ticket satisfaction"), "score", HIGHER,
+           _("Average close rating (1–5) × 20, on the 0–100 scale, of tickets resolved in the period"),
+           _("sum of ratings (0–100)"), _("rated tickets resolved"), "tickets", s.ticket_satisfaction),
     Metric("first_followup_rate", _("First follow-up timeliness"), "%", HIGHER,
            format_lazy(_("Customers whose first purchase was in the period with an interaction within {days} days "
                          "of it ÷ customers whose first purchase was in the period"), days=c.FIRST_FOLLOWUP_DAYS),
@@ -92,7 +109,7 @@ _METRICS = [
 CATALOGUE: dict[str, Metric] = {m.key: m for m in _METRICS}
 
 UNIT_LABELS = {"%": "%", "pts": _("pts"), "score": _("/100"), "min": _("min"), "h": _("h"), "CNY": _("CNY"),
-               "per_customer_month": _("per customer per month")}
+               "per_customer_month": _("per customer per month"), "count": ""}
 
 
 def metric_get(key: str) -> Metric:
@@ -149,3 +166,73 @@ def deviation(*, metric: Metric, actual: float | None, target: float | None) -> 
     dev = round(actual - target, 2)
     dev_pct = round(dev / abs(target) * 100.0, 1) if target else None
     return {"deviation": dev, "deviation_pct": dev_pct, "on_target": metric.better(actual, target)}
+
+
+# Who a grouped figure belongs to, by the kind of record a part counts: an account
+# manager owns customers (and the follow-ups they are given), a support agent and a
+# department hold tickets. A part whose records have no path for the group does
+# not split by it.
+GROUPS = {
+    "owner": {"crm.Customer": "owner_id", "crm.FollowUp": "owner_id", "*": "customer__owner_id"},
+    "agent": {"tickets.Ticket": "assignee_id"},
+    "department": {"tickets.Ticket": "department_id"},
+}
+
+
+def group_path(*, group: str, model) -> str | None:
+    """The column of ``model`` that says which ``group`` member a record belongs to."""
+    paths = GROUPS[group]
+    return paths.get(model._meta.label, paths.get("*"))
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """A metric's value per group member; ``of(member)`` for one, which for a member
+    without records is the metric's own value of empty parts (no data for a rate,
+    0 for a count)."""
+
+    values: dict[int, MetricValue]
+    empty: MetricValue
+
+    def of(self, member: int) -> MetricValue:
+        return self.values.get(member, self.empty)
+
+    def members(self) -> set[int]:
+        return set(self.values)
+
+
+def _grouped(metric: Metric, *, period: Period, scope: Scope, group: str) -> Grouped:
+    parts = metric.parts(period=period, scope=scope)
+    if parts is None:
+        return Grouped({}, NO_DATA)
+    empty = metric.definition.value(dict.fromkeys(parts, 0.0), period)
+    measured: dict[int, dict[str, float]] = {}
+    for name, part in parts.items():
+        path = group_path(group=group, model=part.records.model)
+        if path is None:
+            return Grouped({}, NO_DATA)
+        # The part's records as they are (annotations, filters), counted per member in one query.
+        records = part.records.model._base_manager.filter(pk__in=part.records.order_by().values("pk"))
+        total = Count("pk") if part.sum_of is None else Sum(part.sum_of)
+        for row in records.order_by().values(path).annotate(total=total):
+            if row[path] is None:
+                continue
+            numbers = measured.setdefault(row[path], dict.fromkeys(parts, 0.0))
+            numbers[name] = 0.0 if row["total"] is None else (
+                float(row["total"]) if part.sum_of is None else part.convert(row["total"]))
+    return Grouped({member: metric.definition.value(numbers, period) for member, numbers in measured.items()}, empty)
+
+
+def metric_grouped(*, key: str, period: Period, scope: Scope, group: str) -> Grouped:
+    """The metric for each member of ``group`` ("owner", "agent", "department") at
+    once: every part measured with one grouped query over the very records
+    ``metric_compute`` counts, then the metric's own value function per member.
+    ``drilldown`` filters a part by the same ``group_path``, so a figure and its
+    records cannot disagree."""
+    metric = CATALOGUE[key]
+    if connection.vendor != "postgresql":
+        return _grouped(metric, period=period, scope=scope, group=group)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{METRIC_WORK_MEM}'")
+        return _grouped(metric, period=period, scope=scope, group=group)

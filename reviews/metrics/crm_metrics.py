@@ -10,7 +10,7 @@ from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, 
 from django.utils import timezone
 
 from core.formulas import ratio
-from crm.models import Customer, Interaction, Transaction
+from crm.models import Customer, FollowUp, Interaction, Transaction
 from reviews import selectors
 from reviews.metrics.base import Definition, MetricValue, Part, Period, Scope, rate, rounded
 
@@ -58,6 +58,45 @@ def _churn_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
 
 
 churn_rate = Definition(parts=_churn_parts, value=rate())
+
+
+def _retention_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
+    """Churn's other side: denominator customers active at the period start;
+    numerator those of them still active in the 90 days before the end (kept)."""
+    active_at_start = _customers(scope).filter(_active_before(period.start_at))
+    return {"numerator": Part(active_at_start.filter(_active_before(period.end_at))),
+            "denominator": Part(active_at_start)}
+
+
+retention_rate = Definition(parts=_retention_parts, value=rate())
+
+
+def _followups(scope: Scope):
+    return FollowUp.objects.filter(scope.customer_q("customer__"))
+
+
+def _followup_on_time_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
+    """denominator: follow-ups due in the period; numerator: those done by their due time."""
+    due = _followups(scope).filter(due_at__gte=period.start_at, due_at__lt=period.end_at)
+    return {"numerator": Part(due.filter(done_at__isnull=False, done_at__lte=F("due_at"))),
+            "denominator": Part(due)}
+
+
+followup_on_time = Definition(parts=_followup_on_time_parts, value=rate())
+
+
+def _followups_overdue_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
+    """Follow-ups open and past due at the period end (not done by then)."""
+    end = period.end_at
+    overdue = _followups(scope).filter(Q(due_at__lt=end) & (Q(done_at__isnull=True) | Q(done_at__gte=end)))
+    return {"count": Part(overdue)}
+
+
+def _count_value(parts: dict[str, float], period: Period) -> MetricValue:
+    return MetricValue(parts["count"], parts["count"], None, parts)
+
+
+followups_overdue = Definition(parts=_followups_overdue_parts, value=_count_value)
 
 
 def _purchases(period: Period, scope: Scope):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import DurationField, ExpressionWrapper, F
 
-from core.formulas import nps_from_counts
+from core.formulas import TICKET_RATING_TO_100, nps_from_counts
 from reviews import selectors
 from reviews.metrics.base import Definition, MetricValue, Part, Period, Scope, average, rate
 
@@ -152,3 +152,16 @@ def _high_value_satisfaction_parts(*, period: Period, scope: Scope) -> dict[str,
 
 
 high_value_satisfaction = Definition(parts=_high_value_satisfaction_parts, value=average())
+
+
+def _ticket_satisfaction_parts(*, period: Period, scope: Scope) -> dict[str, Part] | None:
+    """Tickets resolved in the period rated on close (1–5); sum of the ratings on the
+    0–100 scale (× core.formulas.TICKET_RATING_TO_100)."""
+    parts = _resolution_parts(period=period, scope=scope)
+    if parts is None:
+        return None
+    rated = parts["count"].records.filter(satisfaction__isnull=False)
+    return {"count": Part(rated), "sum": Part(rated, sum_of=F("satisfaction") * TICKET_RATING_TO_100)}
+
+
+ticket_satisfaction = Definition(parts=_ticket_satisfaction_parts, value=average())

@@ -42,9 +42,14 @@ def _team_world(owner, make_customer, prefix: str) -> list:
     for i, x in enumerate(c[:4]):
         t = ticket(x, at(D(2026, 5, 5 + i)), is_complaint=i < 3, is_repeat=i == 1, category="service",
                    first_response_at=at(D(2026, 5, 5 + i), 12, 10 + 5 * i),
-                   resolved_at=at(D(2026, 5, 6 + i)) if i < 3 else None)
+                   resolved_at=at(D(2026, 5, 6 + i)) if i < 3 else None, satisfaction=4 if i < 2 else None)
         if i == 2:
             SlaBreach.objects.create(ticket=t, clock="first_response", due_at=t.created_at, recorded_at=t.created_at)
+    from crm.models import FollowUp
+
+    for due, done in ((D(2026, 5, 10), at(D(2026, 5, 9))), (D(2026, 5, 12), None)):  # one on time, one overdue
+        FollowUp.objects.create(customer=c[0], owner=owner, reason="call", due_at=at(due), created_at=at(D(2026, 5, 1)),
+                                done_at=done)
     return c
 
 
@@ -91,7 +96,7 @@ def test_every_part_of_every_metric_has_exactly_its_records(ada, world, api_clie
     assert seen[("tier_mix", "churn_risk")] and seen[("ticket_categories", "service")]
     assert seen[("value_engagement", "low:low")]
     assert {r["kind"] for rows in seen.values() for r in rows} == {
-        "customer", "survey_answer", "ticket", "transaction", "interaction"}
+        "customer", "survey_answer", "ticket", "transaction", "interaction", "followup"}
 
 
 def test_a_managers_drilldown_never_shows_another_teams_record(alice, world, api_client_for):

@@ -157,7 +157,7 @@ def test_api_rejects_bad_input_per_field(lena, api_client_for):
 def test_metric_api_lists_catalogue_and_computes_value(alice, may_data, api_client_for, charlie, north):
     api = api_client_for(alice)
     keys = [m["key"] for m in api.get("/api/v1/metrics/").json()["results"]]
-    assert "churn_rate" in keys and len(keys) == 16
+    assert "churn_rate" in keys and len(keys) == 20
     body = api.get("/api/v1/metrics/repurchase_rate/?start=2026-05-01&end=2026-05-31").json()
     assert (body["value"], body["numerator"], body["denominator"]) == (33.33, 1, 3)
     assert body["period"] == {"start": "2026-05-01", "end": "2026-05-31"}
