@@ -15,7 +15,7 @@ from reviews.labels import tier_choices
 from reviews.metrics import CATALOGUE, UNIT_LABELS, Period, Scope, month_period
 from reviews.metrics.distributions import VALUE_TIERS
 from reviews.models import DashboardSnapshot
-from reviews.report import part_links
+from reviews.report import part_links, trend_action_rows
 from reviews.scoping import dashboard_scope
 from reviews.services import snapshots
 
@@ -169,7 +169,8 @@ def dashboard_context(*, user, team_id: int | None, now: dt.datetime, month: dt.
     at_risk = _readable_at_risk((_snapshot(DashboardSnapshot.Kind.TOP_AT_RISK, scope, as_of) or {}).get("rows", []))
     return {"scope": scope, "personal": personal, "as_of": as_of, "kpis": kpis, "charts": charts, "grid": grid,
             "bands": bands, "overdue": overdue, "at_risk": at_risk, "month": month_shown,
-            "partial": snapshots.is_partial(month_shown), "current_month": month_period(today).start}
+            "partial": snapshots.is_partial(month_shown), "current_month": month_period(today).start,
+            "trend_actions": trend_action_rows(selectors.trend_actions_open_for_user(user=user))}
 
 
 def _readable_at_risk(rows: list[dict]) -> list[dict]:

@@ -210,3 +210,48 @@ class ReviewActionReminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["action", "days_before"], name="review_action_reminder_once"),
         ]
+
+
+class TrendActionQuerySet(models.QuerySet):
+    def for_user(self, user) -> TrendActionQuerySet:
+        """Cross-department actions belong to no team: team leads and admins track
+        them all (core.access.can_track_trend_actions); anyone else those they own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self if access.can_track_trend_actions(user) else self.filter(owner=user)
+
+
+class TrendAction(models.Model):
+    """The tracked cross-department rectification (跨部门专项整改) a complaint
+    category's trend alert opens: one per alert (the one-to-one is unique), owned by
+    the supervisor of the department the category routes to."""
+
+    alert = models.OneToOneField("tickets.TrendAlert", verbose_name=_("trend alert"), on_delete=models.CASCADE,
+                                 related_name="action")
+    title = models.CharField(_("improvement action"), max_length=300)
+    department = models.ForeignKey("tickets.Department", verbose_name=_("department"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="trend_actions")
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(_("status"), max_length=12, choices=ReviewAction.Status.choices,
+                              default=ReviewAction.Status.OPEN)
+    # The linked metric: the complaints of the alert's category (drill-down of ticket_categories).
+    metric = models.CharField(_("linked metric"), max_length=40, default="ticket_categories")
+    created_at = models.DateTimeField(_("created at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = TrendActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("cross-department action")
+        verbose_name_plural = _("cross-department actions")
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ReviewAction.Status.OPEN, ReviewAction.Status.IN_PROGRESS)

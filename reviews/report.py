@@ -82,6 +82,25 @@ def _earlier_action(a, review: Review, actuals: dict, computed: dict) -> dict:
             **(_change(metric, now_value, a.baseline) if metric else {"change": None, "improved": None})}
 
 
+def trend_action_rows(actions) -> list[dict]:
+    """Cross-department actions as the dashboard and the report show them, each with
+    the link to its linked metric's records: the alert category's tickets in the
+    three weeks that raised it."""
+    import datetime as dt
+
+    from reviews.metrics import Period, Scope
+
+    rows = []
+    for a in actions:
+        weeks = Period(a.alert.week_start - dt.timedelta(weeks=2), a.alert.week_start + dt.timedelta(days=6))
+        rows.append({"id": a.pk, "title": a.title, "department": str(a.department) if a.department_id else "—",
+                     "owner": str(a.owner) if a.owner_id else "—", "deadline": a.deadline, "status": a.status,
+                     "status_label": str(a.get_status_display()), "is_open": a.is_open, "category": a.alert.category,
+                     "metric_name": str(a.alert.get_category_display()),
+                     "records_url": records_url(key=a.metric, period=weeks, part=a.alert.category, scope=Scope())})
+    return rows
+
+
 def review_report(*, review: Review) -> dict:
     rows = review_rows(review=review)
     findings = list(review.findings.all())
@@ -92,4 +111,5 @@ def review_report(*, review: Review) -> dict:
         "problems": [f for f in findings if f.kind == ReviewFinding.Kind.PROBLEM],
         "actions": list(review.actions.select_related("owner").all()),
         "earlier_actions": review_earlier_actions(review=review, rows=rows),
+        "trend_actions": trend_action_rows(selectors.trend_actions_for_review(review=review)),
     }

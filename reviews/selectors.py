@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from core import access
 from crm.models import Customer, FollowUp, User, person_name
-from reviews.models import Review, ReviewAction
+from reviews.models import Review, ReviewAction, TrendAction
 
 
 # --- reports and actions -------------------------------------------------------
@@ -75,6 +75,30 @@ def earlier_actions_by_review(*, reviews) -> dict[int, list[ReviewAction]]:
     return {r.pk: [a for a in actions if (a.review.team_id, a.review.scope_kind, a.review.tier)
                    == (r.team_id, r.scope_kind, r.tier) and a.review.period_end < r.period_start]
             for r in reviews}
+
+
+def trend_action_list_for_user(*, user) -> QuerySet[TrendAction]:
+    return TrendAction.objects.for_user(user).select_related("owner", "department", "alert")
+
+
+def trend_action_get_for_user(*, user, pk) -> TrendAction:
+    return get_object_or_404(trend_action_list_for_user(user=user), pk=pk)
+
+
+def trend_actions_open_for_user(*, user) -> list[TrendAction]:
+    """The open cross-department actions the dashboard lists (team leads, admins, owners)."""
+    return list(trend_action_list_for_user(user=user).filter(
+        status__in=[ReviewAction.Status.OPEN, ReviewAction.Status.IN_PROGRESS]))
+
+
+def trend_actions_for_review(*, review: Review) -> list[TrendAction]:
+    """The cross-department actions a report shows: opened by the end of its period and
+    not closed before it began (so each is in every report until the one after it closed)."""
+    from core.clock import day_end, day_start
+
+    return list(TrendAction.objects.filter(created_at__lt=day_end(review.period_end))
+                .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=day_start(review.period_start)))
+                .select_related("owner", "department", "alert"))
 
 
 # --- other apps' data, read-only ---------------------------------------------

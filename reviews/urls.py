@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/export/<str:fmt>/", views.review_export, name="export"),
     path("actions/mine/", views.my_actions, name="my-actions"),
     path("actions/<int:pk>/status/", views.action_status, name="action-status"),
+    path("trend-actions/<int:pk>/status/", views.trend_action_status, name="trend-action-status"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/grid/", views.grid_cell, name="grid-cell"),
     path("people/", views.people, name="people"),

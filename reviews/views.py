@@ -53,6 +53,8 @@ def dashboard(request):
     context["month_param"] = month.strftime("%Y-%m") if month else ""
     context["teams"] = access.teams_visible_to(request.user) if access.sees_all_customers(request.user) else None
     context["team_param"] = request.GET.get("team", "")
+    context["can_move_trend_actions"] = True  # the list holds only what the user may move
+    context["trend_statuses"] = ActionStatusForm().fields["status"].choices
     return render(request, "reviews/dashboard.html", context)
 
 
@@ -126,7 +128,7 @@ def _detail_context(request, review, **forms):
         "rows_form": forms.get("rows_form") or ReviewRowsForm(review=review),
         "finding_form": forms.get("finding_form") or FindingForm(),
         "action_form": forms.get("action_form") or ActionForm(owners=owners),
-        "language": get_language(),
+        "language": get_language(), "trend_statuses": ActionStatusForm().fields["status"].choices,
     }
 
 
@@ -233,6 +235,23 @@ def my_actions(request):
     actions = selectors.my_actions(user=request.user)
     return render(request, "reviews/my_actions.html", {"actions": actions, "statuses": ActionStatusForm().fields[
         "status"].choices, "today": timezone.localdate()})
+
+
+@require_POST
+@login_required
+def trend_action_status(request, pk: int):
+    from reviews.services.trend_actions import trend_action_status_set
+
+    action = selectors.trend_action_get_for_user(user=request.user, pk=pk)
+    form = ActionStatusForm(request.POST)
+    if form.is_valid():
+        trend_action_status_set(action=action, user=request.user, status=form.cleaned_data["status"],
+                                now=timezone.now())
+        messages.success(request, _("Status updated."))
+    nxt = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(nxt)
+    return redirect("reviews:dashboard")
 
 
 @require_POST

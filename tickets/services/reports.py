@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core import access
 from core.clock import day_start
+from core.events import event_emit
 from core.services import notification_create
 from crm.models import User
 from tickets import analytics
@@ -57,6 +58,8 @@ def trend_alerts_detect(*, week_start: dt.date, now: dt.datetime) -> list[TrendA
                 defaults={"evidence": alert["evidence"], "created_at": now})
             if is_new:
                 _notify_trend(obj, now=now)
+                # reviews opens the tracked cross-department action (same transaction).
+                event_emit("ticket.trend_alert", obj, now=now)
                 created.append(obj)
     return created
 
