@@ -158,7 +158,8 @@ class _PeopleView(APIView):
                                       team=q.validated_data.get("team"))
         for row in table["rows"]:
             for figure in row["figures"]:
-                figure["records"] = request.build_absolute_uri(figure.pop("api_url"))
+                api_url = figure.pop("api_url")
+                figure["records"] = request.build_absolute_uri(api_url) if api_url else None
                 figure.pop("url")
         return Response(table)
 

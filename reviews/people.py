@@ -78,9 +78,11 @@ def _figure(*, key: str, member: int, group: str, now, before, period: Period, s
         "unit": metric.unit,
         "declined": metric.better(current, was) is False and current != was, "worst": False,
         "below_target": metric.better(current, metric.default_target) is False,
-        "url": records_url(key=key, period=period, part=default_part(key), scope=scope, group=member_key),
+        # No records to open while the app holding the metric's data has none (e.g. no segment history).
+        "url": records_url(key=key, period=period, part=default_part(key), scope=scope, group=member_key)
+        if now.has_records else None,
         "api_url": records_url(key=key, period=period, part=default_part(key), scope=scope, group=member_key,
-                               api=True),
+                               api=True) if now.has_records else None,
     }
 
 

@@ -193,6 +193,7 @@ class Grouped:
 
     values: dict[int, MetricValue]
     empty: MetricValue
+    has_records: bool = True  # False while the app holding the data has none (nothing to open)
 
     def of(self, member: int) -> MetricValue:
         return self.values.get(member, self.empty)
@@ -204,7 +205,7 @@ class Grouped:
 def _grouped(metric: Metric, *, period: Period, scope: Scope, group: str) -> Grouped:
     parts = metric.parts(period=period, scope=scope)
     if parts is None:
-        return Grouped({}, NO_DATA)
+        return Grouped({}, NO_DATA, has_records=False)
     empty = metric.definition.value(dict.fromkeys(parts, 0.0), period)
     measured: dict[int, dict[str, float]] = {}
     for name, part in parts.items():
