@@ -28,6 +28,9 @@ app.conf.beat_schedule["surveys-snapshots"] = {"task": "surveys.tasks.survey_sna
 # segmentation: recompute every customer's tier, RFM, health and cadence nightly.
 app.conf.beat_schedule["segmentation-recompute-nightly"] = {"task": "segmentation.recompute_nightly",
                                                             "schedule": crontab(hour=2, minute=30)}
+# segmentation: retrain the churn model and rescore every customer nightly (after the recompute).
+app.conf.beat_schedule["segmentation-churn-train-nightly"] = {"task": "segmentation.churn_train_nightly",
+                                                              "schedule": crontab(hour=3, minute=15)}
 # segmentation: each manager's and lead's digest of overdue follow-ups, once a morning.
 app.conf.beat_schedule["segmentation-followup-digests"] = {"task": "segmentation.followup_digests",
                                                            "schedule": crontab(hour=8, minute=0)}

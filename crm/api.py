@@ -24,6 +24,7 @@ from crm import selectors, services, validation
 from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
 from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 from segmentation.api import RfmSerializer
+from segmentation.churn.api import ChurnFactorSerializer
 
 
 def _editable_customers(user):
@@ -107,13 +108,17 @@ class CustomerSerializer(PersonalDataSerializerMixin, FastRepresentationMixin, R
     health_score = serializers.IntegerField(source="segment.health_score", read_only=True, allow_null=True)
     next_contact_due = serializers.DateField(source="segment.next_contact_due", read_only=True, allow_null=True)
     days_overdue = serializers.IntegerField(source="segment.days_overdue", read_only=True, allow_null=True)
+    # Read-only, from the latest churn model (null until the first training).
+    churn_probability = serializers.FloatField(source="churn_score.probability", read_only=True, allow_null=True)
+    churn_factors = ChurnFactorSerializer(source="churn_score.factor_texts", many=True, read_only=True,
+                                          allow_null=True)
 
     class Meta:
         model = Customer
         fields = ["id", "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team",
                   "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number", "address",
                   "birthday", "notes", "created_at", "tier", "tier_reason", "rfm", "value_tier", "membership_level",
-                  "health_score", "next_contact_due", "days_overdue"]
+                  "health_score", "next_contact_due", "days_overdue", "churn_probability", "churn_factors"]
         read_only_fields = ["id", "created_at"]
         # (source, external_id) uniqueness is checked by the service and the database.
         validators: list = []
@@ -194,7 +199,7 @@ class CustomerViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.Mo
     serializer_class = CustomerSerializer
     permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
     filterset_class = CustomerFilter
-    ordering_fields = ["id", "name", "created_at", "first_deal_date", "region", "industry"]
+    ordering_fields = ["id", "name", "created_at", "first_deal_date", "region", "industry", "churn_probability"]
     search_fields = ["name", "external_id"]
     audit_object_type = "crm.customer"
 

@@ -22,6 +22,11 @@ class CustomerFilter(django_filters.FilterSet):
     health_min = django_filters.NumberFilter(field_name="segment__health_score", lookup_expr="gte")
     health_max = django_filters.NumberFilter(field_name="segment__health_score", lookup_expr="lte")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue for contact")
+    # Churn prediction (latest model).
+    churn_probability_min = django_filters.NumberFilter(field_name="churn_score__probability", lookup_expr="gte",
+                                                        label="churn probability at least (0-1)")
+    churn_decile = django_filters.NumberFilter(field_name="churn_score__backtest_decile",
+                                               label="backtest decile of the churn model (1 = riskiest tenth)")
 
     class Meta:
         model = Customer

@@ -2,7 +2,8 @@
 which raises 404 for anything the user may not see."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core import access
@@ -11,7 +12,10 @@ from crm.phone_index import customer_ids_by_phone
 
 
 def customer_list_for_user(*, user) -> QuerySet[Customer]:
-    return Customer.objects.for_user(user).select_related("owner", "team", "segment")
+    """Scoped, with the segment and the churn score joined; ``churn_probability``
+    is annotated for sorting (a customer without a score sorts as -1, below all)."""
+    return (Customer.objects.for_user(user).select_related("owner", "team", "segment", "churn_score")
+            .annotate(churn_probability=Coalesce(F("churn_score__probability"), Value(-1.0), output_field=FloatField())))
 
 
 def customer_list_for_api(*, user) -> QuerySet[Customer]:

@@ -26,6 +26,7 @@ class QueueItemSerializer(serializers.Serializer):
     due = serializers.DateField()
     days_overdue = serializers.IntegerField()
     urgency = serializers.FloatField()
+    churn_probability = serializers.FloatField(allow_null=True)
     followup_id = serializers.SerializerMethodField()
 
     def get_customer(self, item) -> dict:

@@ -7,6 +7,7 @@ class SegmentationConfig(AppConfig):
     verbose_name = _("Segmentation")
 
     def ready(self):
+        import segmentation.churn.services  # noqa: F401  (registers the churn training job handler)
         import segmentation.services  # noqa: F401  (registers the recompute job handler)
         from crm.selectors import CUSTOMER_PANELS
         from segmentation.panels import customer_segment_panel

@@ -251,3 +251,7 @@ class FollowUpDigest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="followup_digest_once_per_day")]
+
+
+# Churn prediction's models live in their own module (registered with this app here).
+from segmentation.churn.models import ChurnModel, ChurnScore  # noqa: E402,F401

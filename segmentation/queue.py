@@ -3,21 +3,26 @@
 Two streams, each read in its own index order and merged here:
 
 - ``cadence``: customers whose tier's contact interval has run out
-  (``CustomerSegment`` by ``(owner | team, next_contact_due, customer)``);
+  (``CustomerSegment`` by ``(owner | team, next_contact_due, customer)``); of
+  those due on the same day, the likelier to churn first (the latest churn
+  model's probability, ``CHURN_RISK``; a customer without a score last);
 - ``followup``: open ``crm.FollowUp`` rows (a next action, a detractor
   call-back...) by ``(owner, due_at, id) WHERE done_at IS NULL``.
 
 A page reads at most ``limit + 1`` rows of each stream after the cursor, so its
 cost does not depend on how many customers the company has. The cursor holds the
-position of each stream (``next_contact_due``/customer id, ``due_at``/follow-up id).
+position of each stream (``next_contact_due``/churn probability/customer id,
+``due_at``/follow-up id).
 """
 from __future__ import annotations
 
 import heapq
+import struct
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import pgettext
@@ -39,13 +44,14 @@ COUNT_CAP = 250
 class QueueCursor:
     """Where the previous page stopped in each stream (None: not started)."""
 
-    segment: tuple[date, int] | None = None
+    segment: tuple[date, float, int] | None = None
     followup: tuple[datetime, int] | None = None
 
     def encode(self) -> str:
         parts = []
         if self.segment:
-            parts.append(f"s{self.segment[0].isoformat()}_{self.segment[1]}")
+            # The probability as its IEEE-754 bytes in hex: exact, and free of the "." separator.
+            parts.append(f"s{self.segment[0].isoformat()}_{struct.pack('>d', self.segment[1]).hex()}_{self.segment[2]}")
         if self.followup:
             parts.append(f"f{self.followup[0].isoformat()}_{self.followup[1]}")
         return ".".join(parts)
@@ -58,8 +64,11 @@ class QueueCursor:
             head, _sep, pk = part[1:].rpartition("_")
             if not pk.isdigit():
                 continue
-            if part.startswith("s") and (day := parse_date(head)):
-                segment = (day, int(pk))
+            if part.startswith("s"):
+                day_text, _sep, risk_text = head.partition("_")
+                day, risk = parse_date(day_text), _parse_float(risk_text)
+                if day and risk is not None:
+                    segment = (day, risk, int(pk))
             elif part.startswith("f") and (at := _parse_at(head)):
                 followup = (at, int(pk))
         return cls(segment=segment, followup=followup)
@@ -72,9 +81,27 @@ def _parse_at(value: str) -> datetime | None:
         return None
 
 
+def _parse_float(value: str) -> float | None:
+    try:
+        return struct.unpack(">d", bytes.fromhex(value))[0]
+    except (ValueError, struct.error):
+        return None
+
+
 def _after(key: tuple, fields: tuple[str, str]) -> Q:
     """Rows strictly after ``key`` in the order ``fields`` (keyset condition)."""
     return Q(**{f"{fields[0]}__gt": key[0]}) | Q(**{fields[0]: key[0], f"{fields[1]}__gt": key[1]})
+
+
+# Each cadence row's churn probability (-1 without a score): the order within a due day.
+CHURN_RISK = Coalesce(F("customer__churn_score__probability"), Value(-1.0), output_field=FloatField())
+
+
+def _segment_after(key: tuple[date, float, int]) -> Q:
+    """Cadence rows strictly after ``key`` in (next_contact_due, churn risk desc, customer)."""
+    due, risk, cid = key
+    return (Q(next_contact_due__gt=due) | Q(next_contact_due=due, churn_risk__lt=risk)
+            | Q(next_contact_due=due, churn_risk=risk, customer_id__gt=cid))
 
 
 def _segment_streams(*, user, today: date) -> list[QuerySet[CustomerSegment]]:
@@ -109,21 +136,24 @@ def followup_queue_page(*, user, today: date, cursor: str | None = None, limit: 
         "-occurred_at").values("occurred_at")[:1]
     segments: dict[int, CustomerSegment] = {}
     for stream in _segment_streams(user=user, today=today):
+        stream = stream.annotate(churn_risk=CHURN_RISK)
         if position.segment:
-            stream = stream.filter(_after(position.segment, ("next_contact_due", "customer_id")))
+            stream = stream.filter(_segment_after(position.segment))
         rows = (stream.select_related("customer", "customer__owner")
                 .annotate(latest_interaction_at=Subquery(last_interaction),
                           customer_since=customer_since_expression("customer_id"))
-                .order_by("next_contact_due", "customer_id")[: limit + 1])
+                .order_by("next_contact_due", "-churn_risk", "customer_id")[: limit + 1])
         for seg in rows:
             segments.setdefault(seg.customer_id, seg)
     followups = _followups(user=user, today=today)
     if position.followup:
         followups = followups.filter(_after(position.followup, ("due_at", "id")))
     followups = list(followups.select_related("customer", "customer__owner", "customer__segment")
+                     .annotate(churn_probability=F("customer__churn_score__probability"))
                      .order_by("due_at", "id")[: limit + 1])
 
-    seg_keys = sorted(((s.next_contact_due, 1, s.customer_id), s) for s in segments.values())[: limit + 1]
+    seg_keys = sorted(((s.next_contact_due, 1, -s.churn_risk, s.customer_id), s)
+                      for s in segments.values())[: limit + 1]
     fu_keys = [((timezone.localdate(f.due_at), 0, f.pk), f) for f in followups]
     merged = list(heapq.merge(seg_keys, fu_keys, key=lambda pair: pair[0]))
     page, rest = merged[:limit], merged[limit:]
@@ -134,7 +164,7 @@ def followup_queue_page(*, user, today: date, cursor: str | None = None, limit: 
             next_followup = (row.due_at, row.pk)
             items.append(_followup_item(row, today=today, params=params))
         else:
-            next_segment = (row.next_contact_due, row.customer_id)
+            next_segment = (row.next_contact_due, row.churn_risk, row.customer_id)
             if item := _cadence_item(row, today=today, params=params):
                 items.append(item)
     next_cursor = QueueCursor(segment=next_segment, followup=next_followup).encode() if rest else ""
@@ -178,7 +208,7 @@ def _cadence_item(seg: CustomerSegment, *, today: date, params: SegmentSettings)
     weight = analytics.value_weight(seg.value_tier, params=params)
     return {"kind": "cadence", "customer": seg.customer, "segment": seg, "followup": None,
             "due": due, "days_overdue": overdue, "urgency": overdue * weight, "value_weight": weight,
-            "last_contact_on": last_contact, "tier": seg.tier,
+            "last_contact_on": last_contact, "tier": seg.tier, "churn_probability": _risk(seg.churn_risk),
             "reason": _cadence_reason(seg=seg, interval=interval, last_contact=last_contact, today=today)}
 
 
@@ -190,6 +220,7 @@ def _followup_item(fu: FollowUp, *, today: date, params: SegmentSettings) -> dic
     return {"kind": "followup", "customer": fu.customer, "segment": seg, "followup": fu,
             "due": due, "days_overdue": overdue, "urgency": overdue * weight,
             "value_weight": weight, "last_contact_on": None, "tier": seg.tier if seg else "",
+            "churn_probability": fu.churn_probability,
             # A Chinese sentence takes the full-width colon: the separator is translated.
             "reason": pgettext("source: reason", "%(source)s: %(reason)s") % {
                 "source": fu.get_source_display(), "reason": fu.reason_text}}
@@ -205,6 +236,10 @@ def _cadence_reason(*, seg: CustomerSegment, interval: int, last_contact: date |
     return _("%(tier)s: contact every %(interval)s days, %(contact)s (%(why)s)") % {
         "tier": seg.get_tier_display(), "interval": interval, "contact": contact,
         "why": analytics.reason_text(seg.tier_reason)}
+
+
+def _risk(value: float) -> float | None:
+    return None if value < 0 else value
 
 
 def _has_segment(customer: Customer) -> bool:

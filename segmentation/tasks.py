@@ -20,3 +20,11 @@ def followup_digests_task() -> int:
     from segmentation.digest import followup_digests_send
 
     return followup_digests_send(today=timezone.localdate(), now=timezone.now())
+
+
+@shared_task(name="segmentation.churn_train_nightly")
+def churn_train_nightly_task() -> str:
+    """Nightly: retrain the churn model at today and rescore every customer."""
+    from segmentation.churn import services as churn_services
+
+    return churn_services.churn_train(as_of=timezone.localdate(), now=timezone.now(), clock=timezone.now).status

@@ -81,8 +81,8 @@ def test_count_is_capped_and_exact_below_the_cap(alices_queue, alice, monkeypatc
 
 def test_a_malformed_cursor_starts_from_the_top():
     assert QueueCursor.decode("s2026-13-01_x.fnot-a-date_3.zzz") == QueueCursor()
-    cursor = QueueCursor.decode(QueueCursor(segment=(AS_OF, 7)).encode())
-    assert cursor.segment == (AS_OF, 7) and cursor.followup is None
+    cursor = QueueCursor.decode(QueueCursor(segment=(AS_OF, 0.1 + 0.2, 7)).encode())
+    assert cursor.segment == (AS_OF, 0.1 + 0.2, 7) and cursor.followup is None
 
 
 def test_the_page_links_to_the_next_page_and_shows_it(alices_queue, alice, client, monkeypatch):
