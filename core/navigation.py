@@ -12,6 +12,7 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
     ("customer-list", _("Customers"), "all"),
     ("segmentation:follow-ups", _("My follow-ups"), "staff"),
     ("segmentation:overview", _("Segments"), "staff"),
+    ("segmentation:churn-model", _("Churn prediction"), "staff"),
     ("tickets:queue", _("Tickets"), "all"),
     ("surveys:list", _("Surveys"), "all"),
     ("reviews:dashboard", _("Dashboard"), "all"),

@@ -102,6 +102,10 @@ class CustomerFilterForm(forms.Form):
                              choices=[("", _("All kinds")), *Customer.Kind.choices])
     tag = forms.CharField(label=_("Tag"), required=False)
     tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[])
+    # Churn prediction (latest model): the model page's decile rows link here.
+    churn_probability_min = forms.FloatField(label=_("Churn probability at least"), required=False,
+                                             min_value=0, max_value=1, widget=forms.NumberInput(attrs={"step": "0.05"}))
+    churn_decile = forms.IntegerField(label=_("Churn decile"), required=False, min_value=1, max_value=10)
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
@@ -135,6 +139,10 @@ class CustomerFilterForm(forms.Form):
             queryset = queryset.filter(tags__contains=f",{tag},")
         if data.get("tier"):
             queryset = queryset.filter(segment__tier=data["tier"])
+        if data.get("churn_probability_min") is not None:
+            queryset = queryset.filter(churn_score__probability__gte=data["churn_probability_min"])
+        if data.get("churn_decile"):
+            queryset = queryset.filter(churn_score__backtest_decile=data["churn_decile"])
         return queryset.order_by(*SORTS[self.sort_key])
 
     @property

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from segmentation import views
+from segmentation.churn import views as churn_views
 
 app_name = "segmentation"
 urlpatterns = [
@@ -10,4 +11,6 @@ urlpatterns = [
     path("recompute/", views.recompute, name="recompute"),
     path("jobs/", views.jobs, name="jobs"),
     path("settings/", views.settings_edit, name="settings"),
+    path("churn/", churn_views.churn_model_page, name="churn-model"),
+    path("churn/train/", churn_views.churn_model_train, name="churn-model-train"),
 ]

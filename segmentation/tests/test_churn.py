@@ -219,3 +219,48 @@ def test_the_queue_puts_the_likelier_to_churn_first_among_customers_due_the_same
         if not cursor:
             break
     assert walked == expected
+
+
+def test_the_model_page_shows_the_backtest_and_drills_each_decile_down_to_the_callers_customers(
+        trained, alice, lena, sam, client):
+    """Rule: the page shows the backtest figures, both charts' data with table views,
+    one decile row per tenth linking to the customer list filtered to it, whose
+    count is the caller's customers in that decile; support staff do not see it."""
+    client.force_login(alice)
+    html = client.get("/segments/churn/").content.decode()
+    assert f"{trained.metrics['auc']:.3f}" in html and "churn-roc-data" in html and "churn-calibration-data" in html
+    assert html.count("?churn_decile=") == len(trained.metrics["deciles"]) == 10
+    assert 'id="churn-train"' not in html  # an account manager does not train
+    mine = ChurnScore.objects.for_user(alice).filter(backtest_decile=1).count()
+    assert f'data-decile="1">{mine}<' in html
+    listed = client.get("/customers/?churn_decile=1").content.decode()
+    names = set(ChurnScore.objects.for_user(alice).filter(backtest_decile=1).values_list("customer__name", flat=True))
+    others = set(ChurnScore.objects.for_user(alice).exclude(backtest_decile=1).values_list("customer__name", flat=True))
+    assert names and all(f">{n}<" in listed for n in names)
+    assert not any(f">{n}<" in listed for n in others)
+    client.force_login(sam)
+    assert client.get("/segments/churn/").status_code == 403
+    client.force_login(lena)
+    assert 'id="churn-train"' in client.get("/segments/churn/").content.decode()
+
+
+def test_the_train_form_queues_a_job_and_refuses_a_bad_horizon(lena, alice, client):
+    """Rule: a lead's valid form queues one training job; a bad horizon queues none."""
+    client.force_login(lena)
+    client.post("/segments/churn/train/", {"as_of": "2026-06-01", "horizon_days": "3"})
+    assert not Job.objects.exists()
+    client.post("/segments/churn/train/", {"as_of": "2026-06-01", "horizon_days": "90"})
+    assert list(Job.objects.values_list("kind", "params")) == [
+        ("segmentation.churn_train", {"as_of": "2026-06-01", "horizon_days": 90})]
+    client.force_login(alice)
+    assert client.post("/segments/churn/train/", {"as_of": "2026-06-01", "horizon_days": "90"}).status_code == 403
+
+
+def test_the_customer_page_shows_the_probability_and_factors_in_words(trained, alice, client):
+    score = ChurnScore.objects.for_user(alice).order_by("-probability").first()
+    client.force_login(alice)
+    html = client.get(f"/customers/{score.customer_id}/").content.decode()
+    assert 'id="churn-panel"' in html
+    assert f"{round(score.probability * 100)}%" in html
+    for factor in score.factor_texts:
+        assert factor["text"] in html
