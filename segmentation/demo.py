@@ -1,7 +1,9 @@
 """Demo hook (crm's generate_demo_data): segments for today and, for history,
 the last six month-ends, so the overview shows a trend and transitions and the
 demo's survey answers (up to 180 days old) count under the tier their customer
-had when answering (surveys' snapshots read the history)."""
+had when answering (surveys' snapshots read the history); then the churn model
+trained at today (its backtest reads the demo's hidden propensity through the
+records it drove)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -33,4 +35,15 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
     job = services.segments_recompute(as_of=today, now=now)
     tiers = ", ".join(f"{k} {v}" for k, v in sorted(job.summary.get("tier", {}).items()))
     return (f"{job.summary['customers']} customers segmented as of {today} ({tiers}); "
-            f"history at {', '.join(d.isoformat() for d in history)}")
+            f"history at {', '.join(d.isoformat() for d in history)}; {_churn_train(today=today, now=now)}")
+
+
+def _churn_train(*, today: date, now: datetime) -> str:
+    from segmentation.churn import services as churn_services
+
+    try:
+        job = churn_services.churn_train(as_of=today, now=now)
+    except churn_services.NotEnoughHistory:
+        return "churn model: not enough history to train"
+    s = job.summary
+    return f"churn model v{s['model']} ({s['kind']}): backtest AUC {s['auc']:.3f} vs tier baseline {s['baseline_auc']:.3f}"

@@ -91,6 +91,13 @@ def chunk_plan(*, seed: int, chunk_no: int, size: int, as_of: date, tpc: float, 
     rng = np.random.default_rng([seed, chunk_no])
     n = size
     profile = rng.choice(4, n, p=PROFILE_P)
+    # The hidden propensity (0-1, never stored) drives later silence: of the settled
+    # customers (active or dormant) the highest propensities are the dormant ones, and
+    # before falling silent they buy less and less often, pay later and object more, so
+    # the earlier records foretell the silence (the churn model's backtest has
+    # something to find). Its own stream: every other draw is as before.
+    propensity = np.random.default_rng([seed, chunk_no, 101]).beta(2, 3, n)
+    profile = _dormant_by_propensity(profile, propensity)
     created_off = np.where(profile == NEW, rng.integers(3, 86, n),
                            np.where(profile == DORMANT, rng.integers(200, 1100, n), rng.integers(120, 1100, n)))
     start_off = np.minimum(created_off, 730)
@@ -148,13 +155,14 @@ def chunk_plan(*, seed: int, chunk_no: int, size: int, as_of: date, tpc: float, 
     t_n = int(k.sum())
     t_pos = np.arange(t_n) - np.repeat(np.cumsum(k) - k, k)
     lo, hi = last_off[tc], start_off[tc]
-    t_off = lo + (rng.random(t_n) * (hi - lo + 1)).astype(int)
+    # u ** (1 - 0.8 p) leans towards 1 (older dates) as the propensity p grows: purchases thin out.
+    t_off = lo + (rng.random(t_n) ** (1 - 0.8 * propensity[tc]) * (hi - lo + 1)).astype(int)
     refund = (t_pos > 0) & (rng.random(t_n) < 0.05)
     spend = np.where(is_person, 500.0, SIZE_SPEND[size_idx]) * rng.lognormal(0, 0.5, n)
     amount = spend[tc] * np.where(refund, rng.uniform(0.05, 0.4, t_n), rng.lognormal(0, 0.6, t_n))
     cents = np.maximum(100, np.round(amount * 100)).astype(np.int64)
     due_days = rng.choice([15, 30, 30, 45, 60], t_n)
-    on_time_p = rng.choice([0.93, 0.72, 0.4], n, p=[0.7, 0.22, 0.08])[tc]
+    on_time_p = (rng.choice([0.93, 0.72, 0.4], n, p=[0.7, 0.22, 0.08]) * (1.15 - 0.5 * propensity))[tc]
     r = rng.random(t_n)
     delay = np.where(r < on_time_p, -(rng.random(t_n) * (due_days + 1)).astype(int) + due_days,
                      np.where(r < on_time_p + (1 - on_time_p) * 0.65, due_days + rng.integers(1, 61, t_n), -1))
@@ -199,11 +207,25 @@ def chunk_plan(*, seed: int, chunk_no: int, size: int, as_of: date, tpc: float, 
     })
 
     plan_i = _interactions(rng=rng, n=n, profile=profile, last_off=last_off, start_off=start_off,
-                           owner_id=owner_id, support_id=support_id, as_of=as_of, utc_offset_min=utc_offset_min)
+                           owner_id=owner_id, support_id=support_id, as_of=as_of, utc_offset_min=utc_offset_min,
+                           propensity=propensity)
     return Plan(customers, contacts, transactions, *plan_i)
 
 
-def _interactions(*, rng, n, profile, last_off, start_off, owner_id, support_id, as_of, utc_offset_min):
+def _dormant_by_propensity(profile: np.ndarray, propensity: np.ndarray) -> np.ndarray:
+    """The same number of dormant customers, now the settled ones (active or dormant)
+    with the highest propensity."""
+    settled = np.flatnonzero((profile == ACTIVE) | (profile == DORMANT))
+    dormant = int((profile == DORMANT).sum())
+    out = profile.copy()
+    out[settled] = ACTIVE
+    if dormant:
+        out[settled[np.argsort(-propensity[settled], kind="stable")[:dormant]]] = DORMANT
+    return out
+
+
+def _interactions(*, rng, n, profile, last_off, start_off, owner_id, support_id, as_of, utc_offset_min,
+                  propensity):
     """Follow-up records, oldest first per customer; the latest sits at the
     customer's last activity and is the only one whose next action is open."""
     m = np.where(profile == NEW, 1 + rng.binomial(1, 0.5, n), 1 + rng.poisson(2.5, n))
@@ -217,7 +239,7 @@ def _interactions(*, rng, n, profile, last_off, start_off, owner_id, support_id,
     # The latest is late in the day so it stays last even on a shared date.
     minute = np.where(latest, rng.integers(17 * 60, 18 * 60, total), rng.integers(9 * 60, 17 * 60, total))
     occurred = _stamp(as_of, off, minute, utc_offset_min)
-    objection = np.where(latest, profile[ic] == OBJECTION, rng.random(total) < 0.05)
+    objection = np.where(latest, profile[ic] == OBJECTION, rng.random(total) < 0.01 + 0.12 * propensity[ic])
     resolved_off = off - rng.integers(1, 11, total)
     resolved = np.where(objection & ~latest & (resolved_off >= 1),
                         _stamp(as_of, np.maximum(resolved_off, 1), minute, utc_offset_min), None)
