@@ -84,6 +84,16 @@ def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.date
             customer=c, as_of=today, tier="churn_risk", rfm_segment="at_risk", value_tier="high",
             membership_level="gold", health_score=30, next_contact_due=today - dt.timedelta(days=5),
             days_overdue=5, queue_weight=5.0, computed_at=now))
+        # The churn score (the model row is company-wide, not the team's: not added to the world).
+        from segmentation.churn.models import ChurnModel, ChurnScore
+
+        churn_model = ChurnModel.objects.order_by("-id").first() or ChurnModel.objects.create(
+            as_of=today, horizon_days=90, trained_at=now, kind="logistic_regression", artefact=b"",
+            artefact_digest="", metrics={"deciles": [{"decile": 1, "customers": 1, "churned": 1, "rate": 1.0,
+                                                      "predicted": 0.9, "min_probability": 0.9}]})
+        world.add(ChurnScore.objects.create(
+            customer=c, model=churn_model, as_of=today, probability=0.9, backtest_decile=1, backtest_churned=True,
+            factors=[{"feature": "purchase_recency_days", "value": 120, "contribution": 1.2}]))
         for days in (30, 0):
             world.add(SegmentHistory.objects.create(customer=c, as_of=today - dt.timedelta(days=days),
                                                     tier="churn_risk" if days == 0 else "new", value_tier="high",
