@@ -8,7 +8,7 @@ from segmentation.churn import services
 
 
 class ChurnTrainForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     horizon_days = forms.IntegerField(label=_("Horizon (days)"), min_value=services.MIN_HORIZON_DAYS,
                                       max_value=services.MAX_HORIZON_DAYS, initial=90)
 
