@@ -11,17 +11,22 @@ from crm.models import Contact, Customer, Interaction, Transaction
 from crm.phone_index import customer_ids_by_phone
 
 
+# The latest churn model's probability, for sorting (a customer without a score sorts as -1, below all).
+CHURN_PROBABILITY = Coalesce(F("churn_score__probability"), Value(-1.0), output_field=FloatField())
+
+
 def customer_list_for_user(*, user) -> QuerySet[Customer]:
     """Scoped, with the segment and the churn score joined; ``churn_probability``
-    is annotated for sorting (a customer without a score sorts as -1, below all)."""
+    annotated for sorting (CHURN_PROBABILITY)."""
     return (Customer.objects.for_user(user).select_related("owner", "team", "segment", "churn_score")
-            .annotate(churn_probability=Coalesce(F("churn_score__probability"), Value(-1.0), output_field=FloatField())))
+            .annotate(churn_probability=CHURN_PROBABILITY))
 
 
 def customer_list_for_api(*, user) -> QuerySet[Customer]:
     """The API's customers: owner and team are rendered as ids (their ``*_id`` columns), so only the
-    segment is joined."""
-    return Customer.objects.for_user(user).select_related("segment")
+    segment and the churn score are joined (``churn_probability`` annotated for sorting)."""
+    return Customer.objects.for_user(user).select_related("segment", "churn_score").annotate(
+        churn_probability=CHURN_PROBABILITY)
 
 
 def customer_search(queryset: QuerySet[Customer], q: str) -> QuerySet[Customer]:
