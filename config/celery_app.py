@@ -31,6 +31,9 @@ app.conf.beat_schedule["segmentation-recompute-nightly"] = {"task": "segmentatio
 # segmentation: retrain the churn model and rescore every customer nightly (after the recompute).
 app.conf.beat_schedule["segmentation-churn-train-nightly"] = {"task": "segmentation.churn_train_nightly",
                                                               "schedule": crontab(hour=3, minute=15)}
+
+# care: birthday and holiday care tasks (after the recompute: perks follow the membership level).
+app.conf.beat_schedule["care-tasks-nightly"] = {"task": "care.tasks_nightly", "schedule": crontab(hour=5, minute=30)}
 # segmentation: each manager's and lead's digest of overdue follow-ups, once a morning.
 app.conf.beat_schedule["segmentation-followup-digests"] = {"task": "segmentation.followup_digests",
                                                            "schedule": crontab(hour=8, minute=0)}

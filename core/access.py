@@ -31,7 +31,8 @@ __all__ = [
     "Role", "is_admin", "is_team_lead", "is_support", "is_lead_or_admin", "sees_all_customers",
     "can_see_personal_data", "can_edit_customers", "can_see_money", "can_read_reviews", "leads_team",
     "can_delete_customers", "can_manage_segments", "can_build_surveys", "can_write_reviews", "can_configure_tickets",
-    "can_run_reports", "can_track_trend_actions", "can_import_ticket_history", "can_bulk_assign_tickets",
+    "can_run_reports", "can_track_trend_actions", "can_configure_care", "can_import_ticket_history",
+    "can_bulk_assign_tickets",
     "customer_scope_q", "scope_by_customer", "customer_cut_for", "team_scope_q", "led_team_scope_q",
     "CustomerScopedQuerySet", "assignable_users_for", "ticket_assignees_for", "assignable_teams_for",
     "teams_visible_to", "owners_visible_to", "check_choices", "choice_errors", "NOT_A_VALID_CHOICE",
@@ -95,6 +96,8 @@ can_configure_tickets = is_lead_or_admin
 can_run_reports = is_lead_or_admin
 # Cross-department actions opened by trend alerts belong to no team.
 can_track_trend_actions = is_lead_or_admin
+# Care settings: days ahead, greetings, perks, the holiday calendar, talking points (care app).
+can_configure_care = is_lead_or_admin
 
 
 def can_bulk_assign_tickets(user) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import access
 
@@ -18,6 +19,7 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
     ("reviews:dashboard", _("Dashboard"), "all"),
     ("reviews:people", _("People & departments"), "staff"),
     ("reviews:list", _("Reviews"), "lead"),
+    ("care:settings", pgettext_lazy("menu", "Care"), "lead"),
     ("integrations:triage", _("E-mail triage"), "support"),
     ("integrations:mailboxes", _("Channels"), "admin"),
 ]

@@ -117,14 +117,18 @@ class CustomerSerializer(PersonalDataSerializerMixin, FastRepresentationMixin, R
         model = Customer
         fields = ["id", "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team",
                   "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number", "address",
-                  "birthday", "notes", "created_at", "tier", "tier_reason", "rfm", "value_tier", "membership_level",
-                  "health_score", "next_contact_due", "days_overdue", "churn_probability", "churn_factors"]
+                  "birthday", "notes", "contact_window_start", "contact_window_end", "preferred_topics",
+                  "settled_notes", "core_need", "created_at", "tier", "tier_reason", "rfm", "value_tier",
+                  "membership_level", "health_score", "next_contact_due", "days_overdue", "churn_probability",
+                  "churn_factors"]
         read_only_fields = ["id", "created_at"]
         # (source, external_id) uniqueness is checked by the service and the database.
         validators: list = []
 
     def check_rules(self, attrs, today):
-        return validation.customer_check(attrs, today=today, kind=getattr(self.instance, "kind", None))
+        window = (self.instance.contact_window_start, self.instance.contact_window_end) if self.instance else None
+        return validation.customer_check(attrs, today=today, kind=getattr(self.instance, "kind", None),
+                                         window=window)
 
     def to_service_data(self) -> dict:
         data = dict(self.validated_data)
@@ -143,11 +147,11 @@ class ContactSerializer(PersonalDataSerializerMixin, RulesSerializer):
     customer = ScopedCustomerField()
 
     def check_rules(self, attrs, today):
-        return validation.contact_check(attrs)
+        return validation.contact_check(attrs, today=today)
 
     class Meta:
         model = Contact
-        fields = ["id", "customer", "name", "title", "phone", "email", "is_primary"]
+        fields = ["id", "customer", "name", "title", "phone", "email", "is_primary", "birthday"]
 
 
 class TransactionSerializer(RulesSerializer):

@@ -156,9 +156,20 @@ def _tier_choices():
     return list(Tier.choices)
 
 
+PREFERENCE_FIELDS = ("contact_window_start", "contact_window_end", "preferred_topics", "settled_notes", "core_need")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
 CUSTOMER_FORM_FIELDS = [
     "name", "kind", "external_id", "industry", "size", "region", "owner", "team", "first_deal_date",
     "preferred_channel", "phone", "email", "id_number", "address", "birthday", "notes",
+    *PREFERENCE_FIELDS,
 ]
 
 
@@ -179,6 +190,8 @@ class CustomerForm(forms.Form):
             "notes": forms.Textarea(attrs={"rows": 3}), "address": forms.TextInput,
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
+            "contact_window_start": TimeInput, "contact_window_end": TimeInput,
+            "settled_notes": forms.Textarea(attrs={"rows": 2}),
         }, field_classes={"owner": UserChoiceField, "first_deal_date": SharedDateField,
                           "birthday": SharedDateField})
         generated["email"] = forms.CharField(label=capfirst(Customer._meta.get_field("email").verbose_name),
@@ -199,12 +212,16 @@ class CustomerForm(forms.Form):
             del self.fields["team"]
         self.order_fields(["name", "kind", "external_id", "owner", "team", "industry", "size", "region",
                            "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number",
-                           "address", "birthday", "notes"])
+                           "address", "birthday", "notes", *PREFERENCE_FIELDS])
+        self.fields["preferred_topics"].help_text = _("What they like to talk about, e.g. industry trends, new modules")
+        self.fields["settled_notes"].help_text = _("Questions already settled with the customer: not to be asked again")
+        self.fields["core_need"].help_text = _("What the customer needs most from us")
         list_choices_in_errors(self)
 
     def clean(self):
         cleaned = super().clean()
-        apply_rules(self, validation.customer_check, ("phone", "email", "id_number", "birthday", "kind"),
+        apply_rules(self, validation.customer_check, ("phone", "email", "id_number", "birthday", "kind",
+                                                      "contact_window_start", "contact_window_end"),
                     today=self.today, kind=self.customer.kind if self.customer else None)
         return cleaned
 
@@ -212,6 +229,7 @@ class CustomerForm(forms.Form):
         (_("Basics"), ["name", "kind", "external_id", "owner", "team", "industry", "size", "region",
                        "first_deal_date", "preferred_channel", "tags"]),
         (_("Personal data"), ["phone", "email", "id_number", "address", "birthday"]),
+        (_("Preferences and core need"), list(PREFERENCE_FIELDS)),
         (_("Notes"), ["notes"]),
     ]
 
@@ -240,12 +258,14 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["name", "title", "phone", "email", "is_primary"]
+        fields = ["name", "title", "phone", "email", "is_primary", "birthday"]
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
+        field_classes = {"birthday": SharedDateField}
+        help_texts = {"birthday": _("The primary contact's birthday opens a care task in the owner's queue.")}
 
     def clean(self):
         cleaned = super().clean()
-        apply_rules(self, validation.contact_check, ("phone", "email"))
+        apply_rules(self, validation.contact_check, ("phone", "email", "birthday"), today=timezone.localdate())
         return cleaned
 
     def _post_clean(self):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Least, TruncDate, Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import access
 from core.fields import EncryptedTextField
@@ -141,6 +142,14 @@ class Customer(models.Model):
     address = EncryptedTextField(_("address"), blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Preferences and core need (seed 001: "对高价值客户记录偏好（如沟通时间、话题），避免重复询问已解决问题";
+    # template 1 "核心需求"). The follow-up queue reads the window (care.selectors.contact_window_state).
+    contact_window_start = models.TimeField(_("contact from"), null=True, blank=True)
+    contact_window_end = models.TimeField(_("contact until"), null=True, blank=True)
+    # db_default: the bulk writers (COPY of the demo data and the import) name only the columns they fill.
+    preferred_topics = models.CharField(_("preferred topics"), max_length=300, blank=True, default="", db_default="")
+    settled_notes = models.TextField(_("settled, do not ask again"), blank=True, default="", db_default="")
+    core_need = models.CharField(_("core need"), max_length=300, blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -186,6 +195,8 @@ class Contact(models.Model):
     phone = EncryptedTextField(_("phone"), blank=True, default="")
     email = EncryptedTextField(_("e-mail"), blank=True, default="")
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    # The primary contact is the key contact whose birthday the care layer remembers.
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = access.CustomerScopedQuerySet.as_manager()
@@ -288,6 +299,7 @@ class FollowUp(models.Model):
         DETRACTOR = "detractor", _("Detractor call-back")
         LOW_SATISFACTION = "low_satisfaction", _("Low satisfaction")
         MANUAL = "manual", _("Manual")
+        CARE = "care", pgettext_lazy("follow-up source", "Care")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="followups")

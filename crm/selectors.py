@@ -111,3 +111,7 @@ TIMELINE_SOURCES: list = []
 # callables ``(*, request, customer) -> dict | None`` returning
 # {"template": "app/_customer_panel.html", "context": {...}, "order": int}.
 CUSTOMER_PANELS: list = []
+
+# Panels other apps add beside the follow-up form (AppConfig.ready() appends): the
+# same contract as CUSTOMER_PANELS, e.g. care's "What to say".
+FOLLOWUP_FORM_PANELS: list = []

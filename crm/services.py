@@ -18,6 +18,7 @@ from crm.models import Contact, Customer, FollowUp, Interaction, Team, Transacti
 CUSTOMER_FIELDS = (
     "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team", "first_deal_date",
     "preferred_channel", "tags", "phone", "email", "id_number", "address", "birthday", "notes",
+    *("contact_window_start", "contact_window_end", "preferred_topics", "settled_notes", "core_need"),
 )
 
 
@@ -37,7 +38,8 @@ def _apply(customer: Customer, data: dict[str, Any]) -> list[str]:
             continue
         if field == "tags":
             value = tags_encode(value if isinstance(value, (list, tuple)) else str(value or "").split(","))
-        if value is None and field not in ("owner", "team", "first_deal_date", "birthday"):
+        if value is None and field not in ("owner", "team", "first_deal_date", "birthday", "contact_window_start",
+                                           "contact_window_end"):
             value = ""
         setattr(customer, field, value)
         changed.append(field)

@@ -317,9 +317,11 @@ def _run(errors: Errors, field: str, fn: Callable[[], Any]):
         return None
 
 
-def customer_check(data: dict[str, Any], *, today: date, kind: str | None = None) -> tuple[dict, Errors]:
+def customer_check(data: dict[str, Any], *, today: date, kind: str | None = None,
+                   window: tuple | None = None) -> tuple[dict, Errors]:
     """Normalise phone, e-mail and ID number of a customer's (partial) data and
-    check its dates. ``kind`` is the stored kind when ``data`` has none."""
+    check its dates. ``kind`` is the stored kind when ``data`` has none; ``window``
+    the stored (start, end) of the contact window when ``data`` changes one end."""
     out, errors = dict(data), {}
     if "phone" in out:
         out["phone"] = _run(errors, "phone", lambda: phone_normalize(data["phone"]))
@@ -330,11 +332,25 @@ def customer_check(data: dict[str, Any], *, today: date, kind: str | None = None
         out["id_number"] = _run(errors, "id_number", lambda: id_number_normalize(data["id_number"], kind=kind))
     if out.get("birthday") is not None:
         _run(errors, "birthday", lambda: not_in_future(out["birthday"], today=today))
+    if "contact_window_start" in out or "contact_window_end" in out:
+        _run(errors, "contact_window_end", lambda: contact_window_check(
+            out.get("contact_window_start", window[0] if window else None),
+            out.get("contact_window_end", window[1] if window else None)))
     return out, errors
 
 
-def contact_check(data: dict[str, Any]) -> tuple[dict, Errors]:
+def contact_window_check(start, end) -> None:
+    """A preferred contact window has both ends, and ends after it starts (same day)."""
+    if (start is None) != (end is None):
+        raise ValidationError(_("Give both ends of the contact window, or neither."), code="window_half")
+    if start is not None and end <= start:
+        raise ValidationError(_("The contact window must end after it starts."), code="window_order")
+
+
+def contact_check(data: dict[str, Any], *, today: date | None = None) -> tuple[dict, Errors]:
     out, errors = dict(data), {}
+    if today is not None and out.get("birthday") is not None:
+        _run(errors, "birthday", lambda: not_in_future(out["birthday"], today=today))
     if "phone" in out:
         out["phone"] = _run(errors, "phone", lambda: phone_normalize(data["phone"]))
     if "email" in out:

@@ -10,7 +10,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.functional import lazy
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -115,10 +116,10 @@ def _timeline(*, request, customer: Customer) -> list[dict]:
     return entries
 
 
-def _panels(*, request, customer: Customer) -> list[str]:
+def _panels(*, request, customer: Customer, sources: list | None = None) -> list[str]:
     """Other apps' panels, each rendered with its own context (plus the customer)."""
     panels = []
-    for panel_for in selectors.CUSTOMER_PANELS:
+    for panel_for in selectors.CUSTOMER_PANELS if sources is None else sources:
         panel = panel_for(request=request, customer=customer)
         if panel:
             panels.append(panel)
@@ -266,7 +267,17 @@ def interaction_create(request, pk: int):
     else:
         form = InteractionForm(user=request.user, customer=customer, now=now)
     template = "crm/_interaction_form.html" if request.htmx else "crm/interaction_form_page.html"
-    return render(request, template, {"form": form, "customer": customer, "inline": bool(request.htmx)})
+    return render(request, template, {"form": form, "customer": customer, "inline": bool(request.htmx),
+                                      "form_panels": _form_panels(request=request, customer=customer)})
+
+
+def _form_panels(*, request, customer: Customer) -> list:
+    """The follow-up form's panels, rendered when the form template reaches them (so
+    the form stays the response's first template)."""
+    def render_all() -> str:
+        return mark_safe("".join(_panels(request=request, customer=customer, sources=selectors.FOLLOWUP_FORM_PANELS)))
+
+    return [lazy(render_all, SafeString)()] if selectors.FOLLOWUP_FORM_PANELS else []
 
 
 def _export_rows(request):

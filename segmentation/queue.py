@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import pgettext
 
+from care import selectors as care_selectors
 from core import access
 from core.clock import day_end
 from crm.models import Customer, FollowUp, Interaction, customer_since_expression
@@ -126,9 +127,11 @@ def _followups(*, user, today: date) -> QuerySet[FollowUp]:
 
 
 def followup_queue_page(*, user, today: date, cursor: str | None = None, limit: int | None = None,
-                        params: SegmentSettings | None = None) -> dict:
+                        params: SegmentSettings | None = None, now: datetime | None = None) -> dict:
     """One page of the caller's queue on ``today``: ``{"items", "next_cursor"}``
-    (``next_cursor`` is "" on the last page). A fixed number of queries per page."""
+    (``next_cursor`` is "" on the last page). A fixed number of queries per page.
+    With ``now``, customers whose preferred contact window is closed come last on
+    the page, marked (care.selectors.queue_items_annotate)."""
     limit = limit or QUEUE_PAGE
     params = params or segment_settings_get()
     position = QueueCursor.decode(cursor)
@@ -168,6 +171,7 @@ def followup_queue_page(*, user, today: date, cursor: str | None = None, limit: 
             if item := _cadence_item(row, today=today, params=params):
                 items.append(item)
     next_cursor = QueueCursor(segment=next_segment, followup=next_followup).encode() if rest else ""
+    items = care_selectors.queue_items_annotate(items=items, today=today, now=now, user=user)
     return {"items": items, "next_cursor": next_cursor}
 
 

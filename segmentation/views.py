@@ -24,16 +24,19 @@ def _group_by_customer(items: list[dict]) -> list[dict]:
     (one logged contact clears all of a customer's items, so they leave together)."""
     groups: dict[int, dict] = {}
     for item in items:
-        group = groups.setdefault(item["customer"].pk, {"customer": item["customer"], "items": []})
+        group = groups.setdefault(item["customer"].pk, {"customer": item["customer"], "items": [], "care_summary": ""})
         group["items"].append(item)
+        if item.get("care") and not group["care_summary"]:
+            # One click on "Contacted" logs the greeting sent as the interaction (issue #11).
+            group["care_summary"] = _("Greeting sent: %(greeting)s") % {"greeting": item["care"].greeting[:480]}
     return list(groups.values())
 
 
 @require_GET
 @login_required
 def followups(request):
-    today = timezone.localdate()
-    page = queue.followup_queue_page(user=request.user, today=today, cursor=request.GET.get("after"))
+    now, today = timezone.now(), timezone.localdate()
+    page = queue.followup_queue_page(user=request.user, today=today, cursor=request.GET.get("after"), now=now)
     count, capped = queue.followup_queue_count(user=request.user, today=today)
     return render(request, "segmentation/followups.html", {
         "groups": _group_by_customer(page["items"]), "count": count, "count_capped": capped, "today": today,

@@ -37,6 +37,7 @@ class World:
 
 def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.datetime,
                world: World | None = None) -> World:
+    from care.models import CareTask
     from reviews import services as review_services
     from reviews.models import ReviewFinding
     from core.models import Job
@@ -80,6 +81,12 @@ def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.date
                                              next_action_due=today))
         world.add(FollowUp.objects.create(customer=c, owner=owner, reason=f"{marker} follow-up {i}",
                                           due_at=now - dt.timedelta(days=3), created_at=now - dt.timedelta(days=5)))
+        care_followup = FollowUp.objects.create(customer=c, owner=owner, source="care", reason=f"{marker} care {i}",
+                                                due_at=now - dt.timedelta(days=1), created_at=now - dt.timedelta(days=2),
+                                                origin=f"care:birthday:{c.pk}::{today}")
+        world.add(care_followup)
+        world.add(CareTask.objects.create(customer=c, occasion="birthday", occasion_date=today, followup=care_followup,
+                                          greeting=f"{marker} greeting {i}", perk=f"{marker} perk", created_at=now))
         world.add(CustomerSegment.objects.create(
             customer=c, as_of=today, tier="churn_risk", rfm_segment="at_risk", value_tier="high",
             membership_level="gold", health_score=30, next_contact_due=today - dt.timedelta(days=5),

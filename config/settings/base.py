@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "surveys",
     "reviews",
     "integrations",
+    "care",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CareConfig(AppConfig):
+    name = "care"
+    verbose_name = _("Customer care")
+
+    def ready(self):
+        from care import panels
+        from crm import selectors as crm_selectors
+
+        if panels.followup_form_panel not in crm_selectors.FOLLOWUP_FORM_PANELS:
+            crm_selectors.FOLLOWUP_FORM_PANELS.append(panels.followup_form_panel)

@@ -1,0 +1,57 @@
+"""Demo hook (crm's generate_demo_data, after segmentation): the holiday calendar
+for this and next year, preferences and a core need on some of each demo account
+manager's customers, a few birthdays (a customer's and a key contact's) in the
+next days, then today's care tasks, so the morning queue shows them."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from care import services
+
+TOPICS = ["行业趋势报告", "新模块上线", "成本优化方案", "供应链效率", "培训与上手"]
+NEEDS = ["供应链效率优化", "产品功能快速上手", "降低采购成本", "提升数据安全", "扩大线上渠道"]
+SETTLED = ["发票抬头已确认，勿再询问", "续约价格已谈妥（2026 年度）", "数据导出问题已解决"]
+
+
+def demo_generate(*, seed: int, now: dt.datetime) -> str:
+    from crm.models import Contact, Customer
+
+    rng = random.Random(seed + 11)
+    today = timezone.localdate(now)
+    for year in (today.year, today.year + 1):
+        services.holiday_defaults_ensure(year=year)
+    birthdays = preferences = 0
+    owners = (Customer.objects.filter(source="demo", owner__isnull=False).order_by()
+              .values_list("owner_id", flat=True).distinct())
+    for owner_id in owners:
+        mine = list(Customer.objects.filter(source="demo", owner_id=owner_id).order_by("id")[:40])
+        for customer in mine[:12]:
+            start = rng.choice([9, 10, 14])
+            customer.contact_window_start = dt.time(start, 0)
+            customer.contact_window_end = dt.time(start + rng.choice([2, 3]), 0)
+            customer.preferred_topics = rng.choice(TOPICS)
+            customer.core_need = rng.choice(NEEDS)
+            customer.settled_notes = rng.choice(SETTLED)
+            customer.save(update_fields=["contact_window_start", "contact_window_end", "preferred_topics",
+                                         "core_need", "settled_notes"])
+            preferences += 1
+        for offset, customer in zip((1, 2), mine[12:14]):
+            day = today + dt.timedelta(days=offset)
+            customer.birthday = dt.date(2000 - rng.randint(0, 30) * 4, day.month, day.day)  # leap years: 29 Feb fits
+            customer.save(update_fields=["birthday"])
+            birthdays += 1
+        if len(mine) > 14:
+            contact = Contact.objects.filter(customer=mine[14]).order_by("-is_primary", "id").first()
+            if contact is not None:
+                day = today + dt.timedelta(days=3)
+                Contact.objects.filter(pk=contact.pk).update(is_primary=True,
+                                                             birthday=dt.date(1988, day.month, day.day)
+                                                             if not (day.month == 2 and day.day == 29)
+                                                             else dt.date(1988, 2, 29))
+                birthdays += 1
+    opened = services.care_tasks_generate(as_of=today, now=now)
+    return (f"care: {preferences} customers with preferences, {birthdays} birthdays in the next days, "
+            f"{opened} care tasks opened for {today}")

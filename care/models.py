@@ -1,0 +1,121 @@
+"""The care layer (issue #11): birthday and holiday care tasks, the holiday
+calendar, greetings and perks by membership level."""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core import access
+
+DEFAULT_BIRTHDAY_GREETING = "{name}，祝您生日快乐！感谢一直以来的信任与支持。{perk}"
+DEFAULT_HOLIDAY_GREETING = "{name}，{holiday}快乐！祝您和家人节日安康。{perk}"
+
+
+class Occasion(models.TextChoices):
+    BIRTHDAY = "birthday", _("Birthday")
+    HOLIDAY = "holiday", _("Holiday")
+
+
+class CareSettings(models.Model):
+    """Singleton (pk=1), edited by a team lead or admin on the care settings page."""
+
+    birthday_days_ahead = models.PositiveSmallIntegerField(
+        _("birthday reminder, days ahead"), default=3,
+        help_text=_("A birthday care task appears this many days before the birthday."))
+    holiday_days_ahead = models.PositiveSmallIntegerField(
+        _("holiday reminder, days ahead"), default=3,
+        help_text=_("A holiday care task appears this many days before the holiday."))
+    birthday_greeting = models.TextField(
+        _("birthday greeting"), default=DEFAULT_BIRTHDAY_GREETING,
+        help_text=_("Placeholders: {name} (customer or contact), {perk} (by membership level)."))
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey("crm.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("care settings")
+        verbose_name_plural = _("care settings")
+
+
+class Holiday(models.Model):
+    """A day of the holiday calendar the team observes (editable; defaults in care.holidays)."""
+
+    date = models.DateField(_("date"))
+    name = models.CharField(_("holiday"), max_length=50)
+    greeting = models.TextField(
+        _("greeting"), default=DEFAULT_HOLIDAY_GREETING,
+        help_text=_("Placeholders: {name}, {holiday}, {perk}."))
+
+    class Meta:
+        ordering = ["date", "name"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [models.UniqueConstraint(fields=["date"], name="care_holiday_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class MembershipPerk(models.Model):
+    """What a customer of a membership level is offered on a birthday or a holiday."""
+
+    membership_level = models.CharField(_("membership level"), max_length=10, unique=True)
+    birthday_perk = models.CharField(_("birthday perk"), max_length=200, blank=True)
+    holiday_perk = models.CharField(_("holiday perk"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("membership perk")
+        verbose_name_plural = _("membership perks")
+
+
+class CareTask(models.Model):
+    """One occasion to greet one customer (or its key contact): it opens a
+    ``crm.FollowUp`` in the owner's queue and is done when that follow-up is
+    (logging the contact closes it). Unique per customer, person and occasion day,
+    so a re-run of the nightly generation never opens it twice."""
+
+    customer = models.ForeignKey("crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="care_tasks")
+    contact = models.ForeignKey("crm.Contact", verbose_name=_("contact"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="care_tasks")
+    # "" for the customer itself, "contact:<id>" for its key contact: part of the unique key (NULLs are distinct).
+    person_key = models.CharField(max_length=30, blank=True, default="")
+    occasion = models.CharField(_("occasion"), max_length=10, choices=Occasion.choices)
+    occasion_date = models.DateField(_("occasion date"))
+    holiday = models.ForeignKey(Holiday, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    holiday_name = models.CharField(max_length=50, blank=True, default="")
+    greeting = models.TextField(_("greeting"))
+    perk = models.CharField(_("perk"), max_length=200, blank=True)
+    followup = models.OneToOneField("crm.FollowUp", on_delete=models.CASCADE, related_name="care_task")
+    created_at = models.DateTimeField(_("created at"))
+
+    objects = access.CustomerScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occasion_date", "id"]
+        verbose_name = _("care task")
+        verbose_name_plural = _("care tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "person_key", "occasion", "occasion_date"],
+                                    name="care_task_once_per_occasion"),
+            models.CheckConstraint(condition=Q(contact__isnull=True, person_key="") | Q(contact__isnull=False),
+                                   name="care_task_person_key_matches_contact"),
+        ]
+
+
+class TalkingPoints(models.Model):
+    """What to say to a tier (seed 001 "沟通内容"), edited by a team lead; shown in the
+    queue and the follow-up form beside the customer's own context."""
+
+    tier = models.CharField(_("tier"), max_length=20, unique=True)
+    points = models.TextField(_("talking points"), help_text=_("One point per line."))
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey("crm.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("talking points")
+        verbose_name_plural = _("talking points")
+
+    @property
+    def point_list(self) -> list[str]:
+        return [line.strip(" -·•\t") for line in self.points.splitlines() if line.strip(" -·•\t")]
