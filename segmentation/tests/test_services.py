@@ -2,6 +2,8 @@
 idempotency, history, and the one-click contact."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from core.jobs import job_run
@@ -250,16 +252,17 @@ def test_charlie_cannot_log_a_contact_for_a_north_customer(alice, charlie, make_
     assert not FollowUp.objects.exists() and not c.interactions.exists()
 
 
-def test_demo_hook_segments_today_and_three_month_ends(alice, make_customer, now):
+def test_demo_hook_segments_today_and_six_month_ends(alice, make_customer, now):
     from segmentation.demo import demo_generate
 
     c = customer_since(make_customer, owner=alice, name="Demo", days=300)
     buy(c, days=3)
     summary = demo_generate(seed=1, now=now)
     assert "1 customers segmented as of 2026-06-15" in summary
+    # Six month-ends before 2026-06-15 (the survey answers go back 180 days), then today.
     assert sorted(SegmentHistory.objects.values_list("as_of", flat=True)) == [
-        days_ago(0).replace(month=3, day=31), days_ago(0).replace(month=4, day=30),
-        days_ago(0).replace(month=5, day=31), AS_OF]
+        dt.date(2025, 12, 31), dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31),
+        dt.date(2026, 4, 30), dt.date(2026, 5, 31), AS_OF]
 
 
 def test_the_postgresql_table_swap_keeps_every_constraint_and_index(alice, make_customer, now):
