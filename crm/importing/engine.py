@@ -435,14 +435,15 @@ def to_database_text(model, frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = [crypto.encrypt(v) if isinstance(v, str) and v else "" for v in arr]
         elif isinstance(f, models.BooleanField):
             out[col] = _each_distinct(arr, lambda v: None if _none(v) else ("t" if v else "f"))
-        elif isinstance(f, (models.DateTimeField, models.DateField)):
+        elif isinstance(f, (models.DateTimeField, models.DateField, models.TimeField)):
             out[col] = _each_distinct(arr, lambda v: None if _none(v) else v.isoformat())
         elif isinstance(f, (models.ForeignKey, models.AutoField, models.BigAutoField)):
             out[col] = _each_distinct(arr, lambda v: None if _none(v) else str(int(v)))
         elif isinstance(f, models.DecimalField):
             out[col] = _each_distinct(arr, lambda v: None if _none(v) else str(v))
-        else:
-            out[col] = _each_distinct(arr, lambda v: "" if _none(v) else str(v))
+        else:  # a missing value is NULL where the column allows it, else ''
+            blank = None if f.null else ""
+            out[col] = _each_distinct(arr, lambda v: blank if _none(v) else str(v))
     return pd.DataFrame(out, index=frame.index, columns=list(frame.columns))
 
 
