@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
+
 # (month, day, name) per year; 春节, 端午节 and 中秋节 follow the lunar calendar.
 CHINESE_PUBLIC_HOLIDAYS: dict[int, list[tuple[int, int, str]]] = {
     2026: [(1, 1, "元旦"), (2, 17, "春节"), (4, 5, "清明节"), (5, 1, "劳动节"), (6, 19, "端午节"),
@@ -22,19 +24,29 @@ def default_holidays(year: int) -> list[tuple[dt.date, str]]:
     return sorted((dt.date(year, m, d), name) for m, d, name in CHINESE_PUBLIC_HOLIDAYS.get(year, []))
 
 
-# Perks by membership level (segmentation.models.MembershipLevel) until a lead edits them.
+# Perks by membership level (segmentation.models.MembershipLevel) until a lead edits them;
+# translated when shown (the seed's Chinese is the zh-Hans translation).
 DEFAULT_PERKS: dict[str, tuple[str, str]] = {
-    "bronze": ("生日专享 9 折优惠券一张", "节日专享 95 折优惠券一张"),
-    "silver": ("生日专享 100 元代金券", "节日专享 50 元代金券"),
-    "gold": ("生日专享 300 元代金券及精美礼品", "节日礼盒一份"),
-    "platinum": ("生日专享 500 元代金券、定制礼品及客户经理上门祝福", "高端节日礼盒及专属客户经理问候"),
+    "bronze": (_("A 10%-off birthday coupon"), _("A 5%-off holiday coupon")),
+    "silver": (_("A CNY 100 birthday voucher"), _("A CNY 50 holiday voucher")),
+    "gold": (_("A CNY 300 birthday voucher and a gift"), _("A holiday gift box")),
+    "platinum": (_("A CNY 500 birthday voucher, a personalised gift and a visit from the account manager"),
+                 _("A premium holiday gift box and a call from the account manager")),
 }
 
 
-# Seed 001, "溝通內容" per tier (segmentation.models.Tier), until a team lead edits them.
+# Seed 001, "沟通内容" per tier (segmentation.models.Tier), until a team lead edits them;
+# translated when shown, one point per line.
 DEFAULT_TALKING_POINTS: dict[str, str] = {
-    "new": "产品使用指南：带客户走一遍关键功能\n常见问题解答：提前说明上手阶段的常见问题\n成功案例分享：同行业客户的使用成果",
-    "high_value": "行业趋势报告：分享最新行业动态与数据\n定制化方案建议：结合客户核心需求提出方案\n专属权益介绍：会员等级对应的专属权益",
-    "churn_risk": "问题原因调研：了解不满意或减少合作的原因\n解决方案说明：针对问题给出明确方案与时限\n情感关怀：问候与关心（如节日问候），不急于推销",
-    "potential": "交叉销售/增购建议：如“您购买的A模块可搭配B模块提升效率”\n使用深度：了解还有哪些需求尚未满足",
+    "new": _("Product guide: walk the customer through the key features\n"
+             "FAQ: explain the usual questions of the first weeks before they come up\n"
+             "Success stories: what customers in the same industry achieved"),
+    "high_value": _("Industry trend report: share the latest developments and figures\n"
+                    "Tailored proposal: a plan built on the customer's core need\n"
+                    "Exclusive benefits: what their membership level gives them"),
+    "churn_risk": _("Cause survey: find out why they are unhappy or buying less\n"
+                    "Solution: a clear remedy with a committed time\n"
+                    "Care: greetings and concern (e.g. on holidays), no sales pitch"),
+    "potential": _("Cross-sell / upgrade: e.g. \"the module A you bought works even better with module B\"\n"
+                   "Depth of use: ask which needs are not met yet"),
 }

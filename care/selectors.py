@@ -94,7 +94,7 @@ def perks_by_level() -> dict[str, object]:
     stored = {p.membership_level: p for p in MembershipPerk.objects.all()}
     out = {}
     for level, _label in MembershipLevel.choices:
-        birthday, holiday = DEFAULT_PERKS.get(level, ("", ""))
+        birthday, holiday = (str(text) for text in DEFAULT_PERKS.get(level, ("", "")))
         out[level] = stored.get(level) or MembershipPerk(membership_level=level, birthday_perk=birthday,
                                                          holiday_perk=holiday)
     return out
@@ -113,7 +113,7 @@ def talking_points_by_tier() -> dict[str, object]:
     from segmentation.models import Tier
 
     stored = {t.tier: t for t in TalkingPoints.objects.all()}
-    return {tier: stored.get(tier) or TalkingPoints(tier=tier, points=DEFAULT_TALKING_POINTS.get(tier, ""))
+    return {tier: stored.get(tier) or TalkingPoints(tier=tier, points=str(DEFAULT_TALKING_POINTS.get(tier, "")))
             for tier, _label in Tier.choices}
 
 

@@ -93,7 +93,10 @@ def test_a_holiday_greets_every_owned_customer_once_with_the_perk_of_its_level(a
     Holiday.objects.create(date=dt.date(2026, 9, 25), name="中秋节", greeting="{name}，{holiday}快乐！{perk}")
     services.care_tasks_generate(as_of=dt.date(2026, 9, 21), now=NOW)
     assert CareTask.objects.count() == 0  # four days ahead: not yet
-    services.care_tasks_generate(as_of=dt.date(2026, 9, 22), now=NOW)
+    from django.utils import translation
+
+    with translation.override("zh-hans"):  # the nightly job runs in the site's language
+        services.care_tasks_generate(as_of=dt.date(2026, 9, 22), now=NOW)
     tasks = {t.customer_id: t for t in CareTask.objects.all()}
     assert set(tasks) == {gold.pk, plain.pk}
     assert tasks[gold.pk].greeting == "Gold Co，中秋节快乐！节日礼盒一份"  # the default gold holiday perk

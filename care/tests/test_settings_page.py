@@ -32,7 +32,11 @@ def test_an_account_manager_may_not_open_the_care_settings(client, alice):
 def test_the_lead_saves_days_ahead_greeting_and_perks(client, lena):
     client.force_login(lena)
     page = client.get(URL)
-    assert page.status_code == 200 and "生日专享 300 元代金券及精美礼品" in page.content.decode()  # gold default
+    # The gold default, in the reader's language until the lead saves it.
+    assert page.status_code == 200 and "A CNY 300 birthday voucher and a gift" in page.content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    assert "生日专享 300 元代金券及精美礼品" in client.get(URL).content.decode()
+    del client.cookies["django_language"]
     assert client.post(URL, _settings_post()).status_code == 302
     saved = CareSettings.objects.get(pk=1)
     assert (saved.birthday_days_ahead, saved.holiday_days_ahead, saved.updated_by) == (5, 2, lena)

@@ -18,11 +18,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_defaults_are_seed_001s_content_per_tier():
-    points = selectors.talking_points_by_tier()
-    assert "产品使用指南" in points["new"].points
-    assert "行业趋势报告" in points["high_value"].points and "专属权益介绍" in points["high_value"].points
-    assert "问题原因调研" in points["churn_risk"].points
-    assert "交叉销售" in points["potential"].points
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert selectors.talking_points_by_tier()["churn_risk"].point_list[0].startswith("Cause survey")
+    with translation.override("zh-hans"):
+        points = selectors.talking_points_by_tier()
+        assert "产品使用指南" in points["new"].points
+        assert "行业趋势报告" in points["high_value"].points and "专属权益介绍" in points["high_value"].points
+        assert "问题原因调研" in points["churn_risk"].points
+        assert "交叉销售" in points["potential"].points
 
 
 def test_the_lead_edits_a_tiers_points_and_an_empty_tier_is_refused(client, lena, alice):

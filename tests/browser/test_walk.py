@@ -40,7 +40,7 @@ UNTRANSLATABLE = {
     "YYYY", "MM", "DD", "HH",
 }
 # Identifiers, event names, addresses (external_id, customer.created, https://…) are codes, not words.
-CODES = re.compile(r"https?://\S+|\S+@\S+|\b\w+(?:[._]\w+)+\b")
+CODES = re.compile(r"https?://\S+|\S+@\S+|\b\w+(?:[._]\w+)+\b|\{\w+\}")  # … and {placeholders}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 RAW_CODE = re.compile(r"\b[a-z_]{2,}:\d+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
