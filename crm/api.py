@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import lazy
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -94,6 +94,12 @@ class TodayContextMixin:
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "09:30"})
+class TimeOfDayField(serializers.TimeField):
+    """A local time of day, ``HH:MM[:SS]`` without an offset. Documented by its pattern:
+    OpenAPI's ``time`` format is RFC 3339's full-time, which requires an offset."""
+
+
 class CustomerSerializer(PersonalDataSerializerMixin, FastRepresentationMixin, RulesSerializer):
     personal_fields = ("phone", "email", "id_number", "address")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), source="tag_list", required=False)
@@ -109,6 +115,8 @@ class CustomerSerializer(PersonalDataSerializerMixin, FastRepresentationMixin, R
     next_contact_due = serializers.DateField(source="segment.next_contact_due", read_only=True, allow_null=True)
     days_overdue = serializers.IntegerField(source="segment.days_overdue", read_only=True, allow_null=True)
     # Read-only, from the latest churn model (null until the first training).
+    contact_window_start = TimeOfDayField(required=False, allow_null=True)
+    contact_window_end = TimeOfDayField(required=False, allow_null=True)
     churn_probability = serializers.FloatField(source="churn_score.probability", read_only=True, allow_null=True)
     churn_factors = ChurnFactorSerializer(source="churn_score.factor_texts", many=True, read_only=True,
                                           allow_null=True)
