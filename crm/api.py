@@ -275,37 +275,51 @@ class CustomerViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.Mo
         return Response({"written": written, "results": results}, status=200 if written else 400)
 
 
-class ContactViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.ModelViewSet):
-    serializer_class = ContactSerializer
+class CustomerRowViewSet(viewsets.ModelViewSet):
+    """Plain CRUD on a customer's rows: read through ``list_selector``, written
+    through ``save_service`` (which validates the model and emits the events)."""
+
     permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
+
+    def list_selector(self, *, user):
+        raise NotImplementedError
+
+    def save_service(self, *, row, data):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.list_selector(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.save_service(row=serializer.Meta.model(), data=dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = self.save_service(row=serializer.instance, data=dict(serializer.validated_data))
+
+
+class ContactViewSet(TodayContextMixin, PersonalDataAuditViewMixin, CustomerRowViewSet):
+    serializer_class = ContactSerializer
     filterset_class = ContactFilter
     ordering_fields = ["id", "name"]
     audit_object_type = "crm.contact"
 
-    def get_queryset(self):
-        return selectors.contact_list_for_user(user=self.request.user)
+    def list_selector(self, *, user):
+        return selectors.contact_list_for_user(user=user)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.contact_save(contact=Contact(), data=dict(serializer.validated_data))
-
-    def perform_update(self, serializer):
-        serializer.instance = services.contact_save(contact=serializer.instance, data=dict(serializer.validated_data))
+    def save_service(self, *, row, data):
+        return services.contact_save(contact=row, data=data)
 
 
-class TransactionViewSet(TodayContextMixin, viewsets.ModelViewSet):
+class TransactionViewSet(TodayContextMixin, CustomerRowViewSet):
     serializer_class = TransactionSerializer
-    permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
     filterset_class = TransactionFilter
     ordering_fields = ["id", "occurred_on", "amount"]
 
-    def get_queryset(self):
-        return selectors.transaction_list_for_user(user=self.request.user)
+    def list_selector(self, *, user):
+        return selectors.transaction_list_for_user(user=user)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.transaction_save(txn=Transaction(), data=dict(serializer.validated_data))
-
-    def perform_update(self, serializer):
-        serializer.instance = services.transaction_save(txn=serializer.instance, data=dict(serializer.validated_data))
+    def save_service(self, *, row, data):
+        return services.transaction_save(txn=row, data=data)
 
 
 class InteractionViewSet(TodayContextMixin, viewsets.ModelViewSet):
