@@ -1,4 +1,5 @@
-"""Reads of core's own rows, scoped to the user."""
+"""Reads of core's own rows, scoped to the user; and the optional-filter step every
+app's selectors share (``filter_given``)."""
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
@@ -6,6 +7,13 @@ from django.shortcuts import get_object_or_404
 
 from core import access
 from core.models import Job
+
+
+def filter_given(qs: QuerySet, **lookups) -> QuerySet:
+    """``qs`` narrowed by each lookup whose value is given: an empty value ("", None,
+    0, []) means "any", as an unset filter of a form or query string does."""
+    given = {lookup: value for lookup, value in lookups.items() if value}
+    return qs.filter(**given) if given else qs
 
 
 def jobs_for_user(*, user) -> QuerySet[Job]:

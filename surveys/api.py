@@ -217,14 +217,8 @@ class NpsMetricView(APIView):
         query = NpsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        customers = Customer.objects.for_user(request.user)
-        if q.get("tier"):
-            customers = customers.filter(segment__tier=q["tier"])
-        if q.get("team"):
-            customers = customers.filter(team_id=q["team"])
-        if q.get("owner"):
-            customers = customers.filter(owner_id=q["owner"])
-        counts = selectors.nps_counts(start=q["start"], end=q["end"], customers=customers)
+        counts = selectors.nps_counts_for_user(user=request.user, start=q["start"], end=q["end"],
+                                               tier=q.get("tier"), team=q.get("team"), owner=q.get("owner"))
         return Response({
             "metric": "nps", "start": date.isoformat(q["start"]), "end": date.isoformat(q["end"]),
             "nps": counts["nps"], "value": counts["nps"],

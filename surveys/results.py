@@ -11,6 +11,7 @@ from django.utils.translation import pgettext
 
 from core.clock import day_end, day_start
 from core.formulas import nps_from_counts, ratio, satisfaction_100_from_overall
+from core.selectors import filter_given
 from surveys.models import SurveyDailySnapshot, SurveyResponse
 
 SUM_FIELDS = ("invitations_sent", "invitations_answered", "responses", "promoters", "passives", "detractors",
@@ -21,15 +22,7 @@ GROUPS = {"tier": "tier", "team": "team_id", "owner": "owner_id", "ticket_catego
 
 
 def _filtered(qs, *, tier="", team=None, owner=None, ticket_category=""):
-    if tier:
-        qs = qs.filter(tier=tier)
-    if team:
-        qs = qs.filter(team_id=team)
-    if owner:
-        qs = qs.filter(owner_id=owner)
-    if ticket_category:
-        qs = qs.filter(ticket_category=ticket_category)
-    return qs
+    return filter_given(qs, tier=tier, team_id=team, owner_id=owner, ticket_category=ticket_category)
 
 
 def summarize(sums: dict) -> dict:
@@ -109,10 +102,6 @@ def reasons_for_user(*, user, start: date, end: date, tier="", team=None, owner=
         qs = qs.alias(answered_day=TruncDate("answered_at", tzinfo=timezone.get_current_timezone()))
         qs = qs.alias(tier_then=tier_on(OuterRef("answered_day")))
         qs = qs.filter(tier_then=tier)
-    if team:
-        qs = qs.filter(customer__team_id=team)
-    if owner:
-        qs = qs.filter(customer__owner_id=owner)
-    if ticket_category:
-        qs = qs.filter(invitation__ticket_category=ticket_category)
+    qs = filter_given(qs, customer__team_id=team, customer__owner_id=owner,
+                      invitation__ticket_category=ticket_category)
     return qs.order_by("-answered_at", "-id")

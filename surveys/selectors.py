@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from core import access
 from core.clock import day_end, day_start
 from core.formulas import DETRACTOR_MAX, PROMOTER_MIN, nps_from_counts, satisfaction_100_from_overall
+from core.selectors import filter_given
 from crm.models import Customer, FollowUp
 from surveys.models import Survey, SurveyInvitation, SurveyOptOut, SurveyResponse
 
@@ -150,6 +151,13 @@ def nps_counts(*, start: date, end: date, customers) -> dict:
         nps__isnull=False).aggregate(**NPS_AGGREGATES)
     counts = {k: row[k] or 0 for k in ("promoters", "passives", "detractors")}
     return {**counts, "responses": sum(counts.values()), "nps": nps_from_counts(**counts)}
+
+
+def nps_counts_for_user(*, user, start: date, end: date, tier: str = "", team=None, owner=None) -> dict:
+    """``nps_counts`` over the user's customers, narrowed by their current tier, team
+    and owner (each optional: empty means any)."""
+    customers = filter_given(Customer.objects.for_user(user), segment__tier=tier, team_id=team, owner_id=owner)
+    return nps_counts(start=start, end=end, customers=customers)
 
 
 def survey_rows_for_metrics(*, start: date, end: date, customers) -> list[dict]:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from core.selectors import filter_given
 from crm.models import Customer, Transaction
 from surveys.models import SurveyInvitation, SurveyOptOut, SurveyResponse, Trigger
 
@@ -114,17 +115,10 @@ def ticket_closed_due(*, now: datetime) -> list[dict]:
 
 def campaign_customers(*, customers: QuerySet[Customer], filters: dict) -> QuerySet[Customer]:
     """The filtered set of a manual campaign: tier, owner, region, tag, customer ids (all optional)."""
-    if filters.get("customers"):
-        customers = customers.filter(pk__in=[int(pk) for pk in filters["customers"]])
-    if filters.get("tier"):
-        customers = customers.filter(segment__tier=filters["tier"])
-    if filters.get("owner"):
-        customers = customers.filter(owner_id=filters["owner"])
-    if filters.get("region"):
-        customers = customers.filter(region=filters["region"])
-    if filters.get("tag"):
-        customers = customers.filter(tags__contains=f",{filters['tag']},")
-    return customers
+    tag = filters.get("tag")
+    return filter_given(customers, pk__in=[int(pk) for pk in filters.get("customers") or ()],
+                        segment__tier=filters.get("tier"), owner_id=filters.get("owner"),
+                        region=filters.get("region"), tags__contains=f",{tag}," if tag else None)
 
 
 # Order matters: a customer due for several reasons in one run is asked once, for the first.
