@@ -1,6 +1,12 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
 
 from core import throttle
 
@@ -12,6 +18,22 @@ def apply_service_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def save_or_show_errors(request, form: forms.Form, save: Callable[[], Any], *,
+                        then: str | Callable[[Any], HttpResponse], success: str = "") -> HttpResponse | None:
+    """The step of a form view after ``form.is_valid()``: call the service (``save()``).
+    Its ValidationError goes beside the fields it names and the answer is None (the
+    view renders the form again); otherwise ``success`` is flashed and the answer is
+    the redirect to ``then`` (a URL name, or a function of what ``save`` returned)."""
+    try:
+        saved = save()
+    except ValidationError as error:
+        apply_service_error(form, error)
+        return None
+    if success:
+        messages.success(request, success)
+    return then(saved) if callable(then) else redirect(then)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import access
+from core.forms import save_or_show_errors
 from core.jobs import JobNotCancellable
 from core.models import Job
 from crm import importing
-from core.forms import apply_service_error
 from crm.import_forms import ENTITY_LABELS, ColumnMappingForm, ImportUploadForm, error_label
 from crm.importing import services, storage
 
@@ -49,14 +49,13 @@ def customer_import(request):
         form.is_valid()
         form.errors["file"] = form.error_class([services.too_large_message()])  # Django dropped the file
     elif request.method == "POST" and form.is_valid():
-        try:
-            stored = services.import_upload_store(actor=request.user, entity=form.cleaned_data["entity"],
-                                                  upload=form.cleaned_data["file"],
-                                                  team=form.cleaned_data.get("team"), now=timezone.now())
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            return redirect("customer-import-mapping", stored.pk)
+        saved = save_or_show_errors(
+            request, form, lambda: services.import_upload_store(
+                actor=request.user, entity=form.cleaned_data["entity"], upload=form.cleaned_data["file"],
+                team=form.cleaned_data.get("team"), now=timezone.now()),
+            then=lambda stored: redirect("customer-import-mapping", stored.pk))
+        if saved:
+            return saved
     imports = list(services.import_list_for_user(user=request.user)[:LIST_SIZE])
     return render(request, "crm/import_upload.html", {
         "form": form, "entities": list(ENTITY_LABELS.items()), "imports": imports,
@@ -73,13 +72,12 @@ def customer_import_mapping(request, pk: int):
     form = ColumnMappingForm(request.POST or None, entity=entity, headers=upload.meta["headers"],
                              mapping=upload.meta.get("mapping"))
     if request.method == "POST" and form.is_valid():
-        try:
-            job = services.import_queue(actor=request.user, upload=upload, mapping=form.mapping(), dry_run=True,
-                                        now=timezone.now(), keep_upload=True)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            return redirect("customer-import-job", job.pk)
+        saved = save_or_show_errors(
+            request, form, lambda: services.import_queue(actor=request.user, upload=upload, mapping=form.mapping(),
+                                                         dry_run=True, now=timezone.now(), keep_upload=True),
+            then=lambda job: redirect("customer-import-job", job.pk))
+        if saved:
+            return saved
     return render(request, "crm/import_mapping.html", {
         "upload": upload, "entity": entity, "entity_label": ENTITY_LABELS[entity], "form": form})
 
@@ -122,29 +120,33 @@ def customer_import_job(request, pk: int):
     })
 
 
+def _job_button(request, pk: int, act, *, refused: type[Exception], message: str = ""):
+    """A button on an import's page: ``act(job)`` (a service) returns the job to show
+    next; when it raises ``refused`` the same job's page says why (``message``, else
+    the error's own messages)."""
+    _require_editor(request.user)
+    job = services.import_get_for_user(user=request.user, pk=pk)
+    try:
+        job = act(job)
+    except refused as error:
+        messages.error(request, message or " ".join(error.messages))
+    return redirect("customer-import-job", job.pk)
+
+
 @require_POST
 @login_required
 def customer_import_commit(request, pk: int):
-    _require_editor(request.user)
-    preview = services.import_get_for_user(user=request.user, pk=pk)
-    try:
-        job = services.import_commit(actor=request.user, preview=preview, now=timezone.now())
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("customer-import-job", preview.pk)
-    return redirect("customer-import-job", job.pk)
+    return _job_button(request, pk, lambda preview: services.import_commit(actor=request.user, preview=preview,
+                                                                           now=timezone.now()),
+                       refused=ValidationError)
 
 
 @require_POST
 @login_required
 def customer_import_cancel(request, pk: int):
-    _require_editor(request.user)
-    job = services.import_get_for_user(user=request.user, pk=pk)
-    try:
-        services.import_cancel(actor=request.user, job=job, now=timezone.now())
-    except JobNotCancellable:
-        messages.error(request, _("This import has already ended."))
-    return redirect("customer-import-job", job.pk)
+    return _job_button(request, pk, lambda job: services.import_cancel(actor=request.user, job=job,
+                                                                       now=timezone.now()),
+                       refused=JobNotCancellable, message=_("This import has already ended."))
 
 
 @require_GET

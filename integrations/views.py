@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import access
-from core.forms import apply_service_error
+from core.forms import apply_service_error, save_or_show_errors
 from crm.selectors import customer_list_for_user
 from integrations import selectors, services
 from integrations.forms import CustomerSearchForm, MailboxForm, TriageAssignForm, TriageCreateForm, WebhookForm
@@ -58,15 +58,13 @@ def mailbox_edit(request, pk: int | None = None):
         return redirect("integrations:mailboxes")
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            # The form wrote into ``instance``; the service re-applies and saves (blank password kept).
-            fresh = selectors.mailbox_list().filter(pk=pk).first() if pk is not None else None
-            services.mailbox_save(mailbox=fresh, data=data, now=timezone.now())
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Mailbox saved."))
-            return redirect("integrations:mailboxes")
+        # The form wrote into ``instance``; the service re-applies and saves (blank password kept).
+        fresh = selectors.mailbox_list().filter(pk=pk).first() if pk is not None else None
+        saved = save_or_show_errors(request, form, lambda: services.mailbox_save(mailbox=fresh, data=data,
+                                                                                 now=timezone.now()),
+                                    then="integrations:mailboxes", success=_("Mailbox saved."))
+        if saved:
+            return saved
     return render(request, "integrations/mailbox_form.html", {"form": form, "instance": instance})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import access
-from core.forms import apply_service_error
+from core.forms import save_or_show_errors
 from crm.models import Customer
 from segmentation import queue, selectors, services
 from segmentation.forms import QueueLogForm, RecomputeForm, SegmentSettingsForm
@@ -142,11 +142,9 @@ def settings_edit(request):
     form = SegmentSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.fields}
-        try:
-            services.segment_settings_update(actor=request.user, data=data, now=timezone.now())
-        except ValidationError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, _("Segment settings saved. They apply from the next recompute."))
-            return redirect("segmentation:settings")
+        saved = save_or_show_errors(
+            request, form, lambda: services.segment_settings_update(actor=request.user, data=data, now=timezone.now()),
+            then="segmentation:settings", success=_("Segment settings saved. They apply from the next recompute."))
+        if saved:
+            return saved
     return render(request, "segmentation/settings.html", {"form": form, "current": current})
