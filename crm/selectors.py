@@ -2,12 +2,12 @@
 which raises 404 for anything the user may not see."""
 from __future__ import annotations
 
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import Count, F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core import access
-from crm.models import Contact, Customer, Interaction, Transaction
+from crm.models import Contact, Customer, Interaction, Team, Transaction, User
 from crm.phone_index import customer_ids_by_phone
 
 
@@ -115,3 +115,33 @@ CUSTOMER_PANELS: list = []
 # Panels other apps add beside the follow-up form (AppConfig.ready() appends): the
 # same contract as CUSTOMER_PANELS, e.g. care's "What to say".
 FOLLOWUP_FORM_PANELS: list = []
+
+
+# ---------------------------------------------------------------- the admin pages (callers are admins only)
+
+def user_list_for_admin(*, role: str = "", team: str = "") -> QuerySet[User]:
+    """Every user, by team and username; ``role`` and ``team`` (an id as typed) narrow
+    it when they are a role and a number."""
+    users = User.objects.select_related("team").order_by("team__name", "username")
+    if role in access.Role.values:
+        users = users.filter(role=role)
+    if team.isdigit():
+        users = users.filter(team_id=int(team))
+    return users
+
+
+def user_get_for_admin(*, pk) -> User:
+    return get_object_or_404(User, pk=pk)
+
+
+def team_list_for_admin() -> QuerySet[Team]:
+    """Every team by name, with ``member_count``."""
+    return Team.objects.annotate(member_count=Count("members", distinct=True)).order_by("name")
+
+
+def team_get_for_admin(*, pk) -> Team:
+    return get_object_or_404(Team, pk=pk)
+
+
+def team_members(*, team: Team) -> QuerySet[User]:
+    return team.members.order_by("username")

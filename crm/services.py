@@ -280,6 +280,25 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
+@transaction.atomic
+def user_save(*, actor: User, user: User | None, data: dict[str, Any]) -> User:
+    """The user form of the admin pages: creates ``user`` when None, else updates it (a
+    blank password keeps the old one). An admin cannot remove their own admin access."""
+    if user is None:
+        user = user_create(username=data["username"], password=data["password"], role=data["role"],
+                           team=data["team"], email=data["email"], first_name=data["first_name"],
+                           last_name=data["last_name"])
+        if not data["is_active"]:
+            user_update(user=user, data={"is_active": False})
+        return user
+    if user.pk == actor.pk and (not data["is_active"] or data["role"] != access.Role.ADMIN):
+        raise ValidationError({"role": [_("You cannot remove your own admin access.")]})
+    update = {k: data[k] for k in ("username", "first_name", "last_name", "email", "role", "team", "is_active")}
+    if data["password"]:
+        update["password"] = data["password"]
+    return user_update(user=user, data=update)
+
+
 def team_get_or_create(*, name: str) -> Team:
     team, _created = Team.objects.get_or_create(name=name)
     return team
