@@ -137,11 +137,16 @@ def job_cancel(*, job: Job, actor, now: datetime) -> Job:
 class Progress:
     """Given to a handler: ``update(done, total=None)`` records progress and the
     heartbeat at most about once a second and raises ``JobCancelled`` once the
-    job was cancelled. ``check()`` forces the write (call it before committing)."""
+    job was cancelled. ``check()`` forces the write (call it before committing).
+    ``wall_clock`` is for a handler that watches other jobs' liveness (heartbeats are
+    wall-clock time, whatever ``clock`` the job itself runs on): the clock is read
+    through it, never inside the handler."""
 
-    def __init__(self, job: Job, *, clock: Callable[[], datetime] = timezone.now):
+    def __init__(self, job: Job, *, clock: Callable[[], datetime] = timezone.now,
+                 wall_clock: Callable[[], datetime] = timezone.now):
         self.job = job
         self._clock = clock
+        self.wall_clock = wall_clock
         self._last_write = float("-inf")
 
     def update(self, done: int, total: int | None = None) -> None:

@@ -36,14 +36,14 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.utils import timezone
 
 from core import jobs, sweeper
 from core.models import Job
@@ -191,16 +191,19 @@ def range_job_run(*, job: Job, progress: jobs.Progress) -> dict:
 
 # ---------------------------------------------------------------- the parent
 
-def recompute_ranges(*, job: Job, progress: jobs.Progress, as_of: date, range_ids: int) -> Scored:
+def recompute_ranges(*, job: Job, progress: jobs.Progress, as_of: date, range_ids: int,
+                     clock: Callable[[], datetime]) -> Scored:
     """Phases 1-3 (see the module docstring); the caller writes the result and
     then calls ``Scored.cleanup()``. Progress: two steps per range, one for the
-    cut points, one left for the write."""
+    cut points, one left for the write. ``clock`` (wall-clock time) times the range
+    jobs' liveness checks."""
     params = selectors.segment_settings_get()
     ranges = ranges_plan(range_ids=range_ids)
     total = 2 * len(ranges) + 2
     progress.update(0, total)
     if connection.vendor == "postgresql":
-        return _recompute_pg(job=job, progress=progress, as_of=as_of, params=params, ranges=ranges, total=total)
+        return _recompute_pg(job=job, progress=progress, as_of=as_of, params=params, ranges=ranges, total=total,
+                             clock=clock)
     return _recompute_local(progress=progress, as_of=as_of, params=params, ranges=ranges, total=total)
 
 
@@ -238,13 +241,13 @@ def _range_report(phase: str, lo: int, hi: int, attempts: int, seconds: float, r
             "runner": runner}
 
 
-def _recompute_pg(*, job, progress, as_of, params, ranges, total) -> Scored:
+def _recompute_pg(*, job, progress, as_of, params, ranges, total, clock) -> Scored:
     stage_in, stage_out = stage_names(parent_id=job.pk, attempt=job.attempts)
     # Stages of an earlier attempt of this parent (its worker was lost) go.
     drop = [name for a in range(1, job.attempts + 1) for name in stage_names(parent_id=job.pk, attempt=a)]
     scored = Scored(stage=stage_out, drop=drop)
     scored.cleanup()
-    _children_cancel(parent_id=job.pk)
+    _children_cancel(parent_id=job.pk, now=clock())
     sql, sql_params = selectors.segment_inputs_sql(as_of=as_of, params=params, lo=0, hi=0)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE UNLOGGED TABLE {stage_in} AS {sql} WITH NO DATA", sql_params)
@@ -253,19 +256,19 @@ def _recompute_pg(*, job, progress, as_of, params, ranges, total) -> Scored:
             "settings": settings_snapshot(params)}
     try:
         scored.ranges += _phase_run(job=job, progress=progress, ranges=ranges, params={**base, "phase": "inputs"},
-                                    done_before=0, total=total)
+                                    done_before=0, total=total, clock=clock)
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {stage_in}")
         cuts = analytics.segment_cuts(selectors.cut_inputs_copy(table=stage_in), as_of=as_of, params=params)
         progress.update(len(ranges) + 1)
         scored.ranges += _phase_run(job=job, progress=progress, ranges=ranges,
                                     params={**base, "phase": "score", "cuts": cuts},
-                                    done_before=len(ranges) + 1, total=total)
+                                    done_before=len(ranges) + 1, total=total, clock=clock)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {stage_out}")
             scored.customers = int(cursor.fetchone()[0])
     except BaseException:
-        _children_cancel(parent_id=job.pk)
+        _children_cancel(parent_id=job.pk, now=clock())
         scored.cleanup()
         raise
     return scored
@@ -275,9 +278,8 @@ def _children(parent_id: int):
     return Job.objects.filter(kind=RANGE_JOB_KIND, params__parent=parent_id)
 
 
-def _children_cancel(*, parent_id: int) -> None:
-    _children(parent_id).filter(status__in=Job.ACTIVE).update(status=Job.Status.CANCELLED,
-                                                               finished_at=timezone.now())
+def _children_cancel(*, parent_id: int, now: datetime) -> None:
+    _children(parent_id).filter(status__in=Job.ACTIVE).update(status=Job.Status.CANCELLED, finished_at=now)
 
 
 def children_delete(*, parent_id: int) -> None:
@@ -286,7 +288,7 @@ def children_delete(*, parent_id: int) -> None:
 
 
 def _phase_run(*, job: Job, progress: jobs.Progress, ranges: list[tuple[int, int]], params: dict,
-               done_before: int, total: int) -> list[dict]:
+               done_before: int, total: int, clock: Callable[[], datetime]) -> list[dict]:
     """Queue one range job per range and wait for all of them, running queued
     ones here meanwhile; retry a failed or lost range alone."""
     with transaction.atomic():  # dispatched together after the commit
@@ -307,15 +309,15 @@ def _phase_run(*, job: Job, progress: jobs.Progress, ranges: list[tuple[int, int
                     raise RangeFailed(f"range job {pk} failed {attempts} times: {error}")
                 log.warning("recompute %s: range job %s failed (attempt %s), retried: %s", job.pk, pk, attempts,
                             error)
-                jobs.job_requeue(job_id=pk, now=timezone.now())
+                jobs.job_requeue(job_id=pk, now=clock())
         # A range whose worker died (heartbeat stopped): the sweeper's rule, for these jobs now.
-        sweeper.lost_jobs_recover(now=timezone.now(), job_ids=ids)
+        sweeper.lost_jobs_recover(now=clock(), job_ids=ids)
         queued = None
         if settings.SEGMENT_RECOMPUTE_PARENT_RUNS_RANGES:
             queued = (Job.objects.filter(pk__in=ids, status=Job.Status.QUEUED).order_by("pk")
                       .values_list("pk", flat=True).first())
         if queued is not None:
-            jobs.job_run(job_id=queued, clock=timezone.now)
+            jobs.job_run(job_id=queued, clock=clock)
         else:
             time.sleep(POLL_SECONDS)
     finished = Job.objects.filter(pk__in=ids).order_by("pk").values_list("params", "attempts", "started_at",

@@ -94,7 +94,8 @@ def _recompute(*, job: Job, progress: jobs.Progress) -> dict:
     with fanout.recompute_lock(as_of=as_of, progress=progress):
         scored = None
         try:
-            scored = fanout.recompute_ranges(job=job, progress=progress, as_of=as_of, range_ids=range_ids)
+            scored = fanout.recompute_ranges(job=job, progress=progress, as_of=as_of, range_ids=range_ids,
+                                             clock=progress.wall_clock)
             with transaction.atomic():
                 counts = _write(scored, as_of=as_of, now=now)
                 # Last cancel check before the commit: a cancel up to here writes nothing.
