@@ -263,9 +263,13 @@ class ContactForm(forms.ModelForm):
         field_classes = {"birthday": SharedDateField}
         help_texts = {"birthday": _("The primary contact's birthday opens a care task in the owner's queue.")}
 
+    def __init__(self, *args, today, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         cleaned = super().clean()
-        apply_rules(self, validation.contact_check, ("phone", "email", "birthday"), today=timezone.localdate())
+        apply_rules(self, validation.contact_check, ("phone", "email", "birthday"), today=self.today)
         return cleaned
 
     def _post_clean(self):
@@ -319,8 +323,8 @@ class InteractionForm(forms.ModelForm):
         }
         field_classes = {"next_action_due": SharedDateField}
 
-    def __init__(self, *args, user, customer: Customer, now=None, **kwargs):
-        self.now = now or timezone.now()
+    def __init__(self, *args, user, customer: Customer, now, **kwargs):
+        self.now = now
         if "initial" not in kwargs:
             kwargs["initial"] = {
                 "channel": customer.preferred_channel or Customer.Channel.PHONE,

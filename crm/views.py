@@ -225,7 +225,7 @@ def _child_create(request, *, pk: int, form, save, done_message, title):
 @login_required
 def contact_create(request, pk: int):
     return _child_create(
-        request, pk=pk, form=ContactForm(request.POST or None),
+        request, pk=pk, form=ContactForm(request.POST or None, today=timezone.localdate()),
         save=lambda customer, data: services.contact_save(contact=Contact(customer=customer), data=data),
         done_message=_("Contact added."), title=_("Add contact"))
 
