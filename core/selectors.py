@@ -28,6 +28,20 @@ def jobs_for_user(*, user) -> QuerySet[Job]:
     return qs.filter(scope)
 
 
+def notification_list_for_user(*, user) -> QuerySet:
+    """The user's notifications (the model's order: newest first)."""
+    return user.notifications.all()
+
+
+def notification_unread_count(*, user) -> int:
+    return user.notifications.filter(read_at__isnull=True).count()
+
+
+def latest_jobs_for_user(*, user, kind: str, limit: int = 5) -> list[Job]:
+    """The user's latest jobs of one kind, newest first (a page's "recent runs")."""
+    return list(jobs_for_user(user=user).filter(kind=kind).order_by("-id")[:limit])
+
+
 def job_get_for_user(*, user, pk) -> Job:
     """One job in the user's scope (404 otherwise)."""
     return get_object_or_404(jobs_for_user(user=user), pk=pk)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import ThrottledAuthenticationForm
-from core.selectors import job_get_for_user
+from core.selectors import job_get_for_user, notification_list_for_user, notification_unread_count
 from core.services import notifications_mark_read
 
 NOTIFICATIONS_PER_PAGE = 25
@@ -32,8 +32,9 @@ def notification_list(request):
     if request.method == "POST":
         notifications_mark_read(user=request.user, ids=None, now=timezone.now())
         return redirect("notifications")
-    page = Paginator(request.user.notifications.all(), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    unread = request.user.notifications.filter(read_at__isnull=True).count()
+    page = Paginator(notification_list_for_user(user=request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    unread = notification_unread_count(user=request.user)
     return render(request, "core/notifications.html", {"page": page, "notifications": page.object_list,
                                                        "unread": unread})
 

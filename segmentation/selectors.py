@@ -310,7 +310,7 @@ def tier_transitions(*, user, start: date | None = None, end: date | None = None
 
 def latest_jobs(*, user, limit: int = 5) -> list[Job]:
     """The latest recompute jobs the user may see (core's job scope)."""
-    return list(core_selectors.jobs_for_user(user=user).filter(kind=RECOMPUTE_JOB_KIND).order_by("-id")[:limit])
+    return core_selectors.latest_jobs_for_user(user=user, kind=RECOMPUTE_JOB_KIND, limit=limit)
 
 
 def tier_on(day, *, customer: str = "customer_id") -> Coalesce:

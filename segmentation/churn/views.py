@@ -50,8 +50,7 @@ def churn_model_page(request):
     model = selectors.churn_model_current()
     context = {"model": model, "can_train": access.can_manage_segments(request.user),
                "form": ChurnTrainForm(initial={"as_of": timezone.localdate(), "horizon_days": 90}),
-               "jobs": list(core_selectors.jobs_for_user(user=request.user).filter(kind=TRAIN_JOB_KIND)
-                            .order_by("-id")[:5])}
+               "jobs": core_selectors.latest_jobs_for_user(user=request.user, kind=TRAIN_JOB_KIND)}
     if model is not None:
         mine = selectors.decile_counts_for_user(user=request.user)
         list_url = reverse("customer-list")
