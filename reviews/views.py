@@ -165,26 +165,32 @@ def review_rows_save(request, pk: int):
         success=_("Targets and analysis saved."))
 
 
+def _detail_button(request, pk: int, act, *, success: str):
+    """A button on the report page: ``act(review)`` (a service) on a report the user
+    may edit; back to the page with ``success`` or the service's refusal."""
+    review = selectors.review_editable_for_user(user=request.user, pk=pk)
+    try:
+        act(review)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect("reviews:detail", pk=review.pk)
+
+
 @require_POST
 @login_required
 def review_refresh(request, pk: int):
-    review = selectors.review_editable_for_user(user=request.user, pk=pk)
-    services.review_actuals_refresh(review=review, now=timezone.now())
-    messages.success(request, _("Actuals recomputed from the data."))
-    return redirect("reviews:detail", pk=review.pk)
+    return _detail_button(request, pk, lambda review: services.review_actuals_refresh(review=review,
+                                                                                      now=timezone.now()),
+                          success=_("Actuals recomputed from the data."))
 
 
 @require_POST
 @login_required
 def review_status(request, pk: int):
-    review = selectors.review_editable_for_user(user=request.user, pk=pk)
-    try:
-        services.review_update(review=review, status=request.POST.get("status", ""))
-    except ValidationError as exc:
-        _message_errors(request, exc)
-    else:
-        messages.success(request, _("Status updated."))
-    return redirect("reviews:detail", pk=review.pk)
+    return _detail_button(request, pk, lambda review: services.review_update(
+        review=review, status=request.POST.get("status", "")), success=_("Status updated."))
 
 
 @require_POST
