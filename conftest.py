@@ -34,34 +34,27 @@ def _user(username: str, role: str, team: Team | None) -> User:
     return user
 
 
-@pytest.fixture
-def alice(north) -> User:
-    return _user("alice", Role.ACCOUNT_MANAGER, north)
+# The named people of every test: username → (role, team fixture or None).
+PEOPLE = {
+    "alice": (Role.ACCOUNT_MANAGER, "north"),
+    "bob": (Role.ACCOUNT_MANAGER, "north"),
+    "charlie": (Role.ACCOUNT_MANAGER, "south"),
+    "lena": (Role.TEAM_LEAD, "north"),
+    "sam": (Role.SUPPORT, None),
+    "ada": (Role.ADMIN, None),
+}
 
 
-@pytest.fixture
-def bob(north) -> User:
-    return _user("bob", Role.ACCOUNT_MANAGER, north)
+def _person_fixture(username: str, role: str, team: str | None):
+    @pytest.fixture(name=username)
+    def person(db, request) -> User:
+        return _user(username, role, request.getfixturevalue(team) if team else None)
+
+    return person
 
 
-@pytest.fixture
-def charlie(south) -> User:
-    return _user("charlie", Role.ACCOUNT_MANAGER, south)
-
-
-@pytest.fixture
-def lena(north) -> User:
-    return _user("lena", Role.TEAM_LEAD, north)
-
-
-@pytest.fixture
-def sam(db) -> User:
-    return _user("sam", Role.SUPPORT, None)
-
-
-@pytest.fixture
-def ada(db) -> User:
-    return _user("ada", Role.ADMIN, None)
+for _username, (_role, _team) in PEOPLE.items():
+    globals()[_username] = _person_fixture(_username, _role, _team)
 
 
 @pytest.fixture
@@ -146,3 +139,34 @@ def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.05):
             return True
         time.sleep(interval)
     return bool(check())
+
+
+def run_at_once(work, *, times: int = 2, timeout: float = 60.0) -> list:
+    """Run ``work()`` in ``times`` threads released together (two workers racing);
+    each thread closes its database connections. Returns their results; re-raises
+    the first error a thread met."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(times)
+    results: list = []
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(work())
+        except Exception as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+    return results

@@ -11,25 +11,11 @@ from reviews.models import Review
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
-def settled(predicate):
-    """The embedded SQLite locks a table while the worker's transaction writes it:
-    read again later instead of failing."""
-    from django.db import OperationalError
-
-    def check():
-        try:
-            return predicate()
-        except OperationalError:
-            return False
-
-    return check
-
-
 def test_monthly_drafts_task_runs_on_a_real_worker_once_per_team(celery_worker_real, north, south):
     from reviews.tasks import monthly_drafts_create
 
     monthly_drafts_create.delay()
-    assert wait_until(settled(lambda: Review.objects.filter(auto_month__isnull=False).count() == 2))
+    assert wait_until(lambda: Review.objects.filter(auto_month__isnull=False).count() == 2)
     # A second run (as after a redelivery) drafts nothing more: the refresh task
     # queued after it proves the worker has finished it.
     monthly_drafts_create.delay()
@@ -48,7 +34,7 @@ def test_monthly_drafts_task_runs_on_a_real_worker_once_per_team(celery_worker_r
     from reviews.tasks import review_actuals_refresh
 
     review_actuals_refresh.delay(marker.pk)
-    assert wait_until(settled(lambda: Review.objects.get(pk=marker.pk).actuals_computed_at is not None))
+    assert wait_until(lambda: Review.objects.get(pk=marker.pk).actuals_computed_at is not None)
     assert Review.objects.filter(auto_month__isnull=False).count() == 2
     draft = Review.objects.get(team=north, auto_month__isnull=False)
     assert draft.actuals_computed_at is not None and draft.metric_rows.exists()
@@ -60,4 +46,4 @@ def test_refresh_task_recomputes_actuals_on_a_real_worker(celery_worker_real, le
     review = Review.objects.create(title="x", period_start=dt.date(2026, 5, 1), period_end=dt.date(2026, 5, 31),
                                    team=lena.team, created_at=now)
     review_actuals_refresh.delay(review.pk)
-    assert wait_until(settled(lambda: Review.objects.get(pk=review.pk).actuals_computed_at is not None))
+    assert wait_until(lambda: Review.objects.get(pk=review.pk).actuals_computed_at is not None)

@@ -5,25 +5,15 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 from django.utils import timezone
 
-from conftest import wait_until
+from conftest import run_at_once, wait_until
 from core.models import Notification
 from tickets import services
 from tickets.models import Department, SlaBreach, SlaEvent, Ticket, TicketMessage
 from tickets.tasks import sla_breach_scan
 from tickets.tests.factories import make_ticket
-
-
-def polite(predicate):
-    """On embedded SQLite the worker's write can lock a table for a moment: "not yet"."""
-    def check():
-        try:
-            return predicate()
-        except OperationalError:
-            return False
-    return check
 
 
 @pytest.mark.worker
@@ -34,10 +24,10 @@ def test_the_breach_scan_runs_through_a_real_worker_and_escalates(celery_worker_
     ticket = make_ticket(customer=make_customer(owner=alice), actor=sam, now=opened, assignee=sam)
     sla_breach_scan.delay()
     # First response (10 min) and commitment (2 h) are due; the 24 h update clock is not.
-    assert wait_until(polite(lambda: SlaBreach.objects.filter(ticket=ticket).count() == 2))
+    assert wait_until(lambda: SlaBreach.objects.filter(ticket=ticket).count() == 2)
     # The supervisor and the assignee each get one notice of both breaches, e-mailed by the same worker.
-    assert wait_until(polite(lambda: Notification.objects.filter(kind="sla_breach",
-                                                                 emailed_at__isnull=False).count() == 2))
+    assert wait_until(lambda: Notification.objects.filter(kind="sla_breach",
+                                                         emailed_at__isnull=False).count() == 2)
     assert set(Notification.objects.filter(kind="sla_breach").values_list("recipient__username", flat=True)) == {
         "lena", "sam"}
     assert [n.text_title for n in Notification.objects.filter(kind="sla_breach")] == [
@@ -50,26 +40,7 @@ def test_two_scanners_at_once_record_each_breach_once(make_customer, alice, sam,
         pytest.skip("row locks and concurrent inserts need PostgreSQL")
     customer = make_customer(owner=alice)
     tickets = [make_ticket(customer=customer, actor=sam, now=now, assignee=sam) for _ in range(40)]
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            results.append(services.sla_breach_scan(now=now + dt.timedelta(minutes=10), batch_size=7))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = run_at_once(lambda: services.sla_breach_scan(now=now + dt.timedelta(minutes=10), batch_size=7))
     assert SlaBreach.objects.count() == len(tickets)
     assert sum(r["breaches_recorded"] for r in results) == len(tickets)
     assert SlaEvent.objects.filter(kind="breached").count() == len(tickets)
