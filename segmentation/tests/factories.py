@@ -11,6 +11,14 @@ from crm.models import Customer, FollowUp, Interaction, Transaction
 AS_OF = dt.date(2026, 6, 15)
 
 
+def pin_today(monkeypatch, day: dt.date = AS_OF) -> None:
+    """The outermost callers (views, tasks) read today from ``timezone.localdate()``:
+    pin it to ``day``, in the live server's thread too; a conversion of a given
+    datetime still converts."""
+    real = timezone.localdate
+    monkeypatch.setattr(timezone, "localdate", lambda value=None, *a, **k: day if value is None else real(value))
+
+
 def days_ago(n: int) -> dt.date:
     return AS_OF - dt.timedelta(days=n)
 

@@ -3,12 +3,11 @@ summary and the queue, and the customer API's segment fields and filters."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from core.jobs import job_run
 from core.models import Job
 from segmentation import services
-from segmentation.tests.factories import AS_OF, buy, customer_since, followup, talk
+from segmentation.tests.factories import AS_OF, buy, customer_since, followup, pin_today, talk
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +30,7 @@ def north_and_south(alice, bob, charlie, make_customer, now):
 @pytest.fixture
 def today_is_as_of(monkeypatch):
     """The outermost caller's clock (``timezone.localdate()``) reads AS_OF."""
-    real = timezone.localdate
-    monkeypatch.setattr(timezone, "localdate", lambda value=None, *a, **k: AS_OF if value is None else real(value))
+    pin_today(monkeypatch)
 
 
 def test_recompute_returns_202_with_a_job_for_a_team_lead(lena, api_client_for):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from core.models import Job
 from crm.models import Interaction
 from segmentation import services
 from segmentation.models import SegmentSettings
-from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, talk
+from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, pin_today, talk
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +23,7 @@ def client_for(user, lang: str = "en") -> Client:
 
 @pytest.fixture(autouse=True)
 def today_is_as_of(monkeypatch):
-    real = timezone.localdate
-    monkeypatch.setattr(timezone, "localdate", lambda value=None, *a, **k: AS_OF if value is None else real(value))
+    pin_today(monkeypatch)
 
 
 @pytest.fixture

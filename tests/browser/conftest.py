@@ -65,3 +65,20 @@ def screenshot(page):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return shot
+
+
+@pytest.fixture
+def bulk_followup(page):
+    """``bulk_followup(reason, opened=n)`` submits a records page's "a follow-up for
+    each owner" form (due in two days) and waits for its "n follow-ups opened"."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    def submit(reason: str, *, opened: int) -> None:
+        page.fill("#id_fu-due_on", (timezone.localdate() + dt.timedelta(days=2)).isoformat())
+        page.fill("#id_fu-reason", reason)
+        page.click("#bulk-followup button[type=submit]")
+        page.wait_for_selector(f"text={opened} follow-ups opened for their owners.")
+
+    return submit

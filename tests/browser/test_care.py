@@ -8,20 +8,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from care import services as care_services
 from crm.models import Interaction, Transaction
 from segmentation import services
-from segmentation.tests.factories import AS_OF, at_noon, customer_since, talk
+from segmentation.tests.factories import AS_OF, at_noon, customer_since, pin_today, talk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
 def today_is_as_of(monkeypatch):
-    real = timezone.localdate
-    monkeypatch.setattr(timezone, "localdate", lambda value=None, *a, **k: AS_OF if value is None else real(value))
+    pin_today(monkeypatch)
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 dashboard, sees the customers behind it and opens a follow-up for each owner."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +15,8 @@ def may_world(alice, charlie, make_customer):
 
 
 def test_lena_goes_from_the_churn_kpi_to_its_customers_and_opens_follow_ups(lena, alice, may_world, login_as,
-                                                                              live_server, screenshot):
+                                                                              live_server, screenshot,
+                                                                              bulk_followup):
     from crm.models import FollowUp
 
     page = login_as(lena)
@@ -33,11 +31,7 @@ def test_lena_goes_from_the_churn_kpi_to_its_customers_and_opens_follow_ups(lena
     assert names == ["N4", "N5"]  # never a South customer
     screenshot("drilldown-list")
 
-    due = timezone.localdate() + dt.timedelta(days=2)
-    page.fill("#id_fu-due_on", due.isoformat())
-    page.fill("#id_fu-reason", "Call back: no activity for 90 days")
-    page.click("#bulk-followup button[type=submit]")
-    page.wait_for_selector("text=2 follow-ups opened for their owners.")
+    bulk_followup("Call back: no activity for 90 days", opened=2)
     screenshot("drilldown-followups")
     followups = FollowUp.objects.filter(reason="Call back: no activity for 90 days")
     assert sorted(f.customer.name for f in followups) == ["N4", "N5"] and {f.owner for f in followups} == {alice}

@@ -3,10 +3,7 @@ page, the weakest figure of a column, the records behind it, and a follow-up
 opened for them."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +16,8 @@ def followups(alice, bob, charlie, make_customer):
 
 
 def test_lena_goes_from_the_weakest_on_time_share_to_its_follow_ups_and_acts(lena, bob, followups, login_as,
-                                                                              live_server, screenshot):
+                                                                              live_server, screenshot,
+                                                                              bulk_followup):
     from crm.models import FollowUp
 
     page = login_as(lena)
@@ -39,11 +37,7 @@ def test_lena_goes_from_the_weakest_on_time_share_to_its_follow_ups_and_acts(len
     page.wait_for_selector("text=2 records")
     screenshot("people-records")
 
-    due = timezone.localdate() + dt.timedelta(days=2)
-    page.fill("#id_fu-due_on", due.isoformat())
-    page.fill("#id_fu-reason", "Overdue follow-ups: call today")
-    page.click("#bulk-followup button[type=submit]")
-    page.wait_for_selector("text=1 follow-ups opened for their owners.")
+    bulk_followup("Overdue follow-ups: call today", opened=1)
     screenshot("people-action")
     opened = FollowUp.objects.get(reason="Overdue follow-ups: call today")
     assert opened.owner == bob and opened.customer.owner == bob

@@ -3,11 +3,10 @@ a lead reads the segment overview (zh-Hans) and the customer panel."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from crm.models import Interaction
 from segmentation import services
-from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, talk
+from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, pin_today, talk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,8 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def today_is_as_of(monkeypatch):
     """The pages read today from the clock; pin it to AS_OF (also in the live server thread)."""
-    real = timezone.localdate
-    monkeypatch.setattr(timezone, "localdate", lambda value=None, *a, **k: AS_OF if value is None else real(value))
+    pin_today(monkeypatch)
 
 
 @pytest.fixture
