@@ -54,3 +54,19 @@ def index_rows_refresh(*, index_model, entity: str, ids: list[int], field: str,
         index_model.objects.bulk_create(rows, batch_size=CHUNK)
         written += len(rows)
     return written
+
+
+def index_on_event(*, event: str, obj, field: str, store: Callable[[int, int | None, str], None],
+                   refresh: Callable[..., int]) -> None:
+    """The core.events rule of an index kept per customer / contact (the phone and
+    the sender index), in the same transaction as the write: a customer's or a
+    contact's own ``field`` is stored again by ``store(customer_id, contact_id,
+    value)``; a bulk write refreshes the rows it wrote (``refresh(entity=, ids=)``)."""
+    from crm.models import Contact, Customer
+
+    if event in ("customer.created", "customer.updated") and isinstance(obj, Customer):
+        store(obj.pk, None, getattr(obj, field))
+    elif event == "contact.saved" and isinstance(obj, Contact):
+        store(obj.customer_id, obj.pk, getattr(obj, field))
+    elif event == BULK_WRITTEN:  # imports, demo data
+        refresh(entity=obj["entity"], ids=obj["created"] + obj["updated"])

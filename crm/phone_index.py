@@ -13,7 +13,7 @@ import re
 from django.db import transaction
 
 from core.crypto import blind_index
-from crm.bulk import BULK_WRITTEN, index_rows_refresh
+from crm.bulk import index_on_event, index_rows_refresh
 from crm.models import Contact, Customer, PhoneIndex
 
 TAIL_DIGITS = 4
@@ -84,12 +84,9 @@ def phone_index_refresh(*, entity: str, ids: list[int]) -> int:
 
 def phone_index_on_event(*, event: str, obj, now) -> None:
     """core.events receiver (same transaction as the customer or contact write)."""
-    if event in ("customer.created", "customer.updated") and isinstance(obj, Customer):
-        _store(customer_id=obj.pk, contact_id=None, phone=obj.phone)
-    elif event == "contact.saved" and isinstance(obj, Contact):
-        _store(customer_id=obj.customer_id, contact_id=obj.pk, phone=obj.phone)
-    elif event == BULK_WRITTEN:  # imports, demo data (crm.bulk)
-        phone_index_refresh(entity=obj["entity"], ids=obj["created"] + obj["updated"])
+    index_on_event(event=event, obj=obj, field="phone", refresh=phone_index_refresh,
+                   store=lambda customer_id, contact_id, phone: _store(customer_id=customer_id,
+                                                                       contact_id=contact_id, phone=phone))
 
 
 def phone_index_rebuild() -> int:

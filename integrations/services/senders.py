@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from core.crypto import blind_index
-from crm.bulk import BULK_WRITTEN, index_rows_refresh
+from crm.bulk import index_on_event, index_rows_refresh
 from crm.models import Contact, Customer
 from integrations.models import SenderAddress
 
@@ -43,12 +43,9 @@ def sender_index_refresh(*, entity: str, ids: list[int]) -> int:
 
 def sender_index_on_event(*, event: str, obj, now) -> None:
     """core.events receiver (same transaction as the customer or contact write)."""
-    if event in ("customer.created", "customer.updated") and isinstance(obj, Customer):
-        _store(customer_id=obj.pk, contact_id=None, email=obj.email)
-    elif event == "contact.saved" and isinstance(obj, Contact):
-        _store(customer_id=obj.customer_id, contact_id=obj.pk, email=obj.email)
-    elif event == BULK_WRITTEN:  # imports, demo data (crm.bulk)
-        sender_index_refresh(entity=obj["entity"], ids=obj["created"] + obj["updated"])
+    index_on_event(event=event, obj=obj, field="email", refresh=sender_index_refresh,
+                   store=lambda customer_id, contact_id, email: _store(customer_id=customer_id,
+                                                                       contact_id=contact_id, email=email))
 
 
 def senders_match(*, address: str) -> list[SenderAddress]:
