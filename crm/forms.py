@@ -252,7 +252,35 @@ def customer_initial(customer: Customer) -> dict:
     return initial
 
 
-class ContactForm(forms.ModelForm):
+class CustomerRowForm(forms.ModelForm):
+    """A contact or a transaction under a customer: the shared field rules
+    (``check`` from crm.validation, on ``rule_fields``) run against ``today``; model
+    validation is the save service's job (crm.services.contact_save /
+    transaction_save)."""
+
+    check = None
+    rule_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, today, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+        list_choices_in_errors(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        apply_rules(self, type(self).check, self.rule_fields, today=self.today)
+        return cleaned
+
+    def _post_clean(self):
+        """Model validation is the service's job."""
+
+    def to_service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ContactForm(CustomerRowForm):
+    check = staticmethod(validation.contact_check)
+    rule_fields = ("phone", "email", "birthday")
     email = forms.CharField(label=_("E-mail"), required=False, max_length=254,
                             widget=forms.TextInput(attrs={"inputmode": "email"}))
 
@@ -263,45 +291,16 @@ class ContactForm(forms.ModelForm):
         field_classes = {"birthday": SharedDateField}
         help_texts = {"birthday": _("The primary contact's birthday opens a care task in the owner's queue.")}
 
-    def __init__(self, *args, today, **kwargs):
-        self.today = today
-        super().__init__(*args, **kwargs)
 
-    def clean(self):
-        cleaned = super().clean()
-        apply_rules(self, validation.contact_check, ("phone", "email", "birthday"), today=self.today)
-        return cleaned
-
-    def _post_clean(self):
-        """Model validation is the service's job (crm.services.contact_save)."""
-
-    def to_service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
-
-
-class TransactionForm(forms.ModelForm):
+class TransactionForm(CustomerRowForm):
+    check = staticmethod(validation.transaction_check)
+    rule_fields = ("amount", "occurred_on", "paid_on")
     amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=14, decimal_places=2)
 
     class Meta:
         model = Transaction
         fields = ["kind", "amount", "occurred_on", "due_on", "paid_on", "notes"]
         field_classes = {"occurred_on": SharedDateField, "due_on": SharedDateField, "paid_on": SharedDateField}
-
-    def __init__(self, *args, today, **kwargs):
-        self.today = today
-        super().__init__(*args, **kwargs)
-        list_choices_in_errors(self)
-
-    def clean(self):
-        cleaned = super().clean()
-        apply_rules(self, validation.transaction_check, ("amount", "occurred_on", "paid_on"), today=self.today)
-        return cleaned
-
-    def _post_clean(self):
-        """Model validation is the service's job (crm.services.transaction_save)."""
-
-    def to_service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class InteractionForm(forms.ModelForm):
