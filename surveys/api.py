@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import PersonalDataAuditViewMixin, PersonalDataSerializerMixin
+from core.api import PersonalDataAuditViewMixin, PersonalDataSerializerMixin, ScopedPrimaryKeyField
 from core import access
 from core.api_fields import IsoDateTimeFilter, PeriodDateField
 from crm.models import Customer
@@ -112,26 +112,10 @@ class SurveyInvitationViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.invitation_list_for_user(user=self.request.user)
 
 
-class ScopedCustomerField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        if request is None:
-            return Customer.objects.none()
-        return Customer.objects.for_user(request.user)
-
-
-class ScopedSurveyField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        if request is None:
-            return Survey.objects.none()
-        return Survey.objects.for_user(request.user)
-
-
 class SurveyResponseSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
     personal_fields = ("contact",)
-    customer = ScopedCustomerField()
-    survey = ScopedSurveyField()
+    customer = ScopedPrimaryKeyField(model=Customer, choices=lambda user: Customer.objects.for_user(user))
+    survey = ScopedPrimaryKeyField(model=Survey, choices=lambda user: Survey.objects.for_user(user))
     nps = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
     quality = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
     speed = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
