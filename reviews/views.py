@@ -243,32 +243,14 @@ def my_actions(request):
         "status"].choices, "today": timezone.localdate()})
 
 
-@require_POST
-@login_required
-def trend_action_status(request, pk: int):
-    from reviews.services.trend_actions import trend_action_status_set
-
-    action = selectors.trend_action_get_for_user(user=request.user, pk=pk)
-    form = ActionStatusForm(request.POST)
-    if form.is_valid():
-        trend_action_status_set(action=action, user=request.user, status=form.cleaned_data["status"],
-                                now=timezone.now())
-        messages.success(request, _("Status updated."))
-    nxt = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(nxt)
-    return redirect("reviews:dashboard")
-
-
-@require_POST
-@login_required
-def action_status(request, pk: int):
-    action = selectors.review_action_get_for_user(user=request.user, pk=pk)
+def _status_set(request, set_status, *, default: str):
+    """An action's status form, posted from a list that passes ``next``:
+    ``set_status(status)`` is the service; back to ``next`` when it is this site's,
+    else to ``default``."""
     form = ActionStatusForm(request.POST)
     if form.is_valid():
         try:
-            services.review_action_status_set(action=action, user=request.user, status=form.cleaned_data["status"],
-                                              now=timezone.now())
+            set_status(form.cleaned_data["status"])
         except ValidationError as exc:
             _message_errors(request, exc)
         else:
@@ -276,4 +258,23 @@ def action_status(request, pk: int):
     nxt = request.POST.get("next") or ""
     if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(nxt)
-    return redirect("reviews:my-actions")
+    return redirect(default)
+
+
+@require_POST
+@login_required
+def trend_action_status(request, pk: int):
+    from reviews.services.trend_actions import trend_action_status_set
+
+    action = selectors.trend_action_get_for_user(user=request.user, pk=pk)
+    return _status_set(request, lambda status: trend_action_status_set(action=action, user=request.user,
+                                                                        status=status, now=timezone.now()),
+                       default="reviews:dashboard")
+
+
+@require_POST
+@login_required
+def action_status(request, pk: int):
+    action = selectors.review_action_get_for_user(user=request.user, pk=pk)
+    return _status_set(request, lambda status: services.review_action_status_set(
+        action=action, user=request.user, status=status, now=timezone.now()), default="reviews:my-actions")
