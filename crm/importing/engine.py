@@ -293,6 +293,20 @@ def _existing_by_natural_key(ctx: Context, model, new: pd.DataFrame, rows: pd.Se
     return old.reindex(new.index).astype(object).where(lambda f: f.notna(), None)
 
 
+def _names_allowed(names: pd.Series, errors: specs.Errors, *, field: str, known: list[str], unknown,
+                   allowed, refused: str) -> pd.Series:
+    """Which rows name a person or team the importer may set: a name not among
+    ``known`` gets ``unknown(name)``, one outside ``allowed(names)`` (a core.access
+    helper's names) gets ``refused``; blank names are neither."""
+    given = names != ""
+    missing = given & ~names.isin(known)
+    errors.add(field, names[missing].map(unknown))
+    ok = given & ~missing
+    other = ok & ~names.isin(list(set(allowed(sorted(set(names[ok]))))))
+    errors.add_where(field, other, refused)
+    return ok & ~other
+
+
 def _ownership(ctx: Context, frame: pd.DataFrame, creates: pd.Series, errors: specs.Errors) -> tuple[pd.Series,
                                                                                                       pd.Series]:
     """owner_id and team_id of each row (None on an update: keep the stored one).
@@ -307,30 +321,24 @@ def _ownership(ctx: Context, frame: pd.DataFrame, creates: pd.Series, errors: sp
         names = _text(frame, "owner")
         users = {u["username"]: u for u in User.objects.filter(username__in=sorted(set(names) - {""})).values(
             "username", "id", "team_id", "role", "is_active")}
-        given = names != ""
-        unknown = given & ~names.isin([n for n, u in users.items() if u["is_active"] and u["role"] != "support"])
-        errors.add("owner", names[unknown].map(lambda n: _("No active user %(name)s who can own customers.")
-                                               % {"name": n}))
-        ok = given & ~unknown
-        allowed = set(access.assignable_users_for(ctx.actor).filter(
-            username__in=sorted(set(names[ok]))).values_list("username", flat=True))
-        other = ok & ~names.isin(list(allowed))
-        errors.add_where("owner", other, _("You can only assign customers to members of your team."))
-        ok &= ~other
+        ok = _names_allowed(
+            names, errors, field="owner",
+            known=[n for n, u in users.items() if u["is_active"] and u["role"] != "support"],
+            unknown=lambda n: _("No active user %(name)s who can own customers.") % {"name": n},
+            allowed=lambda wanted: access.assignable_users_for(ctx.actor).filter(username__in=wanted).values_list(
+                "username", flat=True),
+            refused=_("You can only assign customers to members of your team."))
         owner_id[ok] = names[ok].map(lambda n: users[n]["id"])
         owner_team[ok] = names[ok].map(lambda n: users[n]["team_id"])
     if "team" in frame:
         names = _text(frame, "team")
         teams = dict(Team.objects.filter(name__in=sorted(set(names) - {""})).values_list("name", "id"))
-        given = names != ""
-        unknown = given & ~names.isin(list(teams))
-        errors.add("team", names[unknown].map(lambda n: _("No team %(name)s.") % {"name": n}))
-        ok = given & ~unknown
-        allowed = set(access.assignable_teams_for(ctx.actor).filter(
-            name__in=sorted(set(names[ok]))).values_list("name", flat=True))
-        other = ok & ~names.isin(list(allowed))
-        errors.add_where("team", other, _("You can only put customers in your own team."))
-        ok &= ~other
+        ok = _names_allowed(
+            names, errors, field="team", known=list(teams),
+            unknown=lambda n: _("No team %(name)s.") % {"name": n},
+            allowed=lambda wanted: access.assignable_teams_for(ctx.actor).filter(name__in=wanted).values_list(
+                "name", flat=True),
+            refused=_("You can only put customers in your own team."))
         team_id[ok] = names[ok].map(teams)
     team_id = team_id.where(team_id.notna(), owner_team)
     owner_id = owner_id.where(~(creates & owner_id.isna()), ctx.actor.pk)
