@@ -10,5 +10,4 @@ class CareConfig(AppConfig):
         from care import panels
         from crm import selectors as crm_selectors
 
-        if panels.followup_form_panel not in crm_selectors.FOLLOWUP_FORM_PANELS:
-            crm_selectors.FOLLOWUP_FORM_PANELS.append(panels.followup_form_panel)
+        crm_selectors.hooks_register(crm_selectors.FOLLOWUP_FORM_PANELS, panels.followup_form_panel)

@@ -117,6 +117,11 @@ CUSTOMER_PANELS: list = []
 FOLLOWUP_FORM_PANELS: list = []
 
 
+def hooks_register(hooks: list, *entries) -> None:
+    """Add entries to one of the lists above, each once (``ready()`` may run twice)."""
+    hooks.extend(entry for entry in entries if entry not in hooks)
+
+
 # ---------------------------------------------------------------- the admin pages (callers are admins only)
 
 def user_list_for_admin(*, role: str = "", team: str = "") -> QuerySet[User]:

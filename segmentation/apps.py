@@ -9,10 +9,8 @@ class SegmentationConfig(AppConfig):
     def ready(self):
         import segmentation.churn.services  # noqa: F401  (registers the churn training job handler)
         import segmentation.services  # noqa: F401  (registers the recompute job handler)
-        from crm.selectors import CUSTOMER_PANELS
+        from crm.selectors import CUSTOMER_PANELS, hooks_register
         from segmentation.churn.panels import customer_churn_panel
         from segmentation.panels import customer_segment_panel
 
-        for panel in (customer_segment_panel, customer_churn_panel):
-            if panel not in CUSTOMER_PANELS:
-                CUSTOMER_PANELS.append(panel)
+        hooks_register(CUSTOMER_PANELS, customer_segment_panel, customer_churn_panel)

@@ -10,7 +10,5 @@ class SurveysConfig(AppConfig):
         from crm import selectors as crm_selectors
         from surveys import panels
 
-        if panels.timeline_entries not in crm_selectors.TIMELINE_SOURCES:
-            crm_selectors.TIMELINE_SOURCES.append(panels.timeline_entries)
-        if panels.customer_panel not in crm_selectors.CUSTOMER_PANELS:
-            crm_selectors.CUSTOMER_PANELS.append(panels.customer_panel)
+        crm_selectors.hooks_register(crm_selectors.TIMELINE_SOURCES, panels.timeline_entries)
+        crm_selectors.hooks_register(crm_selectors.CUSTOMER_PANELS, panels.customer_panel)

@@ -9,11 +9,9 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Tickets on the customer timeline and a tickets panel (with a quick
         # "New ticket" form) on the customer page.
-        from crm.selectors import CUSTOMER_PANELS, TIMELINE_SOURCES
+        from crm.selectors import CUSTOMER_PANELS, TIMELINE_SOURCES, hooks_register
         from tickets.selectors import timeline_entries
         from tickets.views import customer_panel
 
-        if timeline_entries not in TIMELINE_SOURCES:
-            TIMELINE_SOURCES.append(timeline_entries)
-        if customer_panel not in CUSTOMER_PANELS:
-            CUSTOMER_PANELS.append(customer_panel)
+        hooks_register(TIMELINE_SOURCES, timeline_entries)
+        hooks_register(CUSTOMER_PANELS, customer_panel)
