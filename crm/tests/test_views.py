@@ -377,21 +377,17 @@ def test_a_follow_up_logged_with_htmx_returns_the_updated_timeline(client, alice
     assert interaction.customer == acme and interaction.staff == alice
 
 
-def test_an_invalid_follow_up_shows_the_error_beside_the_field_and_writes_nothing(client, alice, acme):
+@pytest.mark.parametrize("occurred_at, summary, field, message", [
+    ("2026-06-15T10:00", "", "summary", "This field is required."),
+    ("2099-01-01T10:00", "Time travel", "occurred_at", "in the future"),  # never logged in the future
+])
+def test_an_invalid_follow_up_shows_the_error_beside_the_field_and_writes_nothing(client, alice, acme, occurred_at,
+                                                                                  summary, field, message):
     response = client_for(client, alice).post(reverse("interaction-create", args=[acme.pk]), {
-        "occurred_at": "2026-06-15T10:00", "channel": "phone", "summary": "",
+        "occurred_at": occurred_at, "channel": "phone", "summary": summary,
     }, HTTP_HX_REQUEST="true")
     body = response.content.decode()
-    assert "This field is required." in body.split('id="field-summary"')[1].split('id="field-')[0]
-    assert not Interaction.objects.exists()
-
-
-def test_a_follow_up_cannot_be_logged_in_the_future(client, alice, acme):
-    response = client_for(client, alice).post(reverse("interaction-create", args=[acme.pk]), {
-        "occurred_at": "2099-01-01T10:00", "channel": "phone", "summary": "Time travel",
-    }, HTTP_HX_REQUEST="true")
-    body = response.content.decode()
-    assert "in the future" in body.split('id="field-occurred_at"')[1].split('id="field-')[0]
+    assert message in body.split(f'id="field-{field}"')[1].split('id="field-')[0]
     assert not Interaction.objects.exists()
 
 
