@@ -58,6 +58,15 @@ for _username, (_role, _team) in PEOPLE.items():
 
 
 @pytest.fixture
+def today_is_as_of(monkeypatch):
+    """Today, as the outermost callers (pages, tasks) read it from
+    ``timezone.localdate()``, is segmentation's AS_OF (in the live server's thread too)."""
+    from segmentation.tests.factories import AS_OF, pin_today
+
+    pin_today(monkeypatch, AS_OF)
+
+
+@pytest.fixture
 def make_customer(db):
     def make(*, owner: User | None = None, name: str = "Acme", **fields) -> Customer:
         fields.setdefault("created_at", NOW - dt.timedelta(days=400))

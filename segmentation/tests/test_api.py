@@ -7,7 +7,7 @@ import pytest
 from core.jobs import job_run
 from core.models import Job
 from segmentation import services
-from segmentation.tests.factories import AS_OF, buy, customer_since, followup, pin_today, talk
+from segmentation.tests.factories import AS_OF, buy, customer_since, followup, talk
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,6 @@ def north_and_south(alice, bob, charlie, make_customer, now):
     talk(south, days=30)
     services.segments_recompute(as_of=AS_OF, now=now)
     return {"quiet": quiet, "fresh": fresh, "south": south}
-
-
-@pytest.fixture
-def today_is_as_of(monkeypatch):
-    """The outermost caller's clock (``timezone.localdate()``) reads AS_OF."""
-    pin_today(monkeypatch)
 
 
 def test_recompute_returns_202_with_a_job_for_a_team_lead(lena, api_client_for):

@@ -9,9 +9,9 @@ from core.models import Job
 from crm.models import Interaction
 from segmentation import services
 from segmentation.models import SegmentSettings
-from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, pin_today, talk
+from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, talk
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("today_is_as_of")]
 
 
 def client_for(user, lang: str = "en") -> Client:
@@ -19,11 +19,6 @@ def client_for(user, lang: str = "en") -> Client:
     client.force_login(user)
     client.cookies["django_language"] = lang
     return client
-
-
-@pytest.fixture(autouse=True)
-def today_is_as_of(monkeypatch):
-    pin_today(monkeypatch)
 
 
 @pytest.fixture

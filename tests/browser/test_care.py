@@ -12,14 +12,9 @@ import pytest
 from care import services as care_services
 from crm.models import Interaction, Transaction
 from segmentation import services
-from segmentation.tests.factories import AS_OF, at_noon, customer_since, pin_today, talk
+from segmentation.tests.factories import AS_OF, at_noon, customer_since, talk
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def today_is_as_of(monkeypatch):
-    pin_today(monkeypatch)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("today_is_as_of")]
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from crm.models import FollowUp
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -17,8 +19,6 @@ def may_world(alice, charlie, make_customer):
 def test_lena_goes_from_the_churn_kpi_to_its_customers_and_opens_follow_ups(lena, alice, may_world, login_as,
                                                                               live_server, screenshot,
                                                                               bulk_followup):
-    from crm.models import FollowUp
-
     page = login_as(lena)
     page.goto(f"{live_server.url}/reviews/dashboard/?month=2026-05")
     kpi = page.locator(".kpi[data-metric=churn_rate]")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from crm.models import FollowUp
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -18,8 +20,6 @@ def followups(alice, bob, charlie, make_customer):
 def test_lena_goes_from_the_weakest_on_time_share_to_its_follow_ups_and_acts(lena, bob, followups, login_as,
                                                                               live_server, screenshot,
                                                                               bulk_followup):
-    from crm.models import FollowUp
-
     page = login_as(lena)
     page.goto(f"{live_server.url}/reviews/people/?month=2026-05")
     owners = page.locator("#people-owner")

@@ -6,15 +6,9 @@ import pytest
 
 from crm.models import Interaction
 from segmentation import services
-from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, pin_today, talk
+from segmentation.tests.factories import AS_OF, buy, customer_since, days_ago, followup, talk
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def today_is_as_of(monkeypatch):
-    """The pages read today from the clock; pin it to AS_OF (also in the live server thread)."""
-    pin_today(monkeypatch)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("today_is_as_of")]
 
 
 @pytest.fixture
