@@ -13,7 +13,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
 from core import access, throttle
@@ -347,7 +346,9 @@ class UserViewSet(viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated, IsAdminRole]
     filterset_fields = ["role", "team", "is_active"]
     ordering_fields = ["id", "username"]
-    queryset = User.objects.select_related("team")
+
+    def get_queryset(self):
+        return selectors.user_list_for_admin()
 
     def get_permissions(self):
         if self.action == "me":
@@ -374,8 +375,10 @@ class UserViewSet(viewsets.ModelViewSet):
 class TeamViewSet(viewsets.ModelViewSet):
     serializer_class = TeamSerializer
     permission_classes = [IsAuthenticated, IsAdminRole]
-    queryset = Team.objects.all()
     ordering_fields = ["id", "name"]
+
+    def get_queryset(self):
+        return selectors.team_list_for_admin()
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -412,5 +415,4 @@ class TokenView(APIView):
                             status=400)
         # A token is a sign-in: last_login, and axes clears this username's failures here.
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
+        return Response({"token": services.api_token_for(user=user)}, status=status.HTTP_200_OK)

@@ -20,8 +20,8 @@ from rest_framework.views import APIView
 
 from core.api import CanEditCustomersOrReadOnly
 from core.jobs import JobNotCancellable
+from crm import selectors as crm_selectors
 from crm.importing import ENTITIES, services, storage
-from crm.models import Team
 
 ERROR_ROWS = inline_serializer("ImportErrorRow", {"row": serializers.IntegerField(),
                                                   "field": serializers.CharField(),
@@ -94,8 +94,7 @@ class ImportView(APIView):
         team = None
         if request.data.get("team"):
             value = str(request.data["team"])
-            team = Team.objects.filter(pk=int(value)).first() if value.isdigit() else Team.objects.filter(
-                name=value).first()
+            team = crm_selectors.team_find(id_or_name=value)
             if team is None:
                 return Response({"team": [_("No team %(name)s.") % {"name": value}]}, status=400)
         try:

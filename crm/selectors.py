@@ -144,6 +144,13 @@ def team_list_for_admin() -> QuerySet[Team]:
     return Team.objects.annotate(member_count=Count("members", distinct=True)).order_by("name")
 
 
+def team_find(*, id_or_name: str) -> Team | None:
+    """The team an import names by id (digits) or by name; None when there is none."""
+    if id_or_name.isdigit():
+        return Team.objects.filter(pk=int(id_or_name)).first()
+    return Team.objects.filter(name=id_or_name).first()
+
+
 def team_get_for_admin(*, pk) -> Team:
     return get_object_or_404(Team, pk=pk)
 

@@ -310,3 +310,11 @@ def team_rename(*, team: Team, name: str) -> Team:
     team.full_clean()
     team.save(update_fields=["name"])
     return team
+
+
+def api_token_for(*, user: User) -> str:
+    """The user's API token (made at their first token sign-in)."""
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
