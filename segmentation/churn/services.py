@@ -94,7 +94,7 @@ def churn_train_job_run(*, job: Job, progress: jobs.Progress) -> dict:
     as_of = date.fromisoformat(job.params["as_of"])
     horizon = int(job.params.get("horizon_days") or DEFAULT_HORIZON_DAYS)
     count = int(job.params.get("snapshots") or SNAPSHOTS)
-    now = job.started_at or timezone.now()
+    now = job.started_at  # set by the job runner when it claimed the job
     params = segment_selectors.segment_settings_get()
     first = selectors.earliest_customer_since()
     dates = [as_of - timedelta(days=horizon * i) for i in range(1, count + 1)]
