@@ -10,15 +10,21 @@
    table (DROP + RENAME). Writing a new table is several times cheaper than
    updating every row in place, and readers see the old table or the new one:
    a reader that waits on the lock re-resolves the name after the commit.
-3. ``history_upsert``: a plain INSERT for a new as_of (the nightly case), else
-   one INSERT … ON CONFLICT that leaves unchanged rows alone, so a second run
-   writes nothing.
+3. ``history_write``: the history is partitioned by ``as_of`` (one partition
+   per recompute date, migration 0011): the date's rows fill a fresh table with
+   no index (one INSERT … SELECT from the stage, in customer order), its
+   indexes are built in one sorted pass each, and it is attached as the date's
+   partition, replacing the one a previous run of the same as_of wrote. No
+   index of the years of history before is touched, which was the cost of the
+   old append into one table (its (customer, as_of) index takes each new row at
+   a random place).
 """
 from __future__ import annotations
 
 import io
+import re
 import struct
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -31,6 +37,9 @@ TABLE = CustomerSegment._meta.db_table
 CUSTOMER_TABLE = Customer._meta.db_table
 NEXT_TABLE = f"{TABLE}_next"
 HISTORY = SegmentHistory._meta.db_table
+# Rows written one at a time by the ORM (SegmentHistory.objects.create) for a date
+# without a partition land here; history_write moves its date's rows into the partition.
+HISTORY_DEFAULT = f"{HISTORY}_default"
 STAGE = "segment_stage"
 NULL_INT = -2_147_483_648  # stands for NULL in int4 stage columns
 BATCH_ROWS = 200_000
@@ -253,21 +262,75 @@ def current_swap(*, as_of: date, now: datetime, params, stage: str = STAGE) -> N
         cursor.execute(f"ANALYZE {TABLE}")
 
 
-def history_upsert(*, as_of: date, now: datetime, params, stage: str = STAGE) -> None:
+HISTORY_COLUMNS = "customer_id, as_of, tier, value_tier, health_score, rfm_segment"
+
+
+def history_write(*, as_of: date, now: datetime, params, stage: str = STAGE) -> None:
+    """The history rows of ``as_of`` from the scores ``stage``: the date's
+    partition replaced by a fresh one (caller holds a transaction and the
+    recompute's advisory lock)."""
     select = (f"SELECT s.customer_id, %(as_of)s::date, {_TIER}, (%(value_tiers)s::text[])[s.value_code], "
               f"s.health_score, (%(rfm_segments)s::text[])[s.rfm_code] FROM {stage} s ORDER BY s.customer_id")
-    columns = "customer_id, as_of, tier, value_tier, health_score, rfm_segment"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {HISTORY} WHERE as_of = %s)", [as_of])
-        if not cursor.fetchone()[0]:
-            # A new date (the nightly case; the advisory lock keeps it new): a plain append.
-            cursor.execute(f"INSERT INTO {HISTORY} ({columns}) {select}",
-                           _sql_params(as_of=as_of, now=now, params=params))
-            return
-        cursor.execute(
-            f"INSERT INTO {HISTORY} AS h ({columns}) {select} "
-            "ON CONFLICT (customer_id, as_of) DO UPDATE SET tier = EXCLUDED.tier, value_tier = EXCLUDED.value_tier, "
-            "health_score = EXCLUDED.health_score, rfm_segment = EXCLUDED.rfm_segment "
-            "WHERE (h.tier, h.value_tier, h.health_score, h.rfm_segment) IS DISTINCT FROM "
-            "(EXCLUDED.tier, EXCLUDED.value_tier, EXCLUDED.health_score, EXCLUDED.rfm_segment)",
-            _sql_params(as_of=as_of, now=now, params=params))
+        history_partition_replace(cursor, as_of=as_of, columns=HISTORY_COLUMNS, select=select,
+                                  params=_sql_params(as_of=as_of, now=now, params=params))
+
+
+def history_partition_name(as_of: date) -> str:
+    return f"{HISTORY}_p{as_of:%Y%m%d}"
+
+
+def _index_definitions(cursor, table: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, definition) of the primary key and unique constraints of ``table``,
+    and the CREATE INDEX statements of its other indexes."""
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                   "AND contype IN ('p', 'u') ORDER BY contype, conname", [table])
+    constraints = cursor.fetchall()
+    cursor.execute("SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass AND indexrelid "
+                   "NOT IN (SELECT conindid FROM pg_constraint WHERE conrelid = %s::regclass) ORDER BY indexrelid",
+                   [table, table])
+    return constraints, [row[0] for row in cursor.fetchall()]
+
+
+def _index_on(definition: str, *, name: str, table: str) -> str:
+    """A parent's CREATE INDEX statement retargeted at ``table`` under ``name``."""
+    return re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ", lambda m: f"CREATE {m.group(1) or ''}INDEX {name} ON {table} ",
+                  definition, count=1)
+
+
+def history_partition_replace(cursor, *, as_of: date, columns: str, select: str, params) -> None:
+    """Fill a fresh table with the rows ``select`` gives for ``as_of`` (plus the rows
+    of that date already stored for customers it lacks, as the upsert before kept
+    them), build the parent's indexes and constraints on it, then put it in place of
+    the date's partition (the previous one dropped, the default partition's rows of
+    the date deleted: they were carried over) and attach it. Readers of other dates
+    are not blocked until the final DROP/ATTACH, which the caller's commit follows."""
+    name = history_partition_name(as_of)
+    fresh = f"{name}_new"
+    cursor.execute(f"DROP TABLE IF EXISTS {fresh}")
+    cursor.execute(f"CREATE TABLE {fresh} (LIKE {HISTORY} INCLUDING DEFAULTS)")
+    cursor.execute(f"INSERT INTO {fresh} ({columns}) {select}", params)
+    cursor.execute(f"INSERT INTO {fresh} SELECT h.* FROM {HISTORY} h WHERE h.as_of = %s "
+                   f"AND NOT EXISTS (SELECT 1 FROM {fresh} f WHERE f.customer_id = h.customer_id)", [as_of])
+    # Proves the partition bound, so ATTACH skips its validating scan of the rows.
+    cursor.execute(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_bound CHECK (as_of IS NOT NULL AND as_of >= %s "
+                   "AND as_of < %s)", [as_of, as_of + timedelta(days=1)])
+    constraints, indexes = _index_definitions(cursor, HISTORY)
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    names = []
+    for i, (_parent_name, definition) in enumerate(constraints):
+        names.append(("CONSTRAINT", f"{fresh}_c{i}", f"{name}_c{i}"))
+        cursor.execute(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_c{i} {definition}")
+    for i, definition in enumerate(indexes):
+        names.append(("INDEX", f"{fresh}_i{i}", f"{name}_i{i}"))
+        cursor.execute(_index_on(definition, name=f"{fresh}_i{i}", table=fresh))
+    # From here on the parent is locked until the caller commits.
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"DELETE FROM {HISTORY_DEFAULT} WHERE as_of = %s", [as_of])
+    cursor.execute(f"ALTER TABLE {fresh} RENAME TO {name}")
+    for kind, old, new in names:
+        cursor.execute(f"ALTER TABLE {name} RENAME CONSTRAINT {old} TO {new}" if kind == "CONSTRAINT"
+                       else f"ALTER INDEX {old} RENAME TO {new}")
+    cursor.execute(f"ALTER TABLE {HISTORY} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)",
+                   [as_of, as_of + timedelta(days=1)])
+    cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {fresh}_bound")

@@ -173,7 +173,7 @@ def _write_history(frame: pd.DataFrame | None, *, as_of: date, now: datetime, pa
     """History rows for ``as_of`` (upsert: a second run leaves one row per customer),
     from the scores ``stage`` table on PostgreSQL, else from ``frame``."""
     if stage:
-        pgwrite.history_upsert(as_of=as_of, now=now, params=params, stage=stage)
+        pgwrite.history_write(as_of=as_of, now=now, params=params, stage=stage)
         return
     rows = frame[HISTORY_COLUMNS].to_dict("records")
     for start in range(0, len(rows), 1000):
