@@ -42,6 +42,14 @@ def _index_on(definition: str, table: str) -> str:
     return re.sub(r" ON (ONLY )?\S+ ", f" ON {table} ", definition, count=1)
 
 
+def _recreate(cursor, constraints, indexes, *, primary_key: str) -> None:
+    """The constraints and indexes read by _rename_indexes, on the table named HISTORY now."""
+    for name, definition, kind in constraints:
+        cursor.execute(f'ALTER TABLE {HISTORY} ADD CONSTRAINT "{name}" {primary_key if kind == "p" else definition}')
+    for _name, definition in indexes:
+        cursor.execute(_index_on(definition, HISTORY))
+
+
 def partition(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -62,12 +70,7 @@ def partition(apps, schema_editor):
         cursor.execute(f"ALTER TABLE {HISTORY} ALTER COLUMN id SET DEFAULT nextval('{SEQUENCE}')")
         if last_id is not None:
             cursor.execute("SELECT setval(%s, %s)", [SEQUENCE, last_id])
-        for name, definition, kind in constraints:
-            if kind == "p":
-                definition = "PRIMARY KEY (id, as_of)"
-            cursor.execute(f'ALTER TABLE {HISTORY} ADD CONSTRAINT "{name}" {definition}')
-        for _name, definition in indexes:
-            cursor.execute(_index_on(definition, HISTORY))
+        _recreate(cursor, constraints, indexes, primary_key="PRIMARY KEY (id, as_of)")
         cursor.execute(f"CREATE TABLE {pgwrite.HISTORY_DEFAULT} PARTITION OF {HISTORY} DEFAULT")
         cursor.execute(f"SELECT DISTINCT as_of FROM {OLD} ORDER BY as_of")
         columns = [f.column for f in apps.get_model("segmentation", "SegmentHistory")._meta.concrete_fields]
@@ -91,12 +94,7 @@ def unpartition(apps, schema_editor):
         cursor.execute(f"DROP TABLE {HISTORY} CASCADE")
         cursor.execute(f"ALTER TABLE {OLD} RENAME TO {HISTORY}")
         cursor.execute(f"ALTER SEQUENCE {SEQUENCE} OWNED BY {HISTORY}.id")
-        for name, definition, kind in constraints:
-            if kind == "p":
-                definition = "PRIMARY KEY (id)"
-            cursor.execute(f'ALTER TABLE {HISTORY} ADD CONSTRAINT "{name}" {definition}')
-        for _name, definition in indexes:
-            cursor.execute(_index_on(definition, HISTORY))
+        _recreate(cursor, constraints, indexes, primary_key="PRIMARY KEY (id)")
 
 
 class Migration(migrations.Migration):
