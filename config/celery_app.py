@@ -45,6 +45,9 @@ app.conf.beat_schedule["reviews-monthly-drafts"] = {"task": "reviews.monthly_dra
                                                     "schedule": crontab(day_of_month=1, hour=6, minute=0)}
 app.conf.beat_schedule["reviews-action-reminders"] = {"task": "reviews.action_reminders_send",
                                                       "schedule": crontab(hour=8, minute=30)}
+# feedback: this month's feedback themes to date (after the reviews' snapshots).
+app.conf.beat_schedule["feedback-themes-nightly"] = {"task": "feedback.themes_nightly",
+                                                    "schedule": crontab(hour=4, minute=40)}
 # tickets: the SLA breach scan every minute (records each breach once, escalates);
 # the weekly summary and complaint trend alerts for the last week each Monday.
 app.conf.beat_schedule["tickets-sla-breach-scan"] = {"task": "tickets.sla_breach_scan",

@@ -100,6 +100,11 @@ can_track_trend_actions = is_lead_or_admin
 can_configure_care = is_lead_or_admin
 
 
+# Leads (their team's entries) and admins (every entry, global ones too) edit the
+# feedback theme dictionary and recompute the themes.
+can_edit_feedback_themes = is_lead_or_admin
+
+
 def can_bulk_assign_tickets(user) -> bool:
     """Support staff, team leads and admins hand a set of tickets to someone at once."""
     return is_support(user) or is_lead_or_admin(user)

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "reviews",
     "integrations",
     "care",
+    "feedback",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -309,3 +310,6 @@ LOGGING = {
 CRM_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("CRM_IMPORT_MAX_UPLOAD_MB", "200")) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = CRM_IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+
+# feedback: a theme raised by at least this many customers in a month is shared (共性), otherwise individual (个性).
+FEEDBACK_SHARED_MIN_CUSTOMERS = int(os.environ.get("FEEDBACK_SHARED_MIN_CUSTOMERS", "3"))
