@@ -24,6 +24,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("reviews/", include("reviews.urls")),
     path("care/", include("care.urls")),
+    path("feedback/", include("feedback.urls")),
     path("channels/", include("integrations.urls")),
     path("s/", include("surveys.public_urls")),  # public survey answer pages (no login)
     path("manage/", include("crm.manage_urls")),

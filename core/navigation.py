@@ -19,6 +19,7 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
     ("reviews:dashboard", _("Dashboard"), "all"),
     ("reviews:people", _("People & departments"), "staff"),
     ("reviews:list", _("Reviews"), "lead"),
+    ("feedback:themes", _("Feedback themes"), "staff"),
     ("care:settings", pgettext_lazy("menu", "Care"), "lead"),
     ("integrations:triage", _("E-mail triage"), "support"),
     ("integrations:mailboxes", _("Channels"), "admin"),

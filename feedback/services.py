@@ -85,7 +85,6 @@ def dictionary_match(texts: list[Text], tokens: list[list[str]], entries: list[T
                      ) -> tuple[list[Group], list[int]]:
     """The dictionary themes of ``texts`` (``tokens`` their words) and the indexes of
     the texts no entry matched."""
-    words.words_add(k for e in entries for k in e.keywords())
     phrases = [(e, _phrases(e)) for e in entries]
     groups: dict[int, Group] = {}
     unmatched = []

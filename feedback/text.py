@@ -5,7 +5,6 @@ unsupervised grouping, so a keyword and a text are cut the same way."""
 from __future__ import annotations
 
 import re
-import threading
 
 import rjieba
 
@@ -21,21 +20,6 @@ STOPWORDS = frozenset(
     "a an the and or but of to in on at for with is are was were be been it this that we you i my our "
     "your they them very too not no please can could would should will just so".split())
 
-_lock = threading.Lock()
-_added: set[str] = set()
-
-
-def words_add(words) -> None:
-    """Teach the segmenter words it must keep whole (the dictionary's keywords)."""
-    new = [w for w in words if w and _CJK.search(w) and w not in _added]
-    if not new:
-        return
-    with _lock:
-        for w in new:
-            rjieba.add_word(w)
-            _added.add(w)
-
-
 def tokens(text: str) -> list[str]:
     """Every word of ``text`` in order (punctuation dropped, English lower-cased)."""
     out: list[str] = []
@@ -49,9 +33,13 @@ def tokens(text: str) -> list[str]:
 
 def _stem(word: str) -> str:
     """English plurals folded ("invoices" → "invoice"), enough for keyword matching."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith(("xes", "ches", "shes", "sses", "zes")):
+        return word[:-2]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1]
 
 
 def content_tokens(text: str) -> list[str]:
@@ -60,8 +48,12 @@ def content_tokens(text: str) -> list[str]:
 
 
 def phrase_in(phrase: list[str], words: list[str]) -> bool:
-    """Whether the words of ``phrase`` occur in ``words`` next to each other."""
+    """Whether the words of ``phrase`` occur in ``words`` next to each other; a
+    one-word Chinese keyword also inside a compound word ("发票" in "开发票"), never
+    across two words (so "价格" is not found in "性价比" nor "包装" in "打包 装车")."""
     n = len(phrase)
     if not n:
         return False
+    if n == 1 and _CJK.match(phrase[0]):
+        return any(phrase[0] in w for w in words)
     return any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
