@@ -119,3 +119,35 @@ def last_themes_job(*, user):
     from feedback.models import THEMES_JOB_KIND
 
     return core_selectors.jobs_for_user(user=user).filter(kind=THEMES_JOB_KIND).order_by("-id").first()
+
+
+FREQUENT_ISSUES = 8
+
+
+def frequent_issues_for_user(*, user, month: dt.date, team_id: int | None = None) -> list[FeedbackTheme]:
+    """The month's frequent issues (the dashboard, the review report): its themes
+    raised by the most customers, shared ones first at equal counts."""
+    themes = themes_for_user(user=user, month=month, team_id=team_id)
+    return sorted(themes, key=lambda t: (-t.customers, not t.is_shared, -t.texts, t.key))[:FREQUENT_ISSUES]
+
+
+def review_frequent_issues(*, team_id: int | None, start: dt.date, end: dt.date) -> list[dict]:
+    """A review report's frequent issues: the themes of the months its period covers
+    (a team's, or every team's), most customers first, as data for the page, the
+    XLSX and the PDF. The caller has checked that the reader may read the report;
+    each theme's records page checks its texts again (``theme_members_for_user``)."""
+    from django.urls import reverse
+
+    qs = FeedbackTheme.objects.filter(period_start__gte=start.replace(day=1), period_start__lte=end)
+    qs = qs.filter(team_id=team_id) if team_id is not None else qs.filter(team__isnull=True)
+    themes = sorted(qs, key=lambda t: (t.period_start, -t.customers, not t.is_shared, -t.texts, t.key))
+    by_month: dict[dt.date, list[FeedbackTheme]] = {}
+    for t in themes:
+        by_month.setdefault(t.period_start, []).append(t)
+    from django.utils.translation import pgettext
+
+    return [{"month": t.period_start.strftime("%Y-%m"), "name": t.name, "is_shared": t.is_shared,
+             "kind_label": pgettext("feedback", "shared") if t.is_shared else pgettext("feedback", "individual"),
+             "customers": t.customers, "texts": t.texts,
+             "url": reverse("feedback:theme-records", kwargs={"pk": t.pk})}
+            for month in sorted(by_month) for t in by_month[month][:FREQUENT_ISSUES]]

@@ -2,6 +2,7 @@
 API, the XLSX and the PDF export, so their numbers are the same."""
 from __future__ import annotations
 
+from feedback.selectors import review_frequent_issues
 from reviews import selectors
 from reviews.drilldown import part_label, records_url
 from reviews.metrics import CATALOGUE, UNIT_LABELS, deviation, metric_compute
@@ -112,4 +113,6 @@ def review_report(*, review: Review) -> dict:
         "actions": list(review.actions.select_related("owner").all()),
         "earlier_actions": review_earlier_actions(review=review, rows=rows),
         "trend_actions": trend_action_rows(selectors.trend_actions_for_review(review=review)),
+        "frequent_issues": review_frequent_issues(team_id=review.team_id, start=review.period_start,
+                                                  end=review.period_end),
     }

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import access
 from core.forms import apply_service_error
+from feedback.selectors import frequent_issues_for_user
 from reviews import exports, selectors, services
 from reviews.drilldown import records_url
 from reviews.metrics import month_period
@@ -55,6 +56,8 @@ def dashboard(request):
     context["team_param"] = request.GET.get("team", "")
     context["can_move_trend_actions"] = True  # the list holds only what the user may move
     context["trend_statuses"] = ActionStatusForm().fields["status"].choices
+    context["frequent_issues"] = frequent_issues_for_user(user=request.user, month=context["month"].start,
+                                                          team_id=_team_param(request))
     return render(request, "reviews/dashboard.html", context)
 
 
