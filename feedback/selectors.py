@@ -151,3 +151,12 @@ def review_frequent_issues(*, team_id: int | None, start: dt.date, end: dt.date)
              "customers": t.customers, "texts": t.texts,
              "url": reverse("feedback:theme-records", kwargs={"pk": t.pk})}
             for month in sorted(by_month) for t in by_month[month][:FREQUENT_ISSUES]]
+
+
+def frequent_issue_headers() -> tuple[str, list[str]]:
+    """The title and column headers of the frequent issues in an export, in the reader's language."""
+    from django.utils.translation import pgettext
+
+    return pgettext("feedback", "Frequent issues"), [
+        pgettext("dashboard", "Month"), pgettext("feedback", "Theme"), pgettext("feedback", "Kind"),
+        pgettext("feedback", "Customers"), pgettext("feedback", "Texts")]

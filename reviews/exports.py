@@ -7,9 +7,10 @@ import io
 from django.http import HttpResponse
 
 from django.utils.translation import gettext as _
-from django.utils.translation import override, pgettext
+from django.utils.translation import override
 
 from core.safe_export import pdf_text, spreadsheet_row
+from feedback.selectors import frequent_issue_headers
 from reviews.pdf_font import pdf_font, pdf_safe, wrap_mode
 from reviews.report import review_report
 
@@ -82,9 +83,9 @@ def review_xlsx(*, review, language: str) -> bytes:
             for a in data["earlier_actions"]:
                 _add(ws3, [a["title"], a["owner"], a["deadline"], a["status_label"], a["metric_name"], a["baseline"],
                            a["current"], a["change"]])
-        ws4 = wb.create_sheet(pgettext("feedback", "Frequent issues")[:31])
-        _add(ws4, [pgettext("dashboard", "Month"), pgettext("feedback", "Theme"), pgettext("feedback", "Kind"),
-                   pgettext("feedback", "Customers"), pgettext("feedback", "Texts")])
+        title, headers = frequent_issue_headers()
+        ws4 = wb.create_sheet(title[:31])
+        _add(ws4, headers)
         for t in data["frequent_issues"]:
             _add(ws4, [t["month"], t["name"], t["kind_label"], t["customers"], t["texts"]])
         out = io.BytesIO()
@@ -168,9 +169,9 @@ def review_pdf(*, review, language: str) -> bytes:
                                [[a["title"], a["owner"], a["status_label"], a["metric_name"], _fmt(a["baseline"]),
                                  _fmt(a["current"]), _fmt(a["change"])] for a in data["earlier_actions"]],
                                [90 * mm, 30 * mm, 30 * mm, 50 * mm, 25 * mm, 25 * mm, 25 * mm]))
-        story.append(p(pgettext("feedback", "Frequent issues"), h2))
-        story.append(table([[pgettext("dashboard", "Month"), pgettext("feedback", "Theme"), pgettext("feedback", "Kind"),
-                             pgettext("feedback", "Customers"), pgettext("feedback", "Texts")]] +
+        title, headers = frequent_issue_headers()
+        story.append(p(title, h2))
+        story.append(table([headers] +
                            [[t["month"], t["name"], t["kind_label"], t["customers"], t["texts"]]
                             for t in data["frequent_issues"]],
                            [25 * mm, 110 * mm, 30 * mm, 25 * mm, 25 * mm]))

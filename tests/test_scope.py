@@ -58,6 +58,9 @@ ID_MODELS = {
     "integrations:attachment": "integrations.EmailAttachment",
     "integrations:webhook-detail": "integrations.Webhook",
     "integrations:webhook-redeliver": "integrations.Webhook",
+    "feedback:theme-records": "feedback.FeedbackTheme",
+    "feedback:dictionary-entry": "feedback.ThemeEntry",
+    "feedback:dictionary-entry-delete": "feedback.ThemeEntry",
     "": "crm.Customer",
 }
 ARG_MODELS = {"customer_pk": "crm.Customer", "finding_id": "reviews.ReviewFinding", "ticket_pk": "tickets.Ticket"}

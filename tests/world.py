@@ -122,6 +122,21 @@ def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.date
         world.add(inv)
         world.add(SurveyResponse.objects.create(customer=c, survey=survey, invitation=inv, answered_at=now, nps=3,
                                                 overall=4, reason=f"{marker} reason {i}", created_at=now))
+    from feedback.models import FeedbackTheme, ThemeEntry, ThemeMember
+
+    if not ThemeEntry.objects.filter(team=team, name_zh=f"{marker} 主题").exists():
+        world.add(ThemeEntry.objects.create(team=team, name_zh=f"{marker} 主题", name_en=f"{marker} theme",
+                                            keywords_zh=marker, updated_at=now))
+    for i in range(start, start + n):
+        customer = Customer.objects.get(pk=world.ids[Customer][i])
+        theme = FeedbackTheme.objects.create(
+            period_start=today.replace(day=1), period_end=today, team=team, key=f"auto:{marker}-{i}",
+            source="grouping", name_zh=f"{marker} theme {i}", name_en=f"{marker} theme {i}", customers=1, texts=1,
+            is_shared=False, computed_at=now)
+        world.add(theme)
+        world.add(ThemeMember.objects.create(theme=theme, customer=customer, kind="survey_answer",
+                                             object_id=world.ids[SurveyResponse][i], at=now,
+                                             excerpt=f"{marker} reason {i}"))
     if world.earlier_review is None:
         world.earlier_review = review_services.review_create(
             user=lead, title=f"{marker} earlier review", period_start=today.replace(day=1) - dt.timedelta(days=62),
