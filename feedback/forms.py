@@ -18,3 +18,7 @@ class ThemeEntryForm(forms.ModelForm):
         self.fields["team"].queryset = teams
         self.fields["team"].required = not allow_global
         self.fields["team"].empty_label = _("Every team") if allow_global else None
+
+    def _get_validation_exclusions(self):
+        # The service checks a name taken in the scope (its error stands beside ``name_zh``).
+        return {*super()._get_validation_exclusions(), "name_zh"}
