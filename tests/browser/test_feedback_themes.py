@@ -14,9 +14,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def may_feedback(alice, bob, charlie, make_customer):
     from feedback import services
+    from feedback.defaults import DEFAULT_THEMES
+    from feedback.models import ThemeEntry
     from feedback.tests.test_themes import answer, feedback, ticket
     from reviews.tests.factories import at
 
+    # A transactional test starts from an empty database: the migration's defaults again.
+    for name_zh, name_en, keywords_zh, keywords_en in DEFAULT_THEMES:
+        ThemeEntry.objects.get_or_create(team=None, name_zh=name_zh, defaults={
+            "name_en": name_en, "keywords_zh": keywords_zh, "keywords_en": keywords_en, "updated_at": timezone.now()})
     north = [make_customer(owner=alice if i % 2 else bob, name=f"N{i}") for i in range(4)]
     south = make_customer(owner=charlie, name="S0")
     answer(north[0], dt.date(2026, 5, 3), reason="发票抬头有误", suggestions="希望开票更快")
