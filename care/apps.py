@@ -8,6 +8,10 @@ class CareConfig(AppConfig):
 
     def ready(self):
         from care import panels
+        from care.sms_services import sms_on_event
+        from core.events import event_receiver_register
         from crm import selectors as crm_selectors
 
+        # Text messages for a resolved ticket or a committed time (core.events: no import of care by tickets).
+        event_receiver_register(sms_on_event)
         crm_selectors.hooks_register(crm_selectors.FOLLOWUP_FORM_PANELS, panels.followup_form_panel)

@@ -128,7 +128,23 @@ class Job(models.Model):
         return min(100, int(100 * self.progress_done / self.progress_total))
 
 
-class OutboundEmail(models.Model):
+class OutboxRow(models.Model):
+    """What every outbox row has (core.outbox): written in the caller's transaction,
+    claimed by one sender at a time with a lease, retried with back-off, marked sent."""
+
+    created_at = models.DateTimeField(_("created at"))
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    # A sender holds the row until then; a sender that died is replaced after it.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(pgettext_lazy("job", "attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboundEmail(OutboxRow):
     """An e-mail waiting to leave (or sent): written in the caller's transaction by
     ``core.outbox.email_queue``, sent by a worker after commit, retried with back-off
     while the mail server fails. Bodies are encrypted (they can carry single-use
@@ -139,13 +155,6 @@ class OutboundEmail(models.Model):
     body = EncryptedTextField(pgettext_lazy("e-mail", "body"), blank=True)
     html = EncryptedTextField(_("HTML body"), blank=True)
     headers = models.JSONField(pgettext_lazy("e-mail", "headers"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created at"))
-    next_attempt_at = models.DateTimeField(_("next attempt at"))
-    # A sender holds the row until then; a sender that died is replaced after it.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(pgettext_lazy("job", "attempts"), default=0)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -157,3 +166,33 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject[:40]} → {', '.join(self.to)}"
+
+
+class OutboundSms(OutboxRow):
+    """A text message waiting to leave (or sent), through the same outbox as e-mail
+    (``core.outbox.sms_queue``). ``event_key`` names the event it announces
+    (e.g. ``ticket.resolved:42:2026-12-03T10:00:00+00:00``) and is unique: an
+    event that fires twice still sends one message. The number is encrypted and
+    shown masked; the text is kept for the record."""
+
+    event_key = models.CharField(_("event"), max_length=200, unique=True)
+    to = EncryptedTextField(pgettext_lazy("sms", "to"))
+    text = EncryptedTextField(pgettext_lazy("sms", "text"))
+    # The provider's approved template and its parameters (the HTTP gateway sends
+    # these; the console and locmem backends show the rendered text).
+    template_code = models.CharField(_("template code"), max_length=100, blank=True)
+    params = models.JSONField(_("template parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    provider_id = models.CharField(_("provider message ID"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbound SMS")
+        verbose_name_plural = _("outbound SMS")
+        indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True),
+                                name="outbound_sms_unsent_due")]
+
+    def __str__(self) -> str:
+        from core.masking import mask_phone
+
+        return f"#{self.pk} {self.event_key} → {mask_phone(self.to)}"

@@ -23,7 +23,12 @@ def outbound_email_send(email_id: int) -> bool:
     return outbox.outbound_email_send(email_id=email_id, now=timezone.now())
 
 
+@shared_task(name=outbox.SMS_SEND_TASK)
+def outbound_sms_send(sms_id: int) -> bool:
+    return outbox.outbound_sms_send(sms_id=sms_id, now=timezone.now())
+
+
 @shared_task(name="core.tasks.outbox_sweep")
 def outbox_sweep() -> int:
-    """Beat: send the e-mails whose first send or retry is due."""
+    """Beat: send the e-mails and text messages whose first send or retry is due."""
     return outbox.outbox_sweep(now=timezone.now())

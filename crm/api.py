@@ -125,7 +125,7 @@ class CustomerSerializer(PersonalDataSerializerMixin, FastRepresentationMixin, R
         fields = ["id", "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team",
                   "first_deal_date", "preferred_channel", "tags", "phone", "email", "id_number", "address",
                   "birthday", "notes", "contact_window_start", "contact_window_end", "preferred_topics",
-                  "settled_notes", "core_need", "created_at", "tier", "tier_reason", "rfm", "value_tier",
+                  "settled_notes", "core_need", "sms_opt_out", "created_at", "tier", "tier_reason", "rfm", "value_tier",
                   "membership_level", "health_score", "next_contact_due", "days_overdue", "churn_probability",
                   "churn_factors"]
         read_only_fields = ["id", "created_at"]
@@ -158,7 +158,7 @@ class ContactSerializer(PersonalDataSerializerMixin, RulesSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "customer", "name", "title", "phone", "email", "is_primary", "birthday"]
+        fields = ["id", "customer", "name", "title", "phone", "email", "is_primary", "birthday", "sms_opt_out"]
 
 
 class TransactionSerializer(RulesSerializer):

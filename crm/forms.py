@@ -156,7 +156,8 @@ def _tier_choices():
     return list(Tier.choices)
 
 
-PREFERENCE_FIELDS = ("contact_window_start", "contact_window_end", "preferred_topics", "settled_notes", "core_need")
+PREFERENCE_FIELDS = ("contact_window_start", "contact_window_end", "preferred_topics", "settled_notes", "core_need",
+                     "sms_opt_out")
 
 
 class TimeInput(forms.TimeInput):
@@ -286,7 +287,7 @@ class ContactForm(CustomerRowForm):
 
     class Meta:
         model = Contact
-        fields = ["name", "title", "phone", "email", "is_primary", "birthday"]
+        fields = ["name", "title", "phone", "email", "is_primary", "birthday", "sms_opt_out"]
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
         field_classes = {"birthday": SharedDateField}
         help_texts = {"birthday": _("The primary contact's birthday opens a care task in the owner's queue.")}

@@ -150,6 +150,9 @@ class Customer(models.Model):
     preferred_topics = models.CharField(_("preferred topics"), max_length=300, blank=True, default="", db_default="")
     settled_notes = models.TextField(_("settled, do not ask again"), blank=True, default="", db_default="")
     core_need = models.CharField(_("core need"), max_length=300, blank=True, default="", db_default="")
+    # No text messages to this customer or any of its contacts (care.sms reads it).
+    sms_opt_out = models.BooleanField(_("no text messages"), default=False, db_default=False,
+                                      help_text=_("The customer asked not to receive SMS."))
     created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -197,6 +200,8 @@ class Contact(models.Model):
     is_primary = models.BooleanField(_("primary contact"), default=False)
     # The primary contact is the key contact whose birthday the care layer remembers.
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    sms_opt_out = models.BooleanField(_("no text messages"), default=False, db_default=False,
+                                      help_text=_("This contact asked not to receive SMS."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = access.CustomerScopedQuerySet.as_manager()

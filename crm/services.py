@@ -19,6 +19,7 @@ CUSTOMER_FIELDS = (
     "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team", "first_deal_date",
     "preferred_channel", "tags", "phone", "email", "id_number", "address", "birthday", "notes",
     *("contact_window_start", "contact_window_end", "preferred_topics", "settled_notes", "core_need"),
+    "sms_opt_out",
 )
 
 

@@ -287,9 +287,21 @@ JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
 SEGMENT_RECOMPUTE_RANGE_IDS = int(os.environ.get("SEGMENT_RECOMPUTE_RANGE_IDS", "250000"))
 # The recompute's own worker runs queued ranges while it waits (off: it only waits).
 SEGMENT_RECOMPUTE_PARENT_RUNS_RANGES = os.environ.get("SEGMENT_RECOMPUTE_PARENT_RUNS_RANGES", "1") == "1"
-# E-mail outbox (core.outbox): back-off between attempts doubles up to the maximum.
+# Outbox of e-mail and SMS (core.outbox): back-off between attempts doubles up to the maximum.
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "60"))
 OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+# Text messages (core.sms; README, Configuration): the backend like EMAIL_BACKEND, the
+# HTTP gateway's address, keys, signature name and template codes per message kind,
+# and the language the texts are written in (the customers' language).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.ConsoleBackend")
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_ACCESS_KEY = os.environ.get("SMS_ACCESS_KEY", "")
+SMS_SECRET = os.environ.get("SMS_SECRET", "")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_TIMEOUT = int(os.environ.get("SMS_TIMEOUT", "10"))
+SMS_TEMPLATE_TICKET_RESOLVED = os.environ.get("SMS_TEMPLATE_TICKET_RESOLVED", "")
+SMS_TEMPLATE_TICKET_COMMITTED = os.environ.get("SMS_TEMPLATE_TICKET_COMMITTED", "")
+SMS_LANGUAGE = os.environ.get("SMS_LANGUAGE", "zh-hans")
 
 LOGGING = {
     "version": 1,

@@ -292,6 +292,7 @@ def ticket_commit(*, ticket: Ticket, actor: User, committed_resolution_at: dt.da
         edit.set(committed_resolution_at=committed_resolution_at, committed_at=t.committed_at or now)
         edit.stop(Clock.COMMITMENT)
         edit.log(Clock.RESOLUTION, SlaEvent.Kind.STARTED, target_at=committed_resolution_at)
+        edit.announce.append("ticket.committed")
         if t.status in (Status.NEW, Status.ASSIGNED):
             edit.status(Status.IN_PROGRESS)
     return ticket
