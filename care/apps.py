@@ -15,3 +15,4 @@ class CareConfig(AppConfig):
         # Text messages for a resolved ticket or a committed time (core.events: no import of care by tickets).
         event_receiver_register(sms_on_event)
         crm_selectors.hooks_register(crm_selectors.FOLLOWUP_FORM_PANELS, panels.followup_form_panel)
+        crm_selectors.hooks_register(crm_selectors.CUSTOMER_PANELS, panels.customer_loss_panel)

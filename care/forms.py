@@ -86,3 +86,19 @@ class TalkingPointsForm(forms.Form):
 
     def to_service_data(self) -> dict[str, str]:
         return {tier: self.cleaned_data[f"points_{tier}"] for tier, _label in self.tiers}
+
+
+class GiveUpForm(forms.Form):
+    """Give up a customer / close it as lost: why (seed 000 "流失原因") and what happened."""
+
+    reason = forms.ChoiceField(label=_("Why did the customer leave?"), required=False)
+    note = forms.CharField(label=_("Details of the loss"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Required when the reason is “Other”."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        from care.models import LossReason
+
+        self.fields["reason"].choices = [("", "—"), *LossReason.choices]

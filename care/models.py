@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import access
 
@@ -119,3 +120,45 @@ class TalkingPoints(models.Model):
     @property
     def point_list(self) -> list[str]:
         return [line.strip(" -·•\t") for line in self.points.splitlines() if line.strip(" -·•\t")]
+
+
+class LossReason(models.TextChoices):
+    """Why a customer left (seed 000 "流失原因")."""
+
+    PRICE = "price", pgettext_lazy("loss reason", "Price")
+    PRODUCT_FIT = "product_fit", pgettext_lazy("loss reason", "Product did not fit")
+    SERVICE = "service", pgettext_lazy("loss reason", "Service")
+    COMPETITOR = "competitor", pgettext_lazy("loss reason", "Went to a competitor")
+    BUSINESS_CLOSED = "business_closed", pgettext_lazy("loss reason", "Business closed")
+    NO_BUDGET = "no_budget", pgettext_lazy("loss reason", "No budget")
+    OTHER = "other", pgettext_lazy("loss reason", "Other")
+
+
+class CustomerLoss(models.Model):
+    """A customer given up or closed as lost, with why (seed 000 "流失原因、流失客户特征").
+    The profile (tier, value tier, tenure, last complaint category) is taken when it
+    is recorded, so a later recompute does not rewrite what the customer was then."""
+
+    customer = models.ForeignKey("crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="losses")
+    reason = models.CharField(_("reason"), max_length=20, choices=LossReason.choices)
+    note = models.TextField(_("details of the loss"), blank=True)
+    actor = models.ForeignKey("crm.User", verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    lost_on = models.DateField(_("lost on"))
+    created_at = models.DateTimeField(_("created at"))
+    tier = models.CharField(_("tier"), max_length=20, blank=True)
+    value_tier = models.CharField(_("value tier"), max_length=10, blank=True)
+    tenure_days = models.PositiveIntegerField(_("tenure (days)"), null=True, blank=True)
+    last_complaint_category = models.CharField(_("last complaint category"), max_length=20, blank=True)
+
+    objects = access.CustomerScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-lost_on", "-id"]
+        verbose_name = _("lost customer")
+        verbose_name_plural = _("lost customers")
+        indexes = [models.Index(fields=["lost_on", "customer"], name="care_loss_day_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.lost_on} {self.reason}"

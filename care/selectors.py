@@ -162,3 +162,80 @@ def talking_context(*, user, customer, tier: str, today: date) -> dict:
     points = talking_points_by_tier().get(tier)
     context = customer_contexts(user=user, customer_ids=[customer.pk], today=today).get(customer.pk, {})
     return {"points": points, "context": context, "customer": customer}
+
+
+# Tenure bands of the lost customers' profile: [lower, upper) in days since the first deal.
+TENURE_BANDS = ((0, 183), (183, 365), (365, 3 * 365 + 1), (3 * 365 + 1, None))
+
+
+def _tenure_label(band) -> str:
+    from django.utils.translation import gettext as _
+
+    low, high = band
+    if low == 0:
+        return _("under 6 months")
+    if high is None:
+        return _("3 years or more")
+    return _("6–12 months") if low == 183 else _("1–3 years")
+
+
+def _counted(values, labels: dict, *, blank: str) -> list[dict]:
+    """Counts of each value, most frequent first (ties in the choices' order), with its label."""
+    from collections import Counter
+
+    order = {key: i for i, key in enumerate(labels)}
+    counts = Counter(values)
+    return [{"key": key, "label": str(labels.get(key, blank) if key else blank), "count": n}
+            for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))]
+
+
+def losses_summary(*, start: date, end: date, team_id: int | None = None, tier: str | None = None) -> dict:
+    """Why customers left between ``start`` and ``end`` (inclusive) and who they were
+    (tier, value tier, tenure, last complaint category when lost): counts, most
+    frequent first. ``team_id``: the customers' team; ``tier``: the tier they were
+    in when lost. One query. The review report's churn row shows it."""
+    from statistics import median
+
+    from django.utils.translation import gettext as _
+
+    from care.models import CustomerLoss, LossReason
+    from segmentation.models import Tier, ValueTier
+    from tickets.models import Category
+
+    losses = CustomerLoss.objects.filter(lost_on__gte=start, lost_on__lte=end)
+    if team_id is not None:
+        losses = losses.filter(customer__team_id=team_id)
+    if tier:
+        losses = losses.filter(tier=tier)
+    rows = list(losses.values_list("reason", "tier", "value_tier", "tenure_days", "last_complaint_category"))
+    tenures = [r[3] for r in rows if r[3] is not None]
+    bands = []
+    for band in TENURE_BANDS:
+        low, high = band
+        n = sum(1 for t in tenures if t >= low and (high is None or t < high))
+        if n:
+            bands.append({"key": f"{low}-{high or ''}", "label": _tenure_label(band), "count": n})
+    return {
+        "total": len(rows),
+        "reasons": _counted([r[0] for r in rows], dict(LossReason.choices), blank="—"),
+        "tiers": _counted([r[1] for r in rows], dict(Tier.choices), blank=_("no tier")),
+        "value_tiers": _counted([r[2] for r in rows], dict(ValueTier.choices), blank=_("no tier")),
+        "tenure": bands,
+        "median_tenure_days": int(median(tenures)) if tenures else None,
+        "complaints": _counted([r[4] for r in rows], dict(Category.choices), blank=_("no complaint")),
+    }
+
+
+def customer_loss_current(*, customer) -> CustomerLoss | None:
+    """The loss that still holds: the latest one, unless the customer bought again after it."""
+    from django.db.models import Max
+
+    from care.models import CustomerLoss
+    from crm.models import Transaction
+
+    loss = CustomerLoss.objects.filter(customer=customer).order_by("-lost_on", "-id").first()
+    if loss is None:
+        return None
+    bought = (Transaction.objects.filter(customer=customer, kind=Transaction.Kind.PURCHASE)
+              .aggregate(last=Max("occurred_on"))["last"])
+    return loss if bought is None or bought <= loss.lost_on else None

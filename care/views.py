@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from care import selectors, services
-from care.forms import CareSettingsForm, HolidayFormSet, TalkingPointsForm, YearForm, holiday_rows
+from care import loss_services, selectors, services
+from care.forms import CareSettingsForm, GiveUpForm, HolidayFormSet, TalkingPointsForm, YearForm, holiday_rows
 from core import access
+from core.forms import apply_service_error
 
 
 def _year(request) -> int:
@@ -84,3 +85,24 @@ def care_settings(request):
         "form": form, "formset": formset, "talking": talking, "year": year, "current": current,
         "years": [year - 1, year, year + 1],
     })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def customer_give_up(request, customer_pk: int):
+    """Give up a customer (close it as lost) with the reason it left."""
+    from crm.selectors import customer_editable_for_user
+
+    customer = customer_editable_for_user(user=request.user, pk=customer_pk)
+    current = selectors.customer_loss_current(customer=customer)
+    form = GiveUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            loss_services.customer_give_up(actor=request.user, customer=customer, reason=form.cleaned_data["reason"],
+                                           note=form.cleaned_data["note"], now=timezone.now())
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("%(name)s is marked as lost.") % {"name": customer.name})
+            return redirect("customer-detail", customer.pk)
+    return render(request, "care/give_up.html", {"customer": customer, "form": form, "current": current})

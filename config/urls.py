@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("surveys.api_urls")),
     path("", include("reviews.api_urls")),
     path("", include("integrations.api_urls")),
+    path("", include("care.api_urls")),
 ]
 
 urlpatterns = [

@@ -7,6 +7,7 @@ import io
 from django.http import HttpResponse
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import override
 
 from core.safe_export import pdf_text, spreadsheet_row
@@ -40,6 +41,23 @@ def _add(sheet, row) -> None:
     sheet.append(spreadsheet_row(row))
 
 
+def _loss_headers() -> list[str]:
+    return [pgettext("loss profile", "Aspect"), pgettext("loss profile", "Value"),
+            pgettext("loss profile", "Customers")]
+
+
+def _loss_rows(losses: dict) -> list[list]:
+    """The churn row's "why they left" as table rows (aspect, value, customers), the
+    same in the XLSX and the PDF."""
+    rows = [[_("Why they left"), _("Customers lost in the period"), losses["total"]]]
+    for aspect, key in ((pgettext("loss profile", "Reason"), "reasons"), (_("Tier when lost"), "tiers"), (_("Value tier"), "value_tiers"),
+                        (_("Tenure"), "tenure"), (_("Last complaint"), "complaints")):
+        rows += [[aspect, x["label"], x["count"]] for x in losses[key]]
+    if losses["median_tenure_days"] is not None:
+        rows.append([_("Tenure"), _("median (days)"), losses["median_tenure_days"]])
+    return rows
+
+
 def review_xlsx(*, review, language: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -64,6 +82,14 @@ def review_xlsx(*, review, language: str) -> bytes:
                       r["analysis"]])
         for col, width in zip("ABCDEFGHIJK", (30, 12, 16, 10, 10, 10, 12, 12, 14, 10, 50)):
             ws.column_dimensions[col].width = width
+
+        ws_loss = wb.create_sheet(_("Why they left")[:31])
+        _add(ws_loss, _loss_headers())
+        for cell in ws_loss[1]:
+            cell.font = bold
+        for row in _loss_rows(data["losses"]):
+            _add(ws_loss, row)
+        ws_loss.column_dimensions["A"].width, ws_loss.column_dimensions["B"].width = 22, 36
 
         ws2 = wb.create_sheet(_("Findings")[:31])
         _add(ws2, [_("Kind"), _("Title"), _("What happened"), _("Cause")])
@@ -149,6 +175,10 @@ def review_pdf(*, review, language: str) -> bytes:
                          _fmt(r["deviation"]), _fmt(r["deviation_pct"]), _on_target(r["on_target"]),
                          _fmt(r["previous"]), _fmt(r["change"]), r["analysis"]])
         story.append(table(rows, [x * mm for x in (40, 14, 18, 20, 20, 20, 18, 18, 20, 20, 62)]))
+        story.append(p(_("Why they left"), h2))
+        story.append(table([_loss_headers()] +
+                           [[str(c) for c in row] for row in _loss_rows(data["losses"])],
+                           [50 * mm, 80 * mm, 30 * mm]))
         for title, items in ((_("Strengths"), data["strengths"]), (_("Problems"), data["problems"])):
             story.append(p(title, h2))
             if items:

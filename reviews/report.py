@@ -102,6 +102,15 @@ def trend_action_rows(actions) -> list[dict]:
     return rows
 
 
+def review_losses(*, review: Review) -> dict:
+    """The churn row's "why they left": reasons and profile of the customers lost in
+    the report's period and scope (care.selectors.losses_summary)."""
+    from care.selectors import losses_summary
+
+    return losses_summary(start=review.period_start, end=review.period_end, team_id=review.team_id,
+                          tier=review.tier or None)
+
+
 def review_report(*, review: Review) -> dict:
     rows = review_rows(review=review)
     findings = list(review.findings.all())
@@ -115,4 +124,5 @@ def review_report(*, review: Review) -> dict:
         "trend_actions": trend_action_rows(selectors.trend_actions_for_review(review=review)),
         "frequent_issues": review_frequent_issues(team_id=review.team_id, start=review.period_start,
                                                   end=review.period_end),
+        "losses": review_losses(review=review),
     }
