@@ -118,3 +118,17 @@ def test_the_opt_out_is_editable_through_the_api(customer, alice, api_client_for
     assert response.json()["sms_opt_out"] is True
     customer.refresh_from_db()
     assert customer.sms_opt_out is True
+
+
+def test_the_opt_out_is_shown_and_editable_on_the_customer_and_contact_forms(customer, alice, client):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    url = reverse("customer-edit", args=[customer.pk])
+    assert 'name="sms_opt_out"' in client.get(url).content.decode()
+    response = client.post(url, {"name": "Acme", "kind": "company", "owner": alice.pk, "sms_opt_out": "on"})
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.sms_opt_out is True
+    page = client.get(reverse("contact-create", args=[customer.pk])).content.decode()
+    assert 'name="sms_opt_out"' in page
