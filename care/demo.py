@@ -1,7 +1,9 @@
 """Demo hook (crm's generate_demo_data, after segmentation): the holiday calendar
 for this and next year, preferences and a core need on some of each demo account
 manager's customers, a few birthdays (a customer's and a key contact's) in the
-next days, then today's care tasks, so the morning queue shows them."""
+next days, then today's care tasks, so the morning queue shows them; a few
+churn-risk customers given up with their reasons over the last weeks (the
+review's churn row), and a few customers who opted out of text messages."""
 from __future__ import annotations
 
 import datetime as dt
@@ -53,5 +55,36 @@ def demo_generate(*, seed: int, now: dt.datetime) -> str:
                                                              else dt.date(1988, 2, 29))
                 birthdays += 1
     opened = services.care_tasks_generate(as_of=today, now=now)
+    lost = _demo_losses(rng=rng, now=now)
+    opted_out = Customer.objects.filter(pk__in=list(Customer.objects.filter(source="demo").order_by("id")
+                                                    .values_list("pk", flat=True)[5::50])).update(sms_opt_out=True)
     return (f"care: {preferences} customers with preferences, {birthdays} birthdays in the next days, "
-            f"{opened} care tasks opened for {today}")
+            f"{opened} care tasks opened for {today}, {lost} churn-risk customers given up, "
+            f"{opted_out} opted out of SMS")
+
+
+LOSS_NOTES = {"price": "续约报价高于预算，转向低价方案", "competitor": "被本地竞品以更低价格争取",
+              "service": "多次投诉响应慢，失去信任", "product_fit": "功能无法满足新业务流程",
+              "business_closed": "门店已关闭", "no_budget": "今年预算冻结", "other": "负责人离职，新负责人不再续约"}
+
+
+def _demo_losses(*, rng: random.Random, now: dt.datetime) -> int:
+    """Per account manager, up to three churn-risk customers (past the ones the care
+    tasks use) given up over the last five weeks, each reason with its note."""
+    from care.loss_services import customer_give_up
+    from crm.models import Customer
+
+    weights = {"price": 5, "competitor": 4, "service": 3, "product_fit": 2, "no_budget": 2, "business_closed": 1,
+               "other": 1}
+    lost = 0
+    owners = (Customer.objects.filter(source="demo", owner__isnull=False).select_related("owner").order_by()
+              .values_list("owner_id", flat=True).distinct())
+    for owner_id in owners:
+        at_risk = list(Customer.objects.filter(source="demo", owner_id=owner_id, segment__tier="churn_risk",
+                                               losses__isnull=True).select_related("owner").order_by("id")[40:43])
+        for customer in at_risk:
+            reason = rng.choices(list(weights), weights=list(weights.values()))[0]
+            customer_give_up(actor=customer.owner, customer=customer, reason=reason, note=LOSS_NOTES[reason],
+                             now=now - dt.timedelta(days=rng.randint(1, 35)))
+            lost += 1
+    return lost
