@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from care import loss_services, selectors, services
 from care.forms import CareSettingsForm, GiveUpForm, HolidayFormSet, TalkingPointsForm, YearForm, holiday_rows
 from core import access
-from core.forms import apply_service_error
+from core.forms import save_or_show_errors
 
 
 def _year(request) -> int:
@@ -97,12 +97,12 @@ def customer_give_up(request, customer_pk: int):
     current = selectors.customer_loss_current(customer=customer)
     form = GiveUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            loss_services.customer_give_up(actor=request.user, customer=customer, reason=form.cleaned_data["reason"],
-                                           note=form.cleaned_data["note"], now=timezone.now())
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("%(name)s is marked as lost.") % {"name": customer.name})
-            return redirect("customer-detail", customer.pk)
+        done = save_or_show_errors(
+            request, form, lambda: loss_services.customer_give_up(
+                actor=request.user, customer=customer, reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"], now=timezone.now()),
+            then=lambda _loss: redirect("customer-detail", customer.pk),
+            success=_("%(name)s is marked as lost.") % {"name": customer.name})
+        if done is not None:
+            return done
     return render(request, "care/give_up.html", {"customer": customer, "form": form, "current": current})
