@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('care', '0002_talking_points'),
-        ('crm', '0015_sms_opt_out'),
+        ('crm', '0013_sms_opt_out'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
