@@ -34,6 +34,9 @@ app.conf.beat_schedule["segmentation-churn-train-nightly"] = {"task": "segmentat
 
 # care: birthday and holiday care tasks (after the recompute: perks follow the membership level).
 app.conf.beat_schedule["care-tasks-nightly"] = {"task": "care.tasks_nightly", "schedule": crontab(hour=5, minute=30)}
+# xsell: what each team's customers bought together, nightly (suggestions read it the next morning).
+app.conf.beat_schedule["xsell-affinities-nightly"] = {"task": "xsell.affinities_mine_nightly",
+                                                      "schedule": crontab(hour=4, minute=40)}
 # segmentation: each manager's and lead's digest of overdue follow-ups, once a morning.
 app.conf.beat_schedule["segmentation-followup-digests"] = {"task": "segmentation.followup_digests",
                                                            "schedule": crontab(hour=8, minute=0)}

@@ -96,6 +96,8 @@ can_configure_tickets = is_lead_or_admin
 can_run_reports = is_lead_or_admin
 # Cross-department actions opened by trend alerts belong to no team.
 can_track_trend_actions = is_lead_or_admin
+# The product catalogue is the company's (crm.Product): admins keep it.
+can_manage_products = is_admin
 # Care settings: days ahead, greetings, perks, the holiday calendar, talking points (care app).
 can_configure_care = is_lead_or_admin
 

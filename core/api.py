@@ -135,6 +135,15 @@ class IsAdminRole(permissions.BasePermission):
         return access.is_admin(request.user)
 
 
+class CanManageProductsOrReadOnly(permissions.BasePermission):
+    """Everyone signed in reads the catalogue; admins change it (core.access.can_manage_products)."""
+
+    def has_permission(self, request, view):
+        if not request.user.is_authenticated:
+            return False
+        return request.method in permissions.SAFE_METHODS or access.can_manage_products(request.user)
+
+
 class CanEditCustomersOrReadOnly(permissions.BasePermission):
     """Support reads customers (masked) but does not change them."""
 

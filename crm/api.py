@@ -16,12 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import access, throttle
-from core.api import (CanEditCustomersOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin,
+from core.api import (CanEditCustomersOrReadOnly, CanManageProductsOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin,
                       ScopedPrimaryKeyField)
 from core.representation import CachedModelFieldsMixin, FastRepresentationMixin
 from crm import selectors, services, validation
 from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
-from crm.models import Contact, Customer, Interaction, Team, Transaction, User
+from crm.models import Contact, Customer, Interaction, Product, Team, Transaction, TransactionLine, User
 from segmentation.api import RfmSerializer
 from segmentation.churn.api import ChurnFactorSerializer
 
@@ -161,9 +161,30 @@ class ContactSerializer(PersonalDataSerializerMixin, RulesSerializer):
         fields = ["id", "customer", "name", "title", "phone", "email", "is_primary", "birthday", "sms_opt_out"]
 
 
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "line", "active"]
+
+
+class TransactionLineSerializer(serializers.ModelSerializer):
+    """A product line; the product is named by its code (an active product of the catalogue)."""
+
+    product = serializers.SlugRelatedField(slug_field="code", queryset=Product.objects.filter(active=True))
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    quantity = serializers.IntegerField(min_value=1, default=1)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, coerce_to_string=True)
+
+    class Meta:
+        model = TransactionLine
+        fields = ["product", "product_name", "quantity", "amount"]
+
+
 class TransactionSerializer(RulesSerializer):
     customer = ScopedCustomerField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    # Given, the lines replace the transaction's; they add up to its amount (crm.services.transaction_save).
+    lines = TransactionLineSerializer(many=True, required=False)
 
     def check_rules(self, attrs, today):
         return validation.transaction_check(attrs, today=today,
@@ -173,7 +194,7 @@ class TransactionSerializer(RulesSerializer):
     class Meta:
         model = Transaction
         fields = ["id", "source", "external_id", "customer", "kind", "amount", "occurred_on", "due_on", "paid_on",
-                  "notes"]
+                  "notes", "lines"]
         validators: list = []
 
 
@@ -319,6 +340,26 @@ class TransactionViewSet(TodayContextMixin, CustomerRowViewSet):
 
     def save_service(self, *, row, data):
         return services.transaction_save(txn=row, data=data)
+
+
+class ProductViewSet(viewsets.ModelViewSet):
+    """The product catalogue: read by everyone signed in, changed by admins."""
+
+    serializer_class = ProductSerializer
+    permission_classes = [IsAuthenticated, CanManageProductsOrReadOnly]
+    filterset_fields = ["line", "active"]
+    ordering_fields = ["id", "code", "name"]
+    search_fields = ["code", "name"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # a product on lines stays
+
+    def get_queryset(self):
+        return selectors.product_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.product_save(product=Product(), data=dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = services.product_save(product=serializer.instance, data=dict(serializer.validated_data))
 
 
 class InteractionViewSet(TodayContextMixin, viewsets.ModelViewSet):

@@ -256,6 +256,56 @@ class Transaction(models.Model):
         return f"{self.get_kind_display()} {self.amount} ({self.occurred_on})"
 
 
+class Product(models.Model):
+    """The company's catalogue (seed 001: "您购买的A模块可搭配B模块"): every team sells the
+    same products, so the catalogue belongs to no team; what a team's customers bought
+    together is mined per team (xsell)."""
+
+    code = models.CharField(_("product code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    line = models.CharField(_("product line"), max_length=100, blank=True, default="")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class TransactionLineQuerySet(TransactionQuerySet):
+    """``for_user``: the lines of the transactions the user may read (none for support)."""
+
+    customer_path = "transaction__customer"
+
+
+class TransactionLine(models.Model):
+    """What a transaction bought: a product, a quantity and the amount paid for it."""
+
+    transaction = models.ForeignKey(Transaction, verbose_name=_("transaction"), on_delete=models.CASCADE,
+                                    related_name="lines")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="lines")
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+
+    objects = TransactionLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["transaction", "id"]
+        verbose_name = _("transaction line")
+        verbose_name_plural = _("transaction lines")
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "product"], name="transaction_line_product_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="transaction_line_amount_not_negative"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="transaction_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} x{self.quantity}"
+
+
 class Interaction(models.Model):
     """A follow-up record (回访记录), seed 001 template 4."""
 

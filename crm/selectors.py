@@ -2,12 +2,12 @@
 which raises 404 for anything the user may not see."""
 from __future__ import annotations
 
-from django.db.models import Count, F, FloatField, Q, QuerySet, Value
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core import access
-from crm.models import Contact, Customer, Interaction, Team, Transaction, User
+from crm.models import Contact, Customer, Interaction, Product, Team, Transaction, TransactionLine, User
 from crm.phone_index import customer_ids_by_phone
 
 
@@ -74,7 +74,13 @@ def contact_list_for_user(*, user) -> QuerySet[Contact]:
 
 def transaction_list_for_user(*, user) -> QuerySet[Transaction]:
     """Support works tickets, not money: no transactions (core.access.can_see_money)."""
-    return Transaction.objects.for_user(user).select_related("customer")
+    return Transaction.objects.for_user(user).select_related("customer").prefetch_related(
+        Prefetch("lines", queryset=TransactionLine.objects.select_related("product")))
+
+
+def product_list() -> QuerySet[Product]:
+    """The catalogue (the company's: no scope)."""
+    return Product.objects.all()
 
 
 def interaction_list_for_user(*, user) -> QuerySet[Interaction]:

@@ -13,7 +13,8 @@ from core import access
 from core.clock import day_deadline
 from core.events import event_emit
 from core.services import row_save
-from crm.models import Contact, Customer, FollowUp, Interaction, Team, Transaction, User, tags_encode
+from crm.models import (Contact, Customer, FollowUp, Interaction, Product, Team, Transaction, TransactionLine, User,
+                        tags_encode)
 
 CUSTOMER_FIELDS = (
     "source", "external_id", "name", "kind", "industry", "size", "region", "owner", "team", "first_deal_date",
@@ -155,15 +156,52 @@ def contact_save(*, contact: Contact, data: dict[str, Any]) -> Contact:
 
 
 @transaction.atomic
+@transaction.atomic
 def transaction_save(*, txn: Transaction, data: dict[str, Any]) -> Transaction:
+    """Create or change a transaction. ``lines`` (a list of ``{product, quantity,
+    amount}``), when given, replaces its product lines: each product once, and the
+    lines add up to the transaction's amount (a ValidationError on ``lines`` otherwise)."""
+    data = dict(data)
+    lines = data.pop("lines", None)
     creating = txn.pk is None
     for field, value in data.items():
         setattr(txn, field, value)
     txn.full_clean()
+    if lines is not None:
+        transaction_lines_check(amount=txn.amount, lines=lines)
     row_save(txn, fields=data)
+    if lines is not None:
+        TransactionLine.objects.filter(transaction=txn).delete()
+        TransactionLine.objects.bulk_create([
+            TransactionLine(transaction=txn, product=line["product"], quantity=line.get("quantity") or 1,
+                            amount=line["amount"]) for line in lines])
     if creating:
         event_emit("transaction.created", txn)
     return txn
+
+
+def transaction_lines_check(*, amount, lines: list[dict[str, Any]]) -> None:
+    """Each product once per transaction; the lines add up to ``amount``."""
+    seen, errors = set(), []
+    for number, line in enumerate(lines, start=1):
+        if line["product"].pk in seen:
+            errors.append(_("Line %(n)s: this product is on another line already.") % {"n": number})
+        seen.add(line["product"].pk)
+    total = sum((line["amount"] for line in lines), start=type(amount)(0))
+    if lines and total != amount:
+        errors.append(_("The lines add up to %(total)s, the transaction's amount is %(amount)s.")
+                      % {"total": total, "amount": amount})
+    if errors:
+        raise ValidationError({"lines": errors})
+
+
+def product_save(*, product: Product, data: dict[str, Any]) -> Product:
+    """Create or change a catalogue entry (the code is unique)."""
+    for field, value in data.items():
+        setattr(product, field, value)
+    product.full_clean()
+    row_save(product, fields=data)
+    return product
 
 
 def _check_interaction_people(*, actor, data: dict[str, Any]) -> None:

@@ -34,6 +34,7 @@ from crm.models import Customer, FollowUp, Interaction, customer_since_expressio
 from segmentation import analytics
 from segmentation.models import CustomerSegment, SegmentSettings
 from segmentation.selectors import segment_settings_get
+from xsell import selectors as xsell_selectors
 
 QUEUE_PAGE = 25
 # Ten pages: the count probes a customer per open follow-up for a team lead, so it
@@ -172,6 +173,7 @@ def followup_queue_page(*, user, today: date, cursor: str | None = None, limit: 
                 items.append(item)
     next_cursor = QueueCursor(segment=next_segment, followup=next_followup).encode() if rest else ""
     items = care_selectors.queue_items_annotate(items=items, today=today, now=now, user=user)
+    items = xsell_selectors.queue_items_annotate(items=items, user=user)
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "integrations",
     "care",
     "feedback",
+    "xsell",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
