@@ -349,6 +349,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated, CanManageProductsOrReadOnly]
     filterset_fields = ["line", "active"]
     ordering_fields = ["id", "code", "name"]
+    ordering = ["code"]
     search_fields = ["code", "name"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]  # a product on lines stays
 
