@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from crm.models import Contact, Customer, FollowUp, Interaction, Transaction, User
+from crm.models import Contact, Customer, FollowUp, Interaction, Product, Transaction, TransactionLine, User
 
 
 @dataclass
@@ -74,8 +74,19 @@ def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.date
                                     created_at=now - dt.timedelta(days=400), tags=",vip,")
         world.add(c)
         world.add(Contact.objects.create(customer=c, name=f"{marker} contact {i}", phone="13800000000"))
-        world.add(Transaction.objects.create(customer=c, amount=Decimal("100"), occurred_on=today,
-                                             notes=f"{marker} {i}"))
+        txn = Transaction.objects.create(customer=c, amount=Decimal("100"), occurred_on=today, notes=f"{marker} {i}")
+        world.add(txn)
+        # The catalogue is the company's (not the team's: not added to the world, no marker).
+        modules = [Product.objects.get_or_create(code=f"WORLD-{code}", defaults={"name": f"Module {code}"})[0]
+                   for code in "AB"]
+        world.add(TransactionLine.objects.create(transaction=txn, product=modules[i % 2], amount=Decimal("100")))
+        if i == start:
+            from xsell.models import ProductAffinity
+
+            world.add(ProductAffinity.objects.get_or_create(
+                team=team, antecedent=modules[0], consequent=modules[1],
+                defaults={"customers": 2, "with_antecedent": 1, "with_both": 1, "support": 0.5, "confidence": 1.0,
+                          "lift": 2.0, "as_of": today})[0])
         world.add(Interaction.objects.create(customer=c, occurred_at=now, staff=owner, summary=f"{marker} call {i}",
                                              next_action=f"{marker} next", next_action_owner=lead,
                                              next_action_due=today))

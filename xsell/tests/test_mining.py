@@ -26,6 +26,7 @@ from crm.models import Product, Transaction, TransactionLine
 from segmentation.models import CustomerSegment, Tier
 from xsell import analytics, selectors, services
 from xsell.models import CrossSellSettings, ProductAffinity
+from xsell.tests.factories import buy_lines as _buy, segment_set as _segment
 
 AS_OF = dt.date(2026, 6, 15)
 NORTH = {"n1": "AB", "n2": "AB", "n3": "ABC", "n4": "AC", "n5": "A", "n6": "B", "n7": "BC", "n8": "C", "n9": "D",
@@ -82,21 +83,6 @@ def test_no_lines_mine_nothing():
 @pytest.fixture
 def catalogue(db) -> dict[str, Product]:
     return {code: Product.objects.create(code=code, name=f"{code}模块", line="modules") for code in "ABCD"}
-
-
-def _segment(customer, tier: str) -> None:
-    CustomerSegment.objects.create(customer=customer, as_of=AS_OF, tier=tier, rfm_segment="loyal",
-                                   value_tier="medium", membership_level="silver", health_score=70,
-                                   next_contact_due=AS_OF, computed_at=dt.datetime(2026, 6, 15, tzinfo=dt.UTC),
-                                   owner=customer.owner, team=customer.team)
-
-
-def _buy(customer, products, *, kind="purchase", on=AS_OF - dt.timedelta(days=30)):
-    txn = Transaction.objects.create(customer=customer, kind=kind, amount=Decimal(100) * len(products),
-                                     occurred_on=on)
-    for product in products:
-        TransactionLine.objects.create(transaction=txn, product=product, amount=Decimal(100))
-    return txn
 
 
 @pytest.fixture

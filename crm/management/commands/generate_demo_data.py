@@ -16,7 +16,7 @@ references them). --if-empty does nothing when any customer exists.
 Demo hooks of the other apps
 ----------------------------
 After the CRM data, for app in ("tickets", "surveys", "segmentation",
-"reviews", "care"), in that order: if the module ``<app>.demo`` exists and has
+"reviews", "care", "xsell"), in that order: if the module ``<app>.demo`` exists and has
 
     def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str
 
@@ -45,7 +45,7 @@ from django.core.management.base import BaseCommand, CommandError
 from crm import demo
 from crm.models import Customer
 
-HOOK_APPS = ("tickets", "surveys", "segmentation", "reviews", "care")
+HOOK_APPS = ("tickets", "surveys", "segmentation", "reviews", "care", "xsell")
 BULK_THRESHOLD = 20_000
 
 
