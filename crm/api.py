@@ -342,8 +342,9 @@ class TransactionViewSet(TodayContextMixin, CustomerRowViewSet):
         return services.transaction_save(txn=row, data=data)
 
 
-class ProductViewSet(viewsets.ModelViewSet):
-    """The product catalogue: read by everyone signed in, changed by admins."""
+class ProductViewSet(CustomerRowViewSet):
+    """The product catalogue (the same CRUD shape; the company's, not a customer's):
+    read by everyone signed in, changed by admins."""
 
     serializer_class = ProductSerializer
     permission_classes = [IsAuthenticated, CanManageProductsOrReadOnly]
@@ -353,14 +354,11 @@ class ProductViewSet(viewsets.ModelViewSet):
     search_fields = ["code", "name"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]  # a product on lines stays
 
-    def get_queryset(self):
+    def list_selector(self, *, user):
         return selectors.product_list()
 
-    def perform_create(self, serializer):
-        serializer.instance = services.product_save(product=Product(), data=dict(serializer.validated_data))
-
-    def perform_update(self, serializer):
-        serializer.instance = services.product_save(product=serializer.instance, data=dict(serializer.validated_data))
+    def save_service(self, *, row, data):
+        return services.product_save(product=row, data=data)
 
 
 class InteractionViewSet(TodayContextMixin, viewsets.ModelViewSet):

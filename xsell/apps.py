@@ -8,8 +8,7 @@ class XsellConfig(AppConfig):
 
     def ready(self):
         import xsell.services  # noqa: F401  (registers the mining job handler)
-        from crm.selectors import CUSTOMER_PANELS
+        from crm.selectors import CUSTOMER_PANELS, hooks_register
         from xsell.panels import customer_suggestions_panel
 
-        if customer_suggestions_panel not in CUSTOMER_PANELS:
-            CUSTOMER_PANELS.append(customer_suggestions_panel)
+        hooks_register(CUSTOMER_PANELS, customer_suggestions_panel)

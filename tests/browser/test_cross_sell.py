@@ -4,22 +4,15 @@ queue shows the same suggestion (issue #11 item 5)."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from crm.models import Product
 from xsell import services
 from xsell.tests.factories import AS_OF, buy_lines, segment_set
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("today_is_as_of")]
 
 # Seven of ten North customers: A and B together four times (A→B: 4 of 6, lift 1.1).
 BASKETS = {"甲": "AB", "乙": "AB", "丙": "ABC", "丁": "AC", "戊": "B", "己": "BC", "庚": "C", "辛": "AB"}
-
-
-@pytest.fixture(autouse=True)
-def today_is_as_of(monkeypatch):
-    real = timezone.localdate
-    monkeypatch.setattr(timezone, "localdate", lambda value=None, *a, **k: AS_OF if value is None else real(value))
 
 
 @pytest.fixture
