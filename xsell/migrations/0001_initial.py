@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('crm', '0013_products_transaction_lines'),
+        ('crm', '0014_products_transaction_lines'),
     ]
 
     operations = [
