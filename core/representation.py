@@ -24,9 +24,12 @@ that use it (core/tests/test_representation.py).
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Mapping
 
-from rest_framework import fields, relations, serializers
+from django.db.models.manager import BaseManager
+from rest_framework import ISO_8601, fields, relations, serializers
+from rest_framework.settings import api_settings
 
 _PLAN = "_represent_plan"
 _MISSING = object()
@@ -78,24 +81,32 @@ def _getter(field):
         value = instance
         try:
             for attr in attrs:
-                if value.__class__ not in _OBJECT_TYPES and not _is_object(value):
-                    return slow(instance)
-                value = getattr(value, attr)
+                kind = value.__class__
+                if kind in _OBJECT_TYPES:
+                    value = getattr(value, attr)
+                elif kind in _MAPPING_TYPES:
+                    value = value[attr]
+                elif _is_object(value):
+                    value = getattr(value, attr)
+                else:
+                    value = value[attr]
                 if callable(value):
                     return slow(instance)
-        except Exception:  # noqa: BLE001 - a missing related row or attribute: DRF's path decides
+        except Exception:  # noqa: BLE001 - a missing key, related row or attribute: DRF's path decides
             return slow(instance)
         return value
 
     return get, False
 
 
-# Types met on the way that are not Mappings (DRF reads a Mapping by key): the ABC check once per type.
+# Types met on the way, read by attribute or (a Mapping, as DRF does) by key: the ABC check once per type.
 _OBJECT_TYPES: set[type] = set()
+_MAPPING_TYPES: set[type] = set()
 
 
 def _is_object(value) -> bool:
     if isinstance(value, Mapping):
+        _MAPPING_TYPES.add(value.__class__)
         return False
     _OBJECT_TYPES.add(value.__class__)
     return True
@@ -110,17 +121,58 @@ class _AsDrf:
         self.attribute = attribute
 
 
+def _is_plain_serializer(field) -> bool:
+    return (isinstance(field, serializers.Serializer)
+            and type(field).to_representation is serializers.Serializer.to_representation)
+
+
 def _renderer(field, pk_only: bool):
     cls = type(field)
+    render = cls.to_representation
     if pk_only:
         return None  # the getter already returned the pk
-    if cls.to_representation is fields.CharField.to_representation:
+    if render is fields.CharField.to_representation:
         return str
-    if cls.to_representation is fields.IntegerField.to_representation:
+    if render is fields.IntegerField.to_representation:
         return int
-    if isinstance(field, serializers.Serializer) and cls.to_representation is serializers.Serializer.to_representation:
+    if render is fields.FloatField.to_representation:
+        return float
+    if render is fields.ChoiceField.to_representation:
+        fallback = field.to_representation
+
+        def choice(value):
+            # DRF: '' as it is, else the choice whose string matches (the value itself when none does);
+            # anything but a plain str (an Enum member, a number) takes DRF's own path.
+            if value.__class__ is str:
+                return value if value == "" else field.choice_strings_to_values.get(value, value)
+            return fallback(value)
+
+        return choice
+    if render is fields.DateField.to_representation and _iso(field, api_settings.DATE_FORMAT):
+        fallback = field.to_representation
+
+        def iso_date(value):
+            return value.isoformat() if value.__class__ is datetime.date else fallback(value)
+
+        return iso_date
+    if _is_plain_serializer(field):
         return lambda value: represent(field, value)
+    if (isinstance(field, serializers.ListSerializer) and render is serializers.ListSerializer.to_representation
+            and _is_plain_serializer(field.child)):
+        child = field.child
+
+        def many(data):
+            # DRF's ListSerializer.to_representation, each item through the child's plan.
+            iterable = data.all() if isinstance(data, BaseManager) else data
+            return [represent(child, item) for item in iterable]
+
+        return many
     return field.to_representation
+
+
+def _iso(field, default) -> bool:
+    output_format = getattr(field, "format", default)
+    return isinstance(output_format, str) and output_format.lower() == ISO_8601
 
 
 def plan(serializer) -> list:

@@ -108,3 +108,57 @@ def test_a_model_relation_is_its_id_without_reading_the_related_row(alice, make_
     with django_assert_num_queries(0):
         row = represent(child, customer)
     assert (row["owner"], row["team"]) == (alice.pk, alice.team_id)
+
+
+def test_churn_factors_dates_and_choices_are_rendered_exactly_as_drf(alice, make_customer, now):
+    """The nested list of churn factors (dicts read by key), the ISO dates, the float and the choice
+    fields take the plan's shortcuts; the result is DRF's, key for key, value for value and type."""
+    from segmentation.churn.models import ChurnModel, ChurnScore
+
+    scored = make_customer(owner=alice, kind="company", size="large", preferred_channel="wechat",
+                           first_deal_date=dt.date(2020, 2, 29))
+    bare = make_customer(owner=alice, first_deal_date=None, size="", preferred_channel="")
+    model = ChurnModel.objects.create(as_of=now.date(), horizon_days=90, trained_at=now, kind="logistic",
+                                      artefact=b"", artefact_digest="x")
+    ChurnScore.objects.create(customer=scored, model=model, as_of=now.date(), probability=0.25, factors=[
+        {"feature": "purchase_recency_days", "value": 138.0, "contribution": 2.1069},
+        {"feature": "purchases", "value": 1, "contribution": -0.5},
+        {"feature": "unknown_feature", "value": 3, "contribution": 0},
+    ])
+    customers = list(Customer.objects.select_related("segment", "churn_score").order_by("pk"))
+    child = _child(alice, customers)
+    for customer in customers:
+        fast, drf = represent(child, customer), _drf(child, customer)
+        assert list(fast.items()) == list(drf.items())
+        assert [type(v) for v in fast.values()] == [type(v) for v in drf.values()]
+    row = represent(child, customers[0])
+    assert row["churn_probability"] == 0.25 and row["first_deal_date"] == "2020-02-29"
+    assert [f["feature"] for f in row["churn_factors"]] == ["purchase_recency_days", "purchases", "unknown_feature"]
+    assert row["churn_factors"][2]["text"] == "unknown_feature 3"  # an int value stays an int in the fallback text
+    assert represent(child, customers[1])["churn_factors"] is None
+
+
+class _Choices(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("1", "one"), (2, "two")])
+    day = serializers.DateField()
+    day_text = serializers.DateField(format="%d/%m/%Y")
+    items = _Nested(many=True)
+
+
+def test_choices_dates_and_nested_lists_of_dicts_as_drf():
+    rows = [
+        {"kind": "1", "day": dt.date(2026, 1, 5), "day_text": dt.date(2026, 1, 5), "items": [{"n": 1}, {"n": "2"}]},
+        {"kind": "2", "day": "2026-01-05", "day_text": dt.date(2026, 1, 5), "items": []},  # "2" is the choice 2
+        {"kind": 2, "day": dt.date(2026, 1, 5), "day_text": dt.date(2026, 1, 5), "items": [{"n": 3}]},
+        {"kind": "", "day": dt.date(2026, 1, 5), "day_text": dt.date(2026, 1, 5), "items": [{}]},
+    ]
+    serializer = _Choices()
+    for row in rows[:3]:
+        fast, drf = represent(serializer, row), _drf(serializer, row)
+        assert list(fast.items()) == list(drf.items())
+        assert [type(v) for v in fast.values()] == [type(v) for v in drf.values()]
+    assert represent(serializer, rows[1])["kind"] == 2 and represent(serializer, rows[0])["day_text"] == "05/01/2026"
+    with pytest.raises(KeyError):  # a dict without a required key: DRF's own error, raised the same way
+        _drf(serializer, rows[3])
+    with pytest.raises(KeyError):
+        represent(serializer, rows[3])

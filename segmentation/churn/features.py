@@ -7,8 +7,11 @@ Each feature is also a sentence (``factor_text``): a factor "no purchase for
 120 days" is the feature ``purchase_recency_days`` with the value 120."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -73,7 +76,13 @@ def _n(value) -> int:
 
 
 def factor_text(feature: str, value: float) -> str:
-    """The feature's value as a sentence in the active language."""
+    """The feature's value as a sentence in the active language (remembered per feature, value and
+    language: the customer list renders three factors per row, mostly the same few values)."""
+    return _factor_text(feature, value, get_language())
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 3 and 3.0 are different values for the fallback text
+def _factor_text(feature: str, value: float, language: str | None) -> str:
     n = _n(value)
     if feature == "inactive_days":
         return ngettext("no activity for %(n)s day", "no activity for %(n)s days", n) % {"n": n}
