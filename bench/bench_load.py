@@ -70,7 +70,7 @@ def _prepare(username: str) -> tuple[str, str, list[int]]:
     return token.key, session.session_key, ids
 
 
-def _wait_for(url: str, seconds: float = 60) -> None:
+def _wait_for(url: str, seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
