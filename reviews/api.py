@@ -21,9 +21,9 @@ from crm.models import Team, User
 from reviews import drilldown, exports, selectors, services
 from reviews.metrics import CATALOGUE, Period, metric_compute, metric_describe, month_period
 from reviews.metrics.distributions import DISTRIBUTIONS
-from reviews.models import Review, ReviewAction, ReviewFinding
+from reviews.models import Review, ReviewAction, ReviewFinding, TrendAction
 from reviews.people import people_table_for_user
-from reviews.report import review_earlier_actions_many, review_rows
+from reviews.report import review_earlier_actions_many, review_rows, trend_action_records_url
 from reviews.scoping import metric_scope_for_user
 from segmentation.models import Tier
 
@@ -376,3 +376,64 @@ class ReviewActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         return Response(self.get_serializer(a).data)
 
 
+
+
+class TrendActionSerializer(serializers.ModelSerializer):
+    """A cross-department action (seed 001's 跨部门专项整改) its trend alert opened:
+    the alert's category and week, the department, owner, deadline and status, and
+    the link to its linked metric's records (the category's tickets of the alert weeks)."""
+
+    owner = ScopedPrimaryKeyField(model=User, choices=access.ticket_assignees_for, required=False)
+    owner_name = serializers.SerializerMethodField()
+    department = serializers.SerializerMethodField()
+    category = serializers.CharField(source="alert.category", read_only=True)
+    week_start = serializers.DateField(source="alert.week_start", read_only=True)
+    status = serializers.ChoiceField(choices=ReviewAction.Status.choices, required=False)
+    deadline = serializers.DateField(required=False)
+    records = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrendAction
+        fields = ["id", "title", "category", "week_start", "department", "owner", "owner_name", "deadline",
+                  "status", "metric", "records", "created_at", "closed_at"]
+        read_only_fields = ["id", "title", "metric", "created_at", "closed_at"]
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_owner_name(self, obj):
+        return str(obj.owner) if obj.owner_id else None
+
+    @extend_schema_field({"type": "object", "nullable": True})
+    def get_department(self, obj):
+        return {"id": obj.department_id, "name": str(obj.department)} if obj.department_id else None
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_records(self, obj):
+        url = trend_action_records_url(obj, api=True)
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class TrendActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                         viewsets.GenericViewSet):
+    """Cross-department actions: team leads and admins see and move them all, anyone
+    else those they own (who may move only the status). Opened by trend alerts, never
+    created here. ``PATCH`` with ``status``, ``owner``, ``deadline``."""
+
+    serializer_class = TrendActionSerializer
+    filterset_fields = ["status", "owner", "department"]
+    ordering_fields = ["id", "deadline"]
+
+    def get_queryset(self):
+        return selectors.trend_action_list_for_user(user=self.request.user)
+
+    def update(self, request, *args, **kwargs):
+        from reviews.services.trend_actions import trend_action_update
+
+        action = selectors.trend_action_get_for_user(user=request.user, pk=kwargs["pk"])
+        s = self.get_serializer(action, data=request.data, partial=True)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        trend_action_update(action=action, user=request.user, status=d.get("status"), owner=d.get("owner"),
+                            deadline=d.get("deadline"), now=timezone.now())
+        return Response(self.get_serializer(selectors.trend_action_get_for_user(user=request.user,
+                                                                                pk=action.pk)).data)

@@ -6,6 +6,7 @@ from reviews import api
 router = Router()
 router.register("reviews", api.ReviewViewSet, basename="review")
 router.register("review-actions", api.ReviewActionViewSet, basename="review-action")
+router.register("trend-actions", api.TrendActionViewSet, basename="trend-action")
 
 # surveys' explicit metrics/nps/ is included earlier in config/urls.py and wins.
 urlpatterns = [

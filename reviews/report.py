@@ -83,22 +83,28 @@ def _earlier_action(a, review: Review, actuals: dict, computed: dict) -> dict:
             **(_change(metric, now_value, a.baseline) if metric else {"change": None, "improved": None})}
 
 
-def trend_action_rows(actions) -> list[dict]:
-    """Cross-department actions as the dashboard and the report show them, each with
-    the link to its linked metric's records: the alert category's tickets in the
-    three weeks that raised it."""
+def trend_action_records_url(action, *, api: bool = False) -> str:
+    """The linked metric's records of a cross-department action: the alert category's
+    tickets in the three weeks that raised it."""
     import datetime as dt
 
     from reviews.metrics import Period, Scope
 
+    week = action.alert.week_start
+    weeks = Period(week - dt.timedelta(weeks=2), week + dt.timedelta(days=6))
+    return records_url(key=action.metric, period=weeks, part=action.alert.category, scope=Scope(), api=api)
+
+
+def trend_action_rows(actions) -> list[dict]:
+    """Cross-department actions as the dashboard and the report show them, each with
+    the link to its linked metric's records."""
     rows = []
     for a in actions:
-        weeks = Period(a.alert.week_start - dt.timedelta(weeks=2), a.alert.week_start + dt.timedelta(days=6))
         rows.append({"id": a.pk, "title": a.title, "department": str(a.department) if a.department_id else "—",
                      "owner": str(a.owner) if a.owner_id else "—", "deadline": a.deadline, "status": a.status,
                      "status_label": str(a.get_status_display()), "is_open": a.is_open, "category": a.alert.category,
                      "metric_name": str(a.alert.get_category_display()),
-                     "records_url": records_url(key=a.metric, period=weeks, part=a.alert.category, scope=Scope())})
+                     "records_url": trend_action_records_url(a)})
     return rows
 
 

@@ -39,6 +39,8 @@ EXEMPT_NAMES = {
                                    "them, others only their own (reviews/tests/test_trend_actions.py)",
     "product-detail": "the product catalogue is the company's: every team sells the same products (only admins "
                       "change it: xsell/tests/test_api.py)",
+    "trend-action-detail": "the API of the same cross-department actions: team leads and admins track them all, "
+                           "others only their own (reviews/tests/test_trend_actions.py)",
     "customer-import-preview": "an upload is keyed by a random token kept with its uploader "
                                "(crm/tests/test_import_views.py checks ownership)",
 }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core import access
+from core.services import row_save
 from reviews.models import ReviewAction, TrendAction
 
 TREND_ACTION_DAYS = 14  # deadline: two weeks after the alert
@@ -42,13 +43,36 @@ def trend_action_on_event(*, event: str, obj, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def trend_action_status_set(*, action: TrendAction, user, status: str, now: dt.datetime) -> TrendAction:
-    """Its owner, team leads and admins move it; done or cancelled closes it."""
-    if status not in ReviewAction.Status.values:
-        raise ValidationError({"status": [_("Unknown status.")]})
+def trend_action_update(*, action: TrendAction, user, now: dt.datetime, status: str | None = None,
+                        owner=None, deadline: dt.date | None = None) -> TrendAction:
+    """Change what is given, all or nothing. Its owner, team leads and admins move the
+    status (done or cancelled closes it, reopening clears the closing time); only team
+    leads and admins hand it to another owner (one of ``ticket_assignees_for``: their
+    team's people and the support staff) or move the deadline."""
     if not (action.owner_id == user.pk or access.can_track_trend_actions(user)):
         raise PermissionDenied("Only the owner, team leads and admins move this action.")
-    action.status = status
-    action.closed_at = now if status in CLOSED else None
-    action.save(update_fields=["status", "closed_at"])
+    if (owner is not None or deadline is not None) and not access.can_track_trend_actions(user):
+        raise PermissionDenied("Only team leads and admins reassign this action or move its deadline.")
+    errors = {}
+    if status is not None and status not in ReviewAction.Status.values:
+        errors["status"] = [_("Unknown status.")]
+    if owner is not None and getattr(owner, "pk", owner) != action.owner_id:
+        errors.update(access.choice_errors(owner=(access.ticket_assignees_for(user), owner)))
+    if errors:
+        raise ValidationError(errors)
+    fields = []
+    if status is not None:
+        action.status, action.closed_at = status, (now if status in CLOSED else None)
+        fields += ["status", "closed_at"]
+    if owner is not None:
+        action.owner, fields = owner, [*fields, "owner"]
+    if deadline is not None:
+        action.deadline, fields = deadline, [*fields, "deadline"]
+    if fields:
+        row_save(action, fields=fields)
     return action
+
+
+def trend_action_status_set(*, action: TrendAction, user, status: str, now: dt.datetime) -> TrendAction:
+    """Its owner, team leads and admins move it; done or cancelled closes it."""
+    return trend_action_update(action=action, user=user, status=status, now=now)

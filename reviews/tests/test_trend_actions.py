@@ -103,3 +103,39 @@ def test_the_owner_moves_it_from_the_dashboard(alert, sam, client):
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.status == "in_progress" and action.closed_at is None
+
+
+# --- REST API (issue 12 item 3b) ----------------------------------------------
+
+def test_the_api_lists_a_leads_actions_with_their_records_and_none_to_a_manager(alert, lena, alice, api_client_for):
+    body = api_client_for(lena).get("/api/v1/trend-actions/").json()
+    (row,) = body["results"]
+    assert (row["category"], row["status"], row["owner_name"], row["department"]["name"]) == (
+        "billing", "open", "sam", str(TrendAction.objects.get().department))
+    # Its records: the category's tickets of the three alert weeks (3 + 4 + 5).
+    records = api_client_for(lena).get(row["records"]).json()
+    assert len(records["results"]) == 12 and {r["kind"] for r in records["results"]} == {"ticket"}
+    assert api_client_for(alice).get("/api/v1/trend-actions/").json()["results"] == []
+    assert api_client_for(alice).get(f"/api/v1/trend-actions/{row['id']}/").status_code == 404
+
+
+def test_a_lead_reassigns_within_their_choices_and_an_owner_only_moves_the_status(
+        alert, lena, sam, alice, charlie, api_client_for):
+    action = TrendAction.objects.get()
+    url = f"/api/v1/trend-actions/{action.pk}/"
+    # Another team's manager is not one of the lead's choices: 400 beside the field, nothing written.
+    response = api_client_for(lena).patch(url, {"owner": charlie.pk, "status": "in_progress"}, format="json")
+    assert response.status_code == 400 and "owner" in response.json()
+    action.refresh_from_db()
+    assert (action.owner, action.status) == (sam, "open")
+    response = api_client_for(lena).patch(url, {"owner": alice.pk, "deadline": "2026-07-10"}, format="json")
+    assert response.status_code == 200 and response.json()["owner"] == alice.pk
+    action.refresh_from_db()
+    assert (action.owner, action.deadline) == (alice, D(2026, 7, 10))
+    # The new owner closes it (closed_at set) but may not move its deadline.
+    assert api_client_for(alice).patch(url, {"deadline": "2026-08-01"}, format="json").status_code == 403
+    response = api_client_for(alice).patch(url, {"status": "done"}, format="json")
+    assert response.status_code == 200 and response.json()["closed_at"] is not None
+    assert api_client_for(alice).patch(url, {"status": "nope"}, format="json").status_code == 400
+    # Reopened: no longer closed.
+    assert api_client_for(lena).patch(url, {"status": "open"}, format="json").json()["closed_at"] is None
