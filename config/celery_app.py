@@ -41,7 +41,8 @@ app.conf.beat_schedule["xsell-affinities-nightly"] = {"task": "xsell.affinities_
 app.conf.beat_schedule["segmentation-followup-digests"] = {"task": "segmentation.followup_digests",
                                                            "schedule": crontab(hour=8, minute=0)}
 # reviews: metric and dashboard snapshots nightly (after the segment recompute); the
-# monthly review drafts on the 1st (once per team and month); action reminders daily.
+# monthly review drafts on the 1st (once per team and month; at a quarter's start the quarterly
+# ones too, once per team and quarter); action reminders daily.
 app.conf.beat_schedule["reviews-metric-snapshots"] = {"task": "reviews.metric_snapshots_rebuild",
                                                       "schedule": crontab(hour=4, minute=10)}
 app.conf.beat_schedule["reviews-monthly-drafts"] = {"task": "reviews.monthly_drafts_create",

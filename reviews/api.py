@@ -23,7 +23,7 @@ from reviews.metrics import CATALOGUE, Period, metric_compute, metric_describe, 
 from reviews.metrics.distributions import DISTRIBUTIONS
 from reviews.models import Review, ReviewAction, ReviewFinding, TrendAction
 from reviews.people import people_table_for_user
-from reviews.report import review_earlier_actions_many, review_rows, trend_action_records_url
+from reviews.report import review_earlier_actions_many, review_header, review_rows, trend_action_records_url
 from reviews.scoping import metric_scope_for_user
 from segmentation.models import Tier
 
@@ -229,9 +229,20 @@ class ActionSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
+    """A review report. ``period_kind`` month or quarter: the calendar month or quarter
+    of ``period_start`` (``period_end`` then not needed). The header (seed 000):
+    ``summary`` is the purpose, ``participants`` user ids (people the author may
+    name), ``data_sources`` keys (default: the sources of its metrics); ``header``
+    reads them back with names, roles and labels."""
+
     scope = serializers.ChoiceField(source="scope_kind", choices=Review.ScopeKind.choices)
+    period_kind = serializers.ChoiceField(choices=Review.PeriodKind.choices, required=False)
     period_start = PeriodDateField()
-    period_end = PeriodDateField()
+    period_end = PeriodDateField(required=False)
+    participants = ScopedPrimaryKeyField(model=User, choices=access.ticket_assignees_for, many=True, required=False)
+    data_sources = serializers.ListField(child=serializers.ChoiceField(choices=Review.DataSource.choices),
+                                         required=False)
+    header = serializers.SerializerMethodField()
     team = ScopedPrimaryKeyField(model=Team, choices=access.assignable_teams_for, required=False, allow_null=True)
     targets = TargetSerializer(many=True, write_only=True, required=False)
     strengths = FindingSerializer(many=True, required=False)
@@ -243,8 +254,8 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "title", "period_start", "period_end", "scope", "team", "tier", "status", "summary",
-                  "created_by", "created_at", "actuals_computed_at", "targets", "rows", "strengths", "problems",
+        fields = ["id", "title", "period_kind", "period_start", "period_end", "scope", "team", "tier", "status",
+                  "summary", "participants", "data_sources", "header", "created_by", "created_at", "actuals_computed_at", "targets", "rows", "strengths", "problems",
                   "actions", "earlier_actions", "exports"]
         read_only_fields = ["id", "created_by", "created_at", "actuals_computed_at"]
 
@@ -253,6 +264,10 @@ class ReviewSerializer(serializers.ModelSerializer):
         if obj.pk not in cache:
             cache[obj.pk] = review_rows(review=obj)
         return cache[obj.pk]
+
+    @extend_schema_field({"type": "object"})
+    def get_header(self, obj):
+        return review_header(review=obj)
 
     @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_rows(self, obj):
@@ -305,7 +320,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def get_queryset(self):
         return selectors.review_list_for_user(user=self.request.user).prefetch_related(
-            "metric_rows", "findings", "actions__owner")
+            "metric_rows", "findings", "actions__owner", "participants")
 
     @staticmethod
     def _findings(data) -> dict[str, list[dict]]:
@@ -316,9 +331,11 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         s.is_valid(raise_exception=True)
         d = s.validated_data
         review = services.review_create(
-            user=request.user, title=d["title"], period_start=d["period_start"], period_end=d["period_end"],
-            scope_kind=d["scope_kind"], team=d.get("team"), tier=d.get("tier", ""), targets=d.get("targets"),
-            summary=d.get("summary", ""), findings=self._findings(d), now=timezone.now())
+            user=request.user, title=d["title"], period_start=d["period_start"], period_end=d.get("period_end"),
+            period_kind=d.get("period_kind", Review.PeriodKind.CUSTOM), scope_kind=d["scope_kind"],
+            team=d.get("team"), tier=d.get("tier", ""), targets=d.get("targets"), summary=d.get("summary", ""),
+            findings=self._findings(d), participants=d.get("participants"), data_sources=d.get("data_sources"),
+            now=timezone.now())
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data, status=201)
 
     def update(self, request, *args, **kwargs):
@@ -327,7 +344,9 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         s.is_valid(raise_exception=True)
         d = s.validated_data
         services.review_update(review=review, title=d.get("title"), summary=d.get("summary"), status=d.get("status"),
-                               targets=d.get("targets"), findings=self._findings(d), now=timezone.now())
+                               targets=d.get("targets"), findings=self._findings(d),
+                               participants=d.get("participants"), data_sources=d.get("data_sources"),
+                               user=request.user, now=timezone.now())
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)
 
     @action(detail=True, methods=["post"])

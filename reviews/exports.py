@@ -70,11 +70,12 @@ def review_xlsx(*, review, language: str) -> bytes:
         bold = Font(bold=True)
         _add(ws, [review.title])
         ws["A1"].font = Font(bold=True, size=14)
-        _add(ws, [_("Period"), f"{review.period_start.isoformat()} – {review.period_end.isoformat()}"])
-        _add(ws, [_("Scope"), _scope_label(review)])
+        for label, value in _header_lines(review, data["header"]):
+            _add(ws, [label, value])
+            ws.cell(row=ws.max_row, column=1).font = bold
         ws.append([])
         _add(ws, _headers())
-        for cell in ws[5]:
+        for cell in ws[ws.max_row]:
             cell.font = bold
         for r in data["rows"]:
             _add(ws, [r["name"], r["unit_label"], _direction(r["direction"]), r["target"], r["actual"],
@@ -117,6 +118,15 @@ def review_xlsx(*, review, language: str) -> bytes:
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue()
+
+
+def _header_lines(review, header: dict) -> list[tuple[str, str]]:
+    """Seed 000's header as (label, text) lines: purpose, period, scope, participants, data sources."""
+    return [(_("Purpose"), header["purpose"] or "—"),
+            (_("Period"), f"{header['period']} ({header['period_kind_label']})"),
+            (_("Scope"), _scope_label(review)),
+            (_("Participants"), "; ".join(f"{p['name']} ({p['role']})" for p in header["participants"]) or "—"),
+            (_("Data sources"), "; ".join(d["label"] for d in header["data_sources"]) or "—")]
 
 
 def _metric_name(key: str) -> str:
@@ -164,10 +174,8 @@ def review_pdf(*, review, language: str) -> bytes:
     with override(language):
         data = review_report(review=review)
         story = [p(review.title, h1),
-                 p(f"{_('Period')}: {review.period_start.isoformat()} – {review.period_end.isoformat()}    "
-                   f"{_('Scope')}: {_scope_label(review)}")]
-        if review.summary:
-            story += [Spacer(1, 4), p(review.summary)]
+                 table([[label, value] for label, value in _header_lines(review, data["header"])],
+                       [40 * mm, 237 * mm]), Spacer(1, 4)]
         story.append(p(_("Core metrics"), h2))
         rows = [_headers()]
         for r in data["rows"]:

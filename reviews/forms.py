@@ -18,16 +18,29 @@ DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class ReviewCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
+    period_kind = forms.ChoiceField(label=_("Period"), choices=Review.PeriodKind.choices,
+                                    initial=Review.PeriodKind.MONTH,
+                                    help_text=_("A monthly or quarterly report covers the month or quarter of its "
+                                                "start date."))
     period_start = forms.DateField(label=_("Period start"), widget=DateInput)
-    period_end = forms.DateField(label=_("Period end"), widget=DateInput)
+    period_end = forms.DateField(label=_("Period end"), widget=DateInput, required=False,
+                                 help_text=_("Only for a custom period."))
     scope_kind = forms.ChoiceField(label=_("Scope"), choices=Review.ScopeKind.choices)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
     tier = forms.ChoiceField(label=_("Tier"), required=False)
-    summary = forms.CharField(label=_("Purpose and participants"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    participants = forms.ModelMultipleChoiceField(label=_("Participants"), queryset=None, required=False,
+                                                  widget=forms.CheckboxSelectMultiple)
+    data_sources = forms.MultipleChoiceField(label=_("Data sources"), choices=Review.DataSource.choices,
+                                             required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, is_admin: bool, **kwargs):
+    def __init__(self, *args, is_admin: bool, participants, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = participants
+        self.fields["participants"].label_from_instance = lambda u: f"{u} · {u.role_label}"
+        from reviews.services.reports import default_data_sources
+
+        self.fields["data_sources"].initial = default_data_sources(DEFAULT_METRICS)
         self.fields["tier"].choices = [("", "—"), *tier_choices()]
         if not is_admin:
             del self.fields["team"]
@@ -42,8 +55,11 @@ class ReviewCreateForm(forms.Form):
 
     def clean(self):
         d = super().clean()
-        if d.get("period_start") and d.get("period_end") and d["period_end"] < d["period_start"]:
-            self.add_error("period_end", _("The period must end on or after its start."))
+        if d.get("period_kind") == Review.PeriodKind.CUSTOM:
+            if d.get("period_start") and not d.get("period_end") and "period_end" not in self.errors:
+                self.add_error("period_end", _("This field is required."))
+            elif d.get("period_start") and d.get("period_end") and d["period_end"] < d["period_start"]:
+                self.add_error("period_end", _("The period must end on or after its start."))
         return d
 
     def metric_rows(self):

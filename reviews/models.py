@@ -81,6 +81,22 @@ class Review(models.Model):
         DRAFT = "draft", _("Draft")
         FINAL = "final", _("Final")
 
+    class PeriodKind(models.TextChoices):
+        MONTH = "month", _("Monthly review")
+        QUARTER = "quarter", _("Quarterly review")
+        CUSTOM = "custom", _("Custom period")
+
+    class DataSource(models.TextChoices):
+        """Seed 000's 数据来源 (data sources of the report header)."""
+
+        CRM = "crm", _("CRM data: customers, interactions, transactions, complaints")
+        SURVEYS = "surveys", _("Satisfaction surveys: NPS, satisfaction ratings")
+        CHURN = "churn", _("Churn data: churn risk, segments and their history")
+        SALES = "sales", _("Sales data: repurchase, customer lifetime value")
+        TICKETS = "tickets", _("Service tickets: response, resolution, SLA")
+        FEEDBACK = "feedback", _("Customer feedback: survey comments, ticket feedback")
+        INTERNAL = "internal", _("Team records: meeting notes, work reports")
+
     title = models.CharField(_("title"), max_length=200)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
@@ -91,7 +107,13 @@ class Review(models.Model):
                              on_delete=models.CASCADE, related_name="reviews")
     tier = models.CharField(_("tier"), max_length=20, blank=True, default="")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    summary = models.TextField(_("purpose and participants"), blank=True)
+    period_kind = models.CharField(_("period kind"), max_length=10, choices=PeriodKind.choices,
+                                   default=PeriodKind.CUSTOM)
+    # Seed 000's header: 复盘目的 (the summary), 复盘参与人员, 数据来源.
+    summary = models.TextField(_("purpose"), blank=True)
+    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("participants"), blank=True,
+                                          related_name="reviews_participated")
+    data_sources = models.JSONField(_("data sources"), default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"))
@@ -99,6 +121,8 @@ class Review(models.Model):
     # Set only on the monthly draft Celery writes: first day of the month it was
     # drafted for; unique per team so a redelivered task cannot draft twice.
     auto_month = models.DateField(null=True, blank=True, editable=False)
+    # The same for the quarterly draft: first day of the quarter it was drafted in.
+    auto_quarter = models.DateField(null=True, blank=True, editable=False)
 
     objects = ReviewQuerySet.as_manager()
 
@@ -109,6 +133,8 @@ class Review(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "auto_month"], condition=Q(auto_month__isnull=False),
                                     name="review_monthly_draft_once_per_team"),
+            models.UniqueConstraint(fields=["team", "auto_quarter"], condition=Q(auto_quarter__isnull=False),
+                                    name="review_quarterly_draft_once_per_team"),
             models.CheckConstraint(condition=Q(period_end__gte=F("period_start")),
                                    name="review_period_end_after_start"),
         ]

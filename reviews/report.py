@@ -117,11 +117,27 @@ def review_losses(*, review: Review) -> dict:
                           tier=review.tier or None)
 
 
+def review_header(*, review: Review) -> dict:
+    """Seed 000's report header: purpose (复盘目的), period (复盘时间范围) and its kind,
+    participants (复盘参与人员: name and role) and data sources (数据来源), in the
+    reader's language; the page, the API, the XLSX and the PDF show this."""
+    labels = dict(Review.DataSource.choices)
+    return {
+        "purpose": review.summary, "period_kind": review.period_kind,
+        "period_kind_label": str(review.get_period_kind_display()),
+        "period": f"{review.period_start.isoformat()} – {review.period_end.isoformat()}",
+        "participants": [{"id": u.pk, "name": str(u), "role": str(u.role_label)}
+                         for u in review.participants.all()],
+        "data_sources": [{"key": k, "label": str(labels[k])} for k in review.data_sources if k in labels],
+    }
+
+
 def review_report(*, review: Review) -> dict:
     rows = review_rows(review=review)
     findings = list(review.findings.all())
     return {
         "review": review,
+        "header": review_header(review=review),
         "rows": rows,
         "strengths": [f for f in findings if f.kind == ReviewFinding.Kind.STRENGTH],
         "problems": [f for f in findings if f.kind == ReviewFinding.Kind.PROBLEM],

@@ -15,7 +15,9 @@ def metric_snapshots_rebuild() -> int:
 
 @shared_task(name="reviews.monthly_drafts_create")
 def monthly_drafts_create() -> list[int]:
-    return services.review_monthly_drafts_create(now=timezone.now())
+    """The month's drafts and, at a quarter's start, the quarter's (each once per team)."""
+    now = timezone.now()
+    return services.review_monthly_drafts_create(now=now) + services.review_quarterly_drafts_create(now=now)
 
 
 @shared_task(name="reviews.action_reminders_send")

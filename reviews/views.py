@@ -107,14 +107,17 @@ def review_create(request):
     if not access.can_write_reviews(request.user):
         raise Http404
     is_admin = access.is_admin(request.user)
-    form = ReviewCreateForm(request.POST or None, is_admin=is_admin)
+    form = ReviewCreateForm(request.POST or None, is_admin=is_admin,
+                            participants=access.ticket_assignees_for(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             review = services.review_create(
-                user=request.user, title=d["title"], period_start=d["period_start"], period_end=d["period_end"],
-                scope_kind=d["scope_kind"], team=d.get("team"), tier=d.get("tier") or "", targets=form.targets(),
-                summary=d.get("summary", ""), now=timezone.now())
+                user=request.user, title=d["title"], period_start=d["period_start"], period_end=d.get("period_end"),
+                period_kind=d["period_kind"], scope_kind=d["scope_kind"], team=d.get("team"),
+                tier=d.get("tier") or "", targets=form.targets(), summary=d.get("summary", ""),
+                participants=list(d.get("participants") or []), data_sources=d.get("data_sources") or [],
+                now=timezone.now())
         except ValidationError as exc:
             apply_service_error(form, exc)
         else:

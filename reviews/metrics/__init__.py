@@ -17,11 +17,12 @@ from django.utils.translation import override
 
 from reviews.metrics import crm_metrics as c
 from reviews.metrics import service_metrics as s
-from reviews.metrics.base import HIGHER, LOWER, NO_DATA, Metric, MetricValue, Part, Period, Scope, month_period
+from reviews.metrics.base import (HIGHER, LOWER, NO_DATA, Metric, MetricValue, Part, Period, Scope, month_period,
+                                 quarter_label, quarter_period)
 
 __all__ = ["CATALOGUE", "HIGHER", "LOWER", "NO_DATA", "Metric", "MetricValue", "Part", "Period", "Scope",
            "metric_get", "metric_compute", "metric_describe", "metric_parts", "metric_grouped", "group_path",
-           "GROUPS", "month_period", "deviation"]
+           "GROUPS", "month_period", "quarter_period", "quarter_label", "deviation"]
 
 _METRICS = [
     Metric("nps", _("NPS"), "pts", HIGHER,

@@ -69,6 +69,17 @@ def month_period(day: dt.date) -> Period:
     return Period(first, nxt - dt.timedelta(days=1))
 
 
+def quarter_period(day: dt.date) -> Period:
+    """The calendar quarter of ``day`` (Jan–Mar, Apr–Jun, Jul–Sep, Oct–Dec)."""
+    first = dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return Period(first, month_period(dt.date(first.year, first.month + 2, 1)).end)
+
+
+def quarter_label(period: Period) -> str:
+    """"2026-Q2" for a quarter (its start)."""
+    return f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which customers a metric counts: all, a team's, an owner's, a tier's (combinable)."""

@@ -13,6 +13,7 @@ from reviews.services.reports import (  # noqa: F401
     review_finding_delete,
     review_metrics_set,
     review_monthly_drafts_create,
+    review_quarterly_drafts_create,
     review_scope,
     review_update,
 )
