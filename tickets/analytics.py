@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from core.formulas import ratio
+from core.formulas import TICKET_RATING_TO_100, ratio
 
 BASELINE_WEEKS = 8
 RUN_WEEKS = 3
@@ -20,38 +20,57 @@ def _local(series: pd.Series, tz: str) -> pd.Series:
     return pd.to_datetime(series, utc=True).dt.tz_convert(tz)
 
 
-def weekly_summary(rows: pd.DataFrame, *, week_start: dt.date, tz: str, categories: list[str]) -> dict:
+COLUMNS = ["created_at", "resolved_at", "category", "is_complaint", "is_repeat", "department_id", "satisfaction"]
+
+
+def weekly_summary(rows: pd.DataFrame, *, week_start: dt.date, tz: str, categories: list[str],
+                   departments: dict[int, str] | None = None) -> dict:
     """Figures of the week [week_start, +7 days) in local time ``tz``.
 
     rows: one per ticket, columns created_at, resolved_at (UTC, NaT when open),
-    category, is_complaint, is_repeat.
+    category, is_complaint, is_repeat, department_id, satisfaction (1–5 or NaN).
 
     * total / volume_by_category — tickets created in the week;
     * resolved, resolution_rate — of those, resolved before the week ended;
     * avg_handling_hours — mean creation→resolution time of tickets resolved in the week;
-    * complaints, repeats, repeat_rate — complaints created in the week, and the share flagged repeat.
+    * complaints, repeats, repeat_rate — complaints created in the week, and the share flagged repeat;
+    * rated, satisfaction — tickets resolved in the week rated on close, their mean rating on 0–100;
+    * by_department — the same figures (but the category volume) per department id of ``departments``
+      (with its ``name``), computed by the same function on the department's tickets.
     """
     start = pd.Timestamp(week_start, tz=tz)
     end = start + pd.Timedelta(days=7)
-    if rows.empty:
-        rows = pd.DataFrame(columns=["created_at", "resolved_at", "category", "is_complaint", "is_repeat"])
+    rows = pd.DataFrame(columns=COLUMNS) if rows.empty else rows.reindex(columns=COLUMNS)
+    figures = _week_figures(rows, start=start, end=end, tz=tz)
+    week = rows[(_local(rows["created_at"], tz) >= start) & (_local(rows["created_at"], tz) < end)]
+    volume = {c: 0 for c in categories}
+    volume.update({str(k): int(v) for k, v in week["category"].value_counts().items()})
+    by_department = {}
+    for dept_id, name in (departments or {}).items():
+        part = _week_figures(rows[rows["department_id"] == dept_id], start=start, end=end, tz=tz)
+        if part["total"] or part["rated"]:
+            by_department[str(dept_id)] = {"name": name, **part}
+    return {"week_start": week_start, "volume_by_category": volume, **figures, "by_department": by_department}
+
+
+def _week_figures(rows: pd.DataFrame, *, start: pd.Timestamp, end: pd.Timestamp, tz: str) -> dict:
     created = _local(rows["created_at"], tz)
     resolved_at = _local(rows["resolved_at"], tz)
     in_week = (created >= start) & (created < end)
     week = rows[in_week]
-    volume = {c: 0 for c in categories}
-    volume.update({str(k): int(v) for k, v in week["category"].value_counts().items()})
     total = int(in_week.sum())
     resolved = int((in_week & resolved_at.notna() & (resolved_at < end)).sum())
     resolved_in_week = (resolved_at >= start) & (resolved_at < end)
     hours = ((resolved_at - created)[resolved_in_week]).dt.total_seconds() / 3600.0
     complaints = int(week["is_complaint"].astype(bool).sum())
     repeats = int((week["is_complaint"].astype(bool) & week["is_repeat"].astype(bool)).sum())
+    ratings = pd.to_numeric(rows.loc[resolved_in_week, "satisfaction"], errors="coerce").dropna()
     return {
-        "week_start": week_start, "total": total, "volume_by_category": volume, "resolved": resolved,
-        "resolution_rate": ratio(resolved, total),
+        "total": total, "resolved": resolved, "resolution_rate": ratio(resolved, total),
         "avg_handling_hours": round(float(hours.mean()), 2) if len(hours) else None,
         "complaints": complaints, "repeats": repeats, "repeat_rate": ratio(repeats, complaints),
+        "rated": int(len(ratings)),
+        "satisfaction": round(float(ratings.mean()) * TICKET_RATING_TO_100, 1) if len(ratings) else None,
     }
 
 

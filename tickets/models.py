@@ -373,6 +373,11 @@ class WeeklySummary(models.Model):
     complaints = models.PositiveIntegerField(_("complaints"), default=0)
     repeats = models.PositiveIntegerField(_("repeat complaints"), default=0)
     repeat_rate = models.FloatField(_("repeat rate"), null=True, blank=True)
+    rated = models.PositiveIntegerField(_("rated tickets"), default=0)
+    # Mean close rating (1–5) × 20 of the tickets resolved in the week, 0–100.
+    satisfaction = models.FloatField(_("satisfaction"), null=True, blank=True)
+    # The same figures per department: {"<id>": {"name", "total", "resolved", "resolution_rate", …}}.
+    by_department = models.JSONField(_("by department"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -384,6 +389,18 @@ class WeeklySummary(models.Model):
     def category_rows(self) -> list[tuple[str, int]]:
         labels = dict(Category.choices)
         return [(labels.get(k, k), n) for k, n in self.volume_by_category.items()]
+
+
+class WeeklySummaryMailing(models.Model):
+    """The weekly summary mailed to one supervisor: unique, so each goes out once a week."""
+
+    week_start = models.DateField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week_start", "recipient"],
+                                               name="weekly_summary_mailed_once_per_recipient")]
 
 
 class TrendAlert(models.Model):

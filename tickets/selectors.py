@@ -22,7 +22,8 @@ from django.shortcuts import get_object_or_404
 
 from core.clock import day_end
 from core.formulas import satisfaction_100_from_ticket
-from crm.models import Customer
+from core import access
+from crm.models import Customer, User
 from crm.models import Transaction
 from tickets import sla
 from tickets.analytics import feedback_priority_scores
@@ -248,6 +249,40 @@ def feedback_priority(*, user, as_of: dt.date, window_days: int = 90) -> list[di
 
 def weekly_summary_list(*, limit: int = 12) -> QuerySet[WeeklySummary]:
     return WeeklySummary.objects.all()[:limit]
+
+
+FEEDBACK_LIMIT = 10
+
+
+def weekly_feedback_for_user(*, user, week_start: dt.date, limit: int = FEEDBACK_LIMIT) -> list[dict]:
+    """The week's customer feedback the user may read, newest first: the comments of
+    tickets resolved in the week (with their close rating) and the reasons and
+    suggestions of survey answers given in the week (a person's own words). Two queries."""
+    from core.clock import day_start
+    from surveys.models import SurveyResponse
+
+    start, end = day_start(week_start), day_start(week_start + dt.timedelta(days=7))
+    tickets = (Ticket.objects.for_user(user).filter(resolved_at__gte=start, resolved_at__lt=end)
+               .exclude(feedback="").select_related("customer").order_by("-resolved_at")[:limit])
+    answers = (SurveyResponse.objects.for_user(user).filter(answered_at__gte=start, answered_at__lt=end)
+               .filter(~Q(suggestions="") | ~Q(reason="")).select_related("customer").order_by("-answered_at")[:limit])
+    rows = [{"source": "ticket", "at": t.resolved_at, "customer": t.customer.name, "rating": t.satisfaction,
+             "text": t.feedback, "ref": t.number or str(t.pk)} for t in tickets]
+    rows += [{"source": "survey", "at": a.answered_at, "customer": a.customer.name, "rating": a.overall,
+              "text": " / ".join(x for x in (a.reason, a.suggestions) if x), "ref": ""} for a in answers]
+    return sorted(rows, key=lambda r: r["at"], reverse=True)[:limit]
+
+
+def weekly_summary_get(*, week_start: dt.date | None = None) -> WeeklySummary | None:
+    """One week's summary (the latest without ``week_start``)."""
+    qs = WeeklySummary.objects.all()
+    return qs.filter(week_start=week_start).first() if week_start else qs.first()
+
+
+def weekly_summary_supervisors() -> QuerySet:
+    """Who gets the weekly summary by e-mail: active team leads and admins with an address."""
+    return (User.objects.filter(role__in=[access.Role.TEAM_LEAD, access.Role.ADMIN], is_active=True)
+            .exclude(email="").order_by("pk"))
 
 
 def trend_alert_list(*, limit: int = 20) -> QuerySet[TrendAlert]:

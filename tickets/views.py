@@ -210,12 +210,42 @@ def weekly(request):
         result = services.weekly_ticket_report(now=timezone.now())
         messages.success(request, _("Weekly summary for the week of %(week)s computed.") % {"week": result["week_start"]})
         return redirect(reverse("tickets:weekly"))
+    latest = selectors.weekly_summary_get()
     return render(request, "tickets/weekly.html", {
         "summaries": selectors.weekly_summary_list(),
+        "latest": latest,
+        "feedback": selectors.weekly_feedback_for_user(user=request.user, week_start=latest.week_start)
+        if latest else [],
         "alerts": selectors.trend_alert_list(),
         "can_run": can_run,
         "priority": selectors.feedback_priority(user=request.user, as_of=timezone.localdate(timezone.now())),
     })
+
+
+@require_GET
+@login_required
+def weekly_export(request):
+    """``?week=YYYY-MM-DD`` (a summary's Monday; default the latest) and ``lang``: the
+    week's summary as XLSX, with the customer feedback the user may read."""
+    from django.http import Http404, HttpResponse
+    from django.utils.dateparse import parse_date
+    from django.utils.translation import get_language
+
+    from tickets.exports import weekly_summary_xlsx
+
+    try:
+        week = parse_date(request.GET.get("week") or "") if request.GET.get("week") else None
+    except ValueError:
+        week = None
+    summary = selectors.weekly_summary_get(week_start=week) if (week or not request.GET.get("week")) else None
+    if summary is None:
+        raise Http404
+    language = "en" if (request.GET.get("lang") or get_language()) == "en" else "zh-hans"
+    body = weekly_summary_xlsx(summary=summary, language=language, feedback=selectors.weekly_feedback_for_user(
+        user=request.user, week_start=summary.week_start))
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="weekly-tickets-{summary.week_start}-{language}.xlsx"'
+    return response
 
 
 def customer_panel(*, request, customer) -> dict:

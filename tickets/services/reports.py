@@ -18,7 +18,7 @@ from crm.models import User
 from tickets import analytics
 from tickets.models import Category, Department, Ticket, TrendAlert, WeeklySummary
 
-ROW_FIELDS = ["created_at", "resolved_at", "category", "is_complaint", "is_repeat"]
+ROW_FIELDS = analytics.COLUMNS
 
 
 def _frame(qs) -> pd.DataFrame:
@@ -31,7 +31,8 @@ def weekly_summary_compute(*, week_start: dt.date, now: dt.datetime) -> WeeklySu
     rows = _frame(Ticket.objects.filter(Q(created_at__gte=start, created_at__lt=end)
                                         | Q(resolved_at__gte=start, resolved_at__lt=end)))
     figures = analytics.weekly_summary(rows, week_start=week_start, tz=settings.TIME_ZONE,
-                                       categories=list(Category.values))
+                                       categories=list(Category.values),
+                                       departments={d.pk: str(d) for d in Department.objects.order_by("name")})
     figures.pop("week_start")
     summary, _created = WeeklySummary.objects.update_or_create(week_start=week_start,
                                                                defaults={**figures, "computed_at": now})
@@ -75,10 +76,49 @@ def _notify_trend(alert: TrendAlert, *, now: dt.datetime) -> None:
                             now=now)
 
 
+def weekly_summary_mail(*, summary: WeeklySummary, now: dt.datetime) -> int:
+    """E-mail the week's summary to each supervisor (active team leads and admins
+    with an address) through the outbox, in their language, with the customer
+    feedback they may read. Once per week and recipient (WeeklySummaryMailing is
+    unique): a rerun, or two workers at once, queue nothing more. How many were queued."""
+    from django.db import IntegrityError
+    from django.template.loader import render_to_string
+    from django.utils.translation import gettext as _
+    from django.utils.translation import override
+
+    from core.notifications import recipient_language
+    from core.outbox import email_queue
+    from core.site import absolute_url
+    from tickets.models import WeeklySummaryMailing
+    from tickets.selectors import weekly_feedback_for_user, weekly_summary_supervisors
+
+    queued = 0
+    for user in weekly_summary_supervisors():
+        try:
+            with transaction.atomic():
+                WeeklySummaryMailing.objects.create(week_start=summary.week_start, recipient=user, created_at=now)
+                with override(recipient_language(user)):
+                    context = {"s": summary, "departments": list(summary.by_department.values()),
+                               "feedback": weekly_feedback_for_user(user=user, week_start=summary.week_start),
+                               "url": absolute_url(reverse("tickets:weekly")),
+                               "export_url": absolute_url(reverse("tickets:weekly-export") +
+                                                          f"?week={summary.week_start.isoformat()}")}
+                    subject = _("Weekly ticket summary, week of %(week)s") % {"week": summary.week_start.isoformat()}
+                    body = render_to_string("tickets/email/weekly_summary.txt", context)
+                email_queue(to=[user.email], subject=subject, body=body, now=now)
+        except IntegrityError:
+            continue  # mailed already (this week, this recipient)
+        queued += 1
+    return queued
+
+
 def weekly_ticket_report(*, now: dt.datetime) -> dict:
-    """The last complete week's summary and trend alerts (run each Monday by beat; safe to rerun)."""
+    """The last complete week's summary, trend alerts and the summary's e-mail to the
+    supervisors (run each Monday by beat; safe to rerun)."""
     this_week = analytics.week_start_of(timezone.localtime(now).date())
     last_week = this_week - dt.timedelta(weeks=1)
     summary = weekly_summary_compute(week_start=last_week, now=now)
     alerts = trend_alerts_detect(week_start=last_week, now=now)
-    return {"week_start": last_week.isoformat(), "tickets": summary.total, "alerts": [a.category for a in alerts]}
+    mailed = weekly_summary_mail(summary=summary, now=now)
+    return {"week_start": last_week.isoformat(), "tickets": summary.total, "alerts": [a.category for a in alerts],
+            "mailed": mailed}
