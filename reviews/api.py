@@ -141,7 +141,9 @@ class PeopleQuerySerializer(serializers.Serializer):
 class _PeopleView(APIView):
     """``?start=&end=`` (default: this month so far), ``team`` (admins). One row per
     member with each figure's value, the previous period's value, its parts and the
-    URL of its records (the metric's records endpoint with ``group``)."""
+    URLs of its records (the metric's records endpoint with ``group``): ``records``
+    (a rate's numerator), ``part_records`` (each part, e.g. numerator and
+    denominator) and ``previous_records`` (the previous period's)."""
 
     group = ""
 
@@ -158,9 +160,12 @@ class _PeopleView(APIView):
                                       team=q.validated_data.get("team"))
         for row in table["rows"]:
             for figure in row["figures"]:
-                api_url = figure.pop("api_url")
+                api_url, previous_api_url = figure.pop("api_url"), figure.pop("previous_api_url")
                 figure["records"] = request.build_absolute_uri(api_url) if api_url else None
-                figure.pop("url")
+                figure["previous_records"] = request.build_absolute_uri(previous_api_url) if previous_api_url else None
+                figure["part_records"] = {link["key"]: request.build_absolute_uri(link["api_url"])
+                                          for link in figure.pop("part_links")}
+                figure.pop("url"), figure.pop("previous_url")
         return Response(table)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core import access
 from core.roles import Role
 from crm.models import User
-from reviews.drilldown import default_part, records_url
+from reviews.drilldown import default_part, part_label, records_url
 from reviews.metrics import CATALOGUE, Period, Scope, metric_grouped
 from reviews.scoping import metric_scope_for_user
 
@@ -69,20 +69,31 @@ def _members(*, group: str, cut: PeopleCut, ids: set[int]) -> list[tuple[int, st
 
 
 def _figure(*, key: str, member: int, group: str, now, before, period: Period, scope: Scope) -> dict:
+    """One figure: its value opens its records (a rate's numerator, NPS's detractors,
+    an average's records); each measured part opens its own (a rate's numerator and
+    denominator), and the previous period's value the previous period's records."""
     metric = CATALOGUE[key]
     value, previous = now.of(member), before.of(member)
     current, was = value.value, previous.value
     member_key = f"{group}:{member}"
+
+    def link(part: str, when: Period, *, api: bool = False) -> str | None:
+        return records_url(key=key, period=when, part=part, scope=scope, group=member_key, api=api)
+
+    has_records = now.has_records
     return {
         "metric": key, "value": current, "previous": was, "parts": dict(value.parts),
         "unit": metric.unit,
         "declined": metric.better(current, was) is False and current != was, "worst": False,
         "below_target": metric.better(current, metric.default_target) is False,
         # No records to open while the app holding the metric's data has none (e.g. no segment history).
-        "url": records_url(key=key, period=period, part=default_part(key), scope=scope, group=member_key)
-        if now.has_records else None,
-        "api_url": records_url(key=key, period=period, part=default_part(key), scope=scope, group=member_key,
-                               api=True) if now.has_records else None,
+        "url": link(default_part(key), period) if has_records else None,
+        "api_url": link(default_part(key), period, api=True) if has_records else None,
+        "part_links": [{"key": part, "label": part_label(metric=metric, part=part), "value": n,
+                        "url": link(part, period), "api_url": link(part, period, api=True)}
+                       for part, n in value.parts.items()] if has_records else [],
+        "previous_url": link(default_part(key), period.previous()) if before.has_records else None,
+        "previous_api_url": link(default_part(key), period.previous(), api=True) if before.has_records else None,
     }
 
 

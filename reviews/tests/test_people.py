@@ -141,3 +141,40 @@ def test_customers_kept_is_churns_complement_and_ticket_satisfaction_is_the_clos
     for rating in (5, 3, None):
         ticket(kept, at(D(2026, 5, 4)), resolved_at=at(D(2026, 5, 5)), satisfaction=rating)
     assert metric_compute(key="ticket_satisfaction", period=may, scope=scope).value == 80.0  # (100 + 60) / 2
+
+
+def test_every_figure_and_each_of_its_parts_opens_exactly_its_records(lena, followups, client):
+    """Issue 12 item 1b: a rate opens its numerator's records (and each part its own,
+    the previous period's value the previous period's): a list of as many rows as
+    the part counts, for every figure of every table."""
+    client.force_login(lena)
+    tables = client.get(reverse("reviews:people"), {"month": "2026-05"}).context["tables"]
+    opened = 0
+    for table in tables:
+        for row in table["rows"]:
+            for f in row["figures"]:
+                if f["value"] is None and f["url"] is None:
+                    continue
+                page = client.get(f["url"])
+                assert page.status_code == 200, (table["group"], row["name"], f["metric"])
+                for link in f["part_links"]:
+                    part = client.get(link["url"])
+                    assert part.status_code == 200
+                    assert part.context["page"].paginator.count == link["value"], (row["name"], f["metric"], link)
+                if f["unit"] == "%":
+                    assert page.context["page"].paginator.count == f["parts"]["numerator"]
+                opened += 1
+    assert opened >= 7
+    alice = next(r for r in tables[0]["rows"] if r["name"] == "alice")
+    on_time = next(f for f in alice["figures"] if f["metric"] == "followup_on_time")
+    assert {link["key"]: link["value"] for link in on_time["part_links"]} == {"numerator": 3, "denominator": 4}
+    # April: one follow-up, done on time.
+    assert client.get(on_time["previous_url"]).context["page"].paginator.count == 1
+
+
+def test_the_api_gives_each_part_and_the_previous_period_its_records(lena, followups, api_client_for):
+    api = api_client_for(lena)
+    figure = _rows(api.get("/api/v1/metrics/by-owner/", MAY).json())["alice"]["followup_on_time"]
+    assert set(figure["part_records"]) == {"numerator", "denominator"}
+    assert len(api.get(figure["part_records"]["denominator"]).json()["results"]) == 4
+    assert len(api.get(figure["previous_records"]).json()["results"]) == 1
