@@ -27,9 +27,11 @@ def test_lena_goes_from_the_weakest_on_time_share_to_its_follow_ups_and_acts(len
     assert sorted(names) == ["alice", "bob", "lena"]  # North only, never Charlie
     bob_cell = owners.locator(f"tr[data-member='{bob.pk}'] td[data-metric=followup_on_time]")
     assert "figure-low" in bob_cell.get_attribute("class")  # 0 %: the weakest of the column
-    assert bob_cell.locator("a").inner_text() == "0%"
+    assert bob_cell.locator("a.figure-link").inner_text() == "0%"
+    # Each part of the rate opens its own records: 0 done on time of 2 due.
+    assert bob_cell.locator(".figure-parts a").all_inner_texts() == ["0", "2"]
     screenshot("people-owners")
-    bob_cell.locator("a").click()
+    bob_cell.locator("a.figure-link").click()
     page.wait_for_selector("#records")
     assert "0 records" in page.locator("#records-summary").inner_text()  # none of Bob's done on time …
     assert page.locator("#records-group").inner_text() == "Account manager: bob"
@@ -50,3 +52,31 @@ def test_the_people_page_in_chinese(lena, followups, login_as, live_server, scre
     assert "客户经理" in page.locator("#people-owner-title").inner_text()
     assert page.locator("#people-agent").count() == 1 and page.locator("#people-department").count() == 1
     screenshot("people-zh")
+
+
+def test_lena_prepares_a_quarterly_review_with_its_header(lena, alice, followups, login_as, live_server,
+                                                          screenshot):
+    """Issue 12 item 6: the form lets a lead pick a quarter; the report's header shows
+    purpose, period, participants and data sources (seed 000)."""
+    from reviews.models import Review
+
+    page = login_as(lena)
+    page.goto(f"{live_server.url}/reviews/new/")
+    page.fill("#id_title", "North · Q2 review")
+    page.select_option("#id_period_kind", "quarter")
+    page.fill("#id_period_start", "2026-04-01")
+    page.fill("#id_summary", "Review the quarter's customer care and agree the next quarter's actions")
+    page.check(f"#review-form input[name=participants][value='{lena.pk}']")
+    page.check(f"#review-form input[name=participants][value='{alice.pk}']")
+    page.check("#review-form input[name=data_sources][value=feedback]")
+    screenshot("review-quarterly-form")
+    page.click("#review-form button[type=submit]")
+    page.wait_for_selector("#review-header")
+    review = Review.objects.get(title="North · Q2 review")
+    assert (review.period_start, review.period_end) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert "2026-04-01 – 2026-06-30" in page.locator("#header-period").inner_text()
+    assert "Quarterly review" in page.locator("#header-period").inner_text()
+    participants = page.locator("#header-participants").inner_text()
+    assert "alice" in participants and "lena" in participants and "Team lead" in participants
+    assert "Customer feedback" in page.locator("#header-sources").inner_text()
+    screenshot("review-quarterly-header")
