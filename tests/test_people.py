@@ -55,12 +55,14 @@ def _cases(north_customer, north_ticket, north_review, charlie, south):
         "ticket assign": ("post", f"/api/v1/tickets/{north_ticket.pk}/assign/", {"assignee": charlie.pk}, "assignee"),
         "review action owner": ("post", "/api/v1/review-actions/", {
             "review": north_review.pk, "title": "x", "owner": charlie.pk, "deadline": "2026-07-01"}, "owner"),
+        "review participant": ("patch", f"/api/v1/reviews/{north_review.pk}/", {"participants": [charlie.pk]},
+                               "participants"),
     }
 
 
 CASES = ["customer owner", "customer team", "customer new owner", "interaction staff",
          "interaction next-action owner", "ticket assignee", "ticket reassign", "ticket assign",
-         "review action owner"]
+         "review action owner", "review participant"]
 
 
 @pytest.mark.parametrize("role", ["alice", "lena"])
@@ -68,8 +70,8 @@ CASES = ["customer owner", "customer team", "customer new owner", "interaction s
 def test_api_refuses_another_teams_people_as_not_a_valid_choice(case, role, north_customer, north_ticket,
                                                                 north_review, charlie, south, api_client_for,
                                                                 request):
-    if case == "review action owner" and role == "alice":
-        pytest.skip("only the team lead writes actions")
+    if case in ("review action owner", "review participant") and role == "alice":
+        pytest.skip("only the team lead writes actions and reports")
     method, url, body, field = _cases(north_customer, north_ticket, north_review, charlie, south)[case]
     before = (Customer.objects.count(), Interaction.objects.count(), FollowUp.objects.count(),
               Ticket.objects.filter(assignee=charlie).count())
