@@ -18,7 +18,7 @@ DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class ReviewCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    period_kind = forms.ChoiceField(label=_("Period"), choices=Review.PeriodKind.choices,
+    period_kind = forms.ChoiceField(label=_("Period"), choices=Review.PeriodKind.choices, required=False,
                                     initial=Review.PeriodKind.MONTH,
                                     help_text=_("A monthly or quarterly report covers the month or quarter of its "
                                                 "start date."))
@@ -55,7 +55,8 @@ class ReviewCreateForm(forms.Form):
 
     def clean(self):
         d = super().clean()
-        if d.get("period_kind") == Review.PeriodKind.CUSTOM:
+        d["period_kind"] = d.get("period_kind") or Review.PeriodKind.CUSTOM  # dates given, no kind: those dates
+        if d["period_kind"] == Review.PeriodKind.CUSTOM:
             if d.get("period_start") and not d.get("period_end") and "period_end" not in self.errors:
                 self.add_error("period_end", _("This field is required."))
             elif d.get("period_start") and d.get("period_end") and d["period_end"] < d["period_start"]:
