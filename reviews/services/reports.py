@@ -59,8 +59,7 @@ def _header_errors(*, user, participants, data_sources) -> dict:
     """Participants are people the author may name (their team's and the support
     staff, core.access.ticket_assignees_for); data sources come from the list."""
     errors = {}
-    choices = access.ticket_assignees_for(user)
-    if any(access.choice_errors(p=(choices, p)) for p in participants or []):
+    if participants and any(access.choice_errors(p=(access.ticket_assignees_for(user), p)) for p in participants):
         errors["participants"] = [access.NOT_A_VALID_CHOICE]
     if any(d not in Review.DataSource.values for d in data_sources or []):
         errors["data_sources"] = [_("Choose data sources from the list.")]
