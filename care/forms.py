@@ -10,7 +10,7 @@ from care.models import CareSettings, Holiday
 class CareSettingsForm(forms.ModelForm):
     class Meta:
         model = CareSettings
-        fields = ["birthday_days_ahead", "holiday_days_ahead", "birthday_greeting"]
+        fields = ["birthday_days_ahead", "holiday_days_ahead", "birthday_greeting", "referral_points"]
         widgets = {"birthday_greeting": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, perks: dict, **kwargs):
@@ -102,3 +102,28 @@ class GiveUpForm(forms.Form):
         from care.models import LossReason
 
         self.fields["reason"].choices = [("", "—"), *LossReason.choices]
+
+
+class RedeemForm(forms.Form):
+    """Redeem a customer's points for a reward of the catalogue."""
+
+    reward = forms.ModelChoiceField(label=_("Reward"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, rewards, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["reward"].queryset = rewards
+        self.fields["reward"].label_from_instance = lambda r: _("%(reward)s (%(points)s points)") % {
+            "reward": r.label, "points": r.points}
+
+
+class PointsAdjustForm(forms.Form):
+    """A manual adjustment by a team lead or admin: points (negative to deduct) and why."""
+
+    points = forms.IntegerField(label=_("Points"), min_value=-1_000_000, max_value=1_000_000,
+                                help_text=_("Negative to deduct."))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -30,6 +30,10 @@ class CareSettings(models.Model):
     birthday_greeting = models.TextField(
         _("birthday greeting"), default=DEFAULT_BIRTHDAY_GREETING,
         help_text=_("Placeholders: {name} (customer or contact), {perk} (by membership level)."))
+    referral_points = models.PositiveIntegerField(
+        _("referral points"), default=500,
+        help_text=_("When a referred customer's first purchase lands, both they and the customer who referred "
+                    "them earn this many points."))
     updated_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey("crm.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -162,3 +166,74 @@ class CustomerLoss(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.lost_on} {self.reason}"
+
+
+# ---------------------------------------------------------------- referrals and points (issue #11 item 6)
+
+
+class PointsKind(models.TextChoices):
+    REFERRAL = "referral", _("Referral bonus")
+    ADJUSTMENT = "adjustment", _("Manual adjustment")
+    REDEMPTION = "redemption", _("Redeemed for a reward")
+
+
+class Reward(models.Model):
+    """An item of the reward catalogue (seed 004 "积分可兑换礼品或优惠券"). A default
+    reward's name is its English msgid and is shown translated (``label``)."""
+
+    name = models.CharField(_("reward"), max_length=100)
+    points = models.PositiveIntegerField(_("points"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["points", "id"]
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+        constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="care_reward_points_positive")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext(self.name)
+
+
+class PointsEntry(models.Model):
+    """One line of a customer's points ledger, other than the points earned by spend
+    (those are computed from the transactions by segmentation.analytics.spend_points,
+    the one definition, and never stored here). A referral bonus names the referred
+    customer (``referred``): the referrer's line and the referred customer's own line
+    are each unique per referred customer, so the bonus is earned exactly once."""
+
+    customer = models.ForeignKey("crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="points_entries")
+    kind = models.CharField(_("kind"), max_length=12, choices=PointsKind.choices)
+    points = models.IntegerField(_("points"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True, default="")
+    reward = models.ForeignKey(Reward, verbose_name=_("reward"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="redemptions")
+    referred = models.ForeignKey("crm.Customer", verbose_name=_("referred customer"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey("crm.User", verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    created_at = models.DateTimeField(_("when"))
+
+    objects = access.CustomerScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        indexes = [models.Index(fields=["customer", "created_at"], name="care_points_customer_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "referred"], condition=Q(kind="referral"),
+                                    name="care_points_referral_once"),
+            models.CheckConstraint(condition=~Q(kind="referral") | Q(referred__isnull=False, points__gt=0),
+                                   name="care_points_referral_names_referred"),
+            models.CheckConstraint(condition=~Q(kind="redemption") | Q(reward__isnull=False, points__lt=0),
+                                   name="care_points_redemption_is_negative"),
+            models.CheckConstraint(condition=~Q(points=0), name="care_points_not_zero"),
+        ]

@@ -32,6 +32,7 @@ __all__ = [
     "can_see_personal_data", "can_edit_customers", "can_see_money", "can_read_reviews", "leads_team",
     "can_delete_customers", "can_manage_segments", "can_build_surveys", "can_write_reviews", "can_configure_tickets",
     "can_run_reports", "can_track_trend_actions", "can_configure_care", "can_import_ticket_history",
+    "can_adjust_points", "can_redeem_points",
     "can_bulk_assign_tickets",
     "customer_scope_q", "scope_by_customer", "customer_cut_for", "team_scope_q", "led_team_scope_q",
     "CustomerScopedQuerySet", "assignable_users_for", "ticket_assignees_for", "assignable_teams_for",
@@ -100,6 +101,12 @@ can_track_trend_actions = is_lead_or_admin
 can_manage_products = is_admin
 # Care settings: days ahead, greetings, perks, the holiday calendar, talking points (care app).
 can_configure_care = is_lead_or_admin
+can_adjust_points = is_lead_or_admin  # a manual points adjustment, with a reason
+
+
+def can_redeem_points(user) -> bool:
+    """Whoever may edit customers redeems a customer's points for a reward (on a customer in their scope)."""
+    return can_edit_customers(user)
 
 
 # Leads (their team's entries) and admins (every entry, global ones too) edit the

@@ -119,6 +119,11 @@ class CustomerSerializer(PersonalDataSerializerMixin, FastRepresentationMixin, R
     churn_probability = serializers.FloatField(source="churn_score.probability", read_only=True, allow_null=True)
     churn_factors = ChurnFactorSerializer(source="churn_score.factor_texts", many=True, read_only=True,
                                           allow_null=True)
+    referred_by = ScopedPrimaryKeyField(model=Customer, choices=selectors.referrer_choices_for, required=False,
+                                        allow_null=True)
+    points_balance = serializers.SerializerMethodField(
+        help_text="The customer's points balance (care points ledger: earned by spend, referral bonuses and "
+                  "adjustments, less redemptions); null for support, who do not see money.")
 
     class Meta:
         model = Customer
@@ -127,10 +132,17 @@ class CustomerSerializer(PersonalDataSerializerMixin, FastRepresentationMixin, R
                   "birthday", "notes", "contact_window_start", "contact_window_end", "preferred_topics",
                   "settled_notes", "core_need", "sms_opt_out", "created_at", "tier", "tier_reason", "rfm", "value_tier",
                   "membership_level", "health_score", "next_contact_due", "days_overdue", "churn_probability",
-                  "churn_factors"]
+                  "churn_factors", "referred_by", "points_balance"]
         read_only_fields = ["id", "created_at"]
         # (source, external_id) uniqueness is checked by the service and the database.
         validators: list = []
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_points_balance(self, obj) -> int | None:
+        request = self.context.get("request")
+        if request is None or not access.can_see_money(request.user):
+            return None
+        return selectors.customer_points_balance(customer=obj)
 
     def check_rules(self, attrs, today):
         window = (self.instance.contact_window_start, self.instance.contact_window_end) if self.instance else None

@@ -170,7 +170,7 @@ class TimeInput(forms.TimeInput):
 CUSTOMER_FORM_FIELDS = [
     "name", "kind", "external_id", "industry", "size", "region", "owner", "team", "first_deal_date",
     "preferred_channel", "phone", "email", "id_number", "address", "birthday", "notes",
-    *PREFERENCE_FIELDS,
+    *PREFERENCE_FIELDS, "referred_by",
 ]
 
 
@@ -217,6 +217,14 @@ class CustomerForm(forms.Form):
         self.fields["preferred_topics"].help_text = _("What they like to talk about, e.g. industry trends, new modules")
         self.fields["settled_notes"].help_text = _("Questions already settled with the customer: not to be asked again")
         self.fields["core_need"].help_text = _("What the customer needs most from us")
+        referrers = selectors.referrer_choices_for(user)
+        if customer is not None and customer.referred_by_id:
+            referrers = referrers | Customer.objects.filter(pk=customer.referred_by_id)
+        self.fields["referred_by"] = forms.ModelChoiceField(
+            queryset=referrers, required=False, label=capfirst(Customer._meta.get_field("referred_by").verbose_name),
+            widget=forms.NumberInput(attrs={"min": 1}),
+            help_text=_("The ID of the customer who referred this one (shown on their page), before the first "
+                        "purchase: both earn the referral points when it lands."))
         list_choices_in_errors(self)
 
     def clean(self):
@@ -231,6 +239,7 @@ class CustomerForm(forms.Form):
                        "first_deal_date", "preferred_channel", "tags"]),
         (_("Personal data"), ["phone", "email", "id_number", "address", "birthday"]),
         (_("Preferences and core need"), list(PREFERENCE_FIELDS)),
+        (_("Referral"), ["referred_by"]),
         (_("Notes"), ["notes"]),
     ]
 
@@ -246,7 +255,9 @@ class CustomerForm(forms.Form):
 
 
 def customer_initial(customer: Customer) -> dict:
-    initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS if name not in ("owner", "team")}
+    initial = {name: getattr(customer, name) for name in CUSTOMER_FORM_FIELDS
+               if name not in ("owner", "team", "referred_by")}
+    initial["referred_by"] = customer.referred_by_id
     initial["owner"] = customer.owner_id
     initial["team"] = customer.team_id
     initial["tags"] = ", ".join(customer.tag_list)

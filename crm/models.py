@@ -153,6 +153,8 @@ class Customer(models.Model):
     # No text messages to this customer or any of its contacts (care.sms reads it).
     sms_opt_out = models.BooleanField(_("no text messages"), default=False, db_default=False,
                                       help_text=_("The customer asked not to receive SMS."))
+    referred_by = models.ForeignKey("self", verbose_name=_("referred by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="referrals")
     created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -24,9 +24,21 @@ def customer_list_for_user(*, user) -> QuerySet[Customer]:
 
 def customer_list_for_api(*, user) -> QuerySet[Customer]:
     """The API's customers: owner and team are rendered as ids (their ``*_id`` columns), so only the
-    segment and the churn score are joined (``churn_probability`` annotated for sorting)."""
+    segment and the churn score are joined (``churn_probability`` annotated for sorting); the points
+    balance's two sums are annotated (care.points_selectors)."""
+    from care.points_selectors import points_balance_annotations
+
     return Customer.objects.for_user(user).select_related("segment", "churn_score").annotate(
-        churn_probability=CHURN_PROBABILITY)
+        churn_probability=CHURN_PROBABILITY, **points_balance_annotations())
+
+
+def customer_points_balance(*, customer: Customer) -> int:
+    """The customer's points balance: from the list's annotations when it has them, else read."""
+    from care import points_selectors
+
+    if hasattr(customer, "points_ledger"):
+        return points_selectors.points_balance_of(customer)
+    return points_selectors.points_summary(customer=customer)["balance"]
 
 
 def customer_search(queryset: QuerySet[Customer], q: str) -> QuerySet[Customer]:
@@ -163,3 +175,8 @@ def team_get_for_admin(*, pk) -> Team:
 
 def team_members(*, team: Team) -> QuerySet[User]:
     return team.members.order_by("username")
+
+
+def referrer_choices_for(user) -> QuerySet[Customer]:
+    """Whom a caller may name as a customer's referrer (``referred_by``): a customer they can see."""
+    return Customer.objects.for_user(user)

@@ -21,6 +21,7 @@ CUSTOMER_FIELDS = (
     "preferred_channel", "tags", "phone", "email", "id_number", "address", "birthday", "notes",
     *("contact_window_start", "contact_window_end", "preferred_topics", "settled_notes", "core_need"),
     "sms_opt_out",
+    "referred_by",
 )
 
 
@@ -33,6 +34,24 @@ def _check_people(*, actor, customer: Customer, before: tuple[int | None, int | 
         team=(access.assignable_teams_for(actor), customer.team_id if customer.team_id != team_id else None))
 
 
+def _check_referrer(*, actor, customer: Customer, before: int | None = None) -> None:
+    """A new referrer is a customer the actor can see, not the customer itself, and is
+    recorded before the customer's first purchase (the referral bonus is earned when
+    that purchase lands: care.points_services). Keeping the current one is always allowed."""
+    referrer_id = customer.referred_by_id
+    if referrer_id is None or referrer_id == before:
+        return
+    from crm.selectors import referrer_choices_for
+
+    access.check_choices(referred_by=(referrer_choices_for(actor), referrer_id))
+    if customer.pk is not None and referrer_id == customer.pk:
+        raise ValidationError({"referred_by": [_("A customer cannot refer themselves.")]})
+    if customer.pk is not None and Transaction.objects.filter(customer_id=customer.pk,
+                                                              kind=Transaction.Kind.PURCHASE).exists():
+        raise ValidationError({"referred_by": [
+            _("This customer has already bought: a referrer is recorded before the first purchase.")]})
+
+
 def _apply(customer: Customer, data: dict[str, Any]) -> list[str]:
     changed = []
     for field, value in data.items():
@@ -41,7 +60,7 @@ def _apply(customer: Customer, data: dict[str, Any]) -> list[str]:
         if field == "tags":
             value = tags_encode(value if isinstance(value, (list, tuple)) else str(value or "").split(","))
         if value is None and field not in ("owner", "team", "first_deal_date", "birthday", "contact_window_start",
-                                           "contact_window_end"):
+                                           "contact_window_end", "referred_by"):
             value = ""
         setattr(customer, field, value)
         changed.append(field)
@@ -58,6 +77,7 @@ def customer_create(*, actor, data: dict[str, Any], now: datetime) -> Customer:
     if customer.team_id is None and customer.owner is not None:
         customer.team_id = customer.owner.team_id
     _check_people(actor=actor, customer=customer)
+    _check_referrer(actor=actor, customer=customer)
     customer.full_clean()
     customer.save()
     event_emit("customer.created", customer, now=now)
@@ -67,11 +87,13 @@ def customer_create(*, actor, data: dict[str, Any], now: datetime) -> Customer:
 @transaction.atomic
 def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Customer:
     before = (customer.owner_id, customer.team_id)
+    referrer_before = customer.referred_by_id
     changed = _apply(customer, data)
     if "owner" in changed and "team" not in data and customer.owner is not None:
         customer.team_id = customer.owner.team_id
         changed.append("team")
     _check_people(actor=actor, customer=customer, before=before)
+    _check_referrer(actor=actor, customer=customer, before=referrer_before)
     customer.full_clean()
     customer.save(update_fields=[*set(changed), "updated_at"] if changed else ["updated_at"])
     event_emit("customer.updated", customer)

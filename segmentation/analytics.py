@@ -44,8 +44,11 @@ Value tier: among customers with net spend in the window, the top
 ``value_high_percent`` (20 %) are ``high``, the next ``value_medium_percent``
 (30 %) ``medium``; the rest, and customers without spend, ``low``.
 
-Membership: 1 point per CNY 1 of lifetime net spend up to ``as_of`` (purchases
-− refunds, rounded down, never negative); bronze below ``silver_points``
+Membership: points earned up to ``as_of`` = spend points (1 point per CNY 1 of
+lifetime net spend, purchases − refunds, rounded down, never negative:
+``spend_points``) + bonus points (referral bonuses and positive manual
+adjustments of the care points ledger); redemptions spend the balance, never the
+points earned, so they never lower the level. Bronze below ``silver_points``
 (10,000), then silver, gold from ``gold_points`` (50,000), platinum from
 ``platinum_points`` (200,000).
 
@@ -100,6 +103,7 @@ INPUT_COLUMNS = {
     "purchases_recent": "purchases in the recent half of the window",
     "purchases_prior": "purchases in the earlier half of the window",
     "net_spend_lifetime": "purchases − refunds up to as_of (CNY)",
+    "bonus_points": "points earned besides spend up to as_of: referral bonuses and positive adjustments",
     "due": "purchases with a due date in the window",
     "paid_on_time": "of those, paid on or before the due date",
     "last_interaction_on": "date of the latest interaction",
@@ -281,9 +285,22 @@ def value_tiers(spend: pd.Series, *, params, cuts: dict) -> pd.Series:
     return _categorical(np.where(high, 0, np.where(upper, 1, 2)), VALUE_TIER_CHOICES, spend.index)
 
 
-def membership(net_spend_lifetime: pd.Series, *, params) -> pd.DataFrame:
+def spend_points(net_spend_lifetime: pd.Series) -> pd.Series:
+    """The points earned by spend: 1 per CNY 1 of lifetime net spend, rounded down, never negative."""
     # Round to the cent first: the sums arrive as floats (9999.999999999998 is 10,000.00).
-    points = np.floor(net_spend_lifetime.fillna(0).clip(lower=0).round(2)).astype("int64")
+    return np.floor(pd.to_numeric(net_spend_lifetime).astype("float64").fillna(0).clip(lower=0).round(2)
+                    ).astype("int64")
+
+
+def spend_points_of(net_spend_lifetime) -> int:
+    """``spend_points`` of one customer's lifetime net spend (a number or None)."""
+    return int(spend_points(pd.Series([net_spend_lifetime], dtype="float64")).iat[0])
+
+
+def membership(net_spend_lifetime: pd.Series, *, params, bonus_points: pd.Series | None = None) -> pd.DataFrame:
+    points = spend_points(net_spend_lifetime)
+    if bonus_points is not None:
+        points = points + pd.to_numeric(bonus_points).fillna(0).clip(lower=0).astype("int64")
     level = np.select(
         [points >= params.platinum_points, points >= params.gold_points, points >= params.silver_points],
         [3, 2, 1], default=0)
@@ -448,7 +465,8 @@ def score_segments(inputs: pd.DataFrame, *, as_of: date, params, reasons: bool =
     tiers = assign_tiers(df, as_of=as_of, params=params, cuts=cuts)
     scores = rfm(df, as_of=as_of, cuts=cuts)
     value = value_tiers(df["spend"], params=params, cuts=cuts)
-    member = membership(df["net_spend_lifetime"], params=params)
+    member = membership(df["net_spend_lifetime"], params=params,
+                        bonus_points=df["bonus_points"] if "bonus_points" in df else None)
     comps = health(df, tiers=tiers, params=params)
 
     last_contact = pd.to_datetime(df["last_interaction_on"])

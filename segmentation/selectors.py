@@ -34,7 +34,7 @@ _INPUTS_SQL = """
 SELECT c.id AS customer_id, c.customer_since,
        t.last_tx_on, t.last_purchase_on, t.purchases, t.spend, t.spend_365, t.purchases_recent,
        t.purchases_prior, t.net_spend_lifetime, t.due, t.paid_on_time,
-       i.last_interaction_on, i.interactions_recent, i.open_objections
+       i.last_interaction_on, i.interactions_recent, i.open_objections, p.bonus_points
 FROM ({customers}) c
 LEFT JOIN (
     SELECT customer_id,
@@ -67,12 +67,19 @@ LEFT JOIN (
     WHERE occurred_at < %(as_of_end)s AND customer_id >= %(lo)s AND customer_id < %(hi)s
     GROUP BY customer_id
 ) i ON i.customer_id = c.id
+LEFT JOIN (
+    SELECT customer_id, SUM(points) AS bonus_points
+    FROM care_pointsentry
+    WHERE kind IN ('referral', 'adjustment') AND points > 0 AND created_at < %(as_of_end)s
+          AND customer_id >= %(lo)s AND customer_id < %(hi)s
+    GROUP BY customer_id
+) p ON p.customer_id = c.id
 WHERE c.customer_since <= %(as_of)s
 ORDER BY c.id
 """
 
 _INT_COLUMNS = ["purchases", "purchases_recent", "purchases_prior", "due", "paid_on_time", "interactions_recent",
-                "open_objections"]
+                "open_objections", "bonus_points"]
 
 
 def customer_since_get(*, customer: Customer) -> date:

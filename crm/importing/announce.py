@@ -29,7 +29,7 @@ def _stage_keys(stage: engine.Stage) -> tuple[list[int], set[str], set[str], set
         created_at.update(str(v) for v in pd.unique(frame["created_at"].to_numpy(dtype=object)[~has_id]) if v)
         if "updated_at" in frame:
             updated_at.update(str(v) for v in pd.unique(frame["updated_at"].to_numpy(dtype=object)) if v)
-        if stage.entity == "contacts":
+        if stage.entity in ("contacts", "transactions"):
             customers.update(int(v) for v in pd.unique(frame["customer_id"].to_numpy(dtype=object)) if v)
     return updated, created_at, updated_at, customers
 
@@ -52,6 +52,11 @@ def stage_written_announce(*, stage: engine.Stage) -> None:
             # (auto_now_add), so: the stage's customers' contacts from the import's now on (a
             # contact added by hand meanwhile is refreshed too: harmless, it has no webhook event).
             qs = model.objects.filter(customer_id__in=engine.values_in(sorted(customers)), created_at__gte=times[0])
+        elif stage.entity == "transactions":
+            # The import stamps created_at with its now; the stage's customers narrow it to their rows.
+            qs = model.objects.filter(customer_id__in=engine.values_in(sorted(customers)), created_at__in=times)
+            if updated:
+                qs = qs.exclude(pk__in=engine.values_in(updated))
         else:
             qs = model.objects.filter(created_at__in=times)
             if updated:
