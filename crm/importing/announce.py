@@ -1,5 +1,5 @@
-"""After an import's write, in its transaction: which customers or contacts it
-wrote, announced once (crm.bulk.bulk_written_emit), so the phone and sender
+"""After an import's write, in its transaction: which customers, contacts or
+transactions it wrote, announced once (crm.bulk.bulk_written_emit), so the phone and sender
 indexes and the webhooks follow an import as they follow the services.
 
 Read back set-based from the stage and the database, without the writer's help:
@@ -47,14 +47,11 @@ def stage_written_announce(*, stage: engine.Stage) -> None:
     times = _times(created_at)
     created: list[int] = []
     if times:
-        if stage.entity == "contacts":
-            # Contacts are only created; bulk_create stamps their created_at with the clock
-            # (auto_now_add), so: the stage's customers' contacts from the import's now on (a
-            # contact added by hand meanwhile is refreshed too: harmless, it has no webhook event).
+        if stage.entity in ("contacts", "transactions"):
+            # bulk_create stamps a contact's or a transaction's created_at with the clock (auto_now_add),
+            # so: the stage's customers' rows from the import's now on (one added by hand meanwhile is
+            # announced too: harmless, the receivers' work is idempotent and neither has a webhook event).
             qs = model.objects.filter(customer_id__in=engine.values_in(sorted(customers)), created_at__gte=times[0])
-        elif stage.entity == "transactions":
-            # The import stamps created_at with its now; the stage's customers narrow it to their rows.
-            qs = model.objects.filter(customer_id__in=engine.values_in(sorted(customers)), created_at__in=times)
             if updated:
                 qs = qs.exclude(pk__in=engine.values_in(updated))
         else:
