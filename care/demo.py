@@ -3,7 +3,8 @@ for this and next year, preferences and a core need on some of each demo account
 manager's customers, a few birthdays (a customer's and a key contact's) in the
 next days, then today's care tasks, so the morning queue shows them; a few
 churn-risk customers given up with their reasons over the last weeks (the
-review's churn row), and a few customers who opted out of text messages."""
+review's churn row), a few customers who opted out of text messages; the reward
+catalogue, some referrals (with their bonus) and some redemptions."""
 from __future__ import annotations
 
 import datetime as dt
@@ -58,9 +59,11 @@ def demo_generate(*, seed: int, now: dt.datetime) -> str:
     lost = _demo_losses(rng=rng, now=now)
     opted_out = Customer.objects.filter(pk__in=list(Customer.objects.filter(source="demo").order_by("id")
                                                     .values_list("pk", flat=True)[5::50])).update(sms_opt_out=True)
+    points = demo_points(rng=rng, now=now)
     return (f"care: {preferences} customers with preferences, {birthdays} birthdays in the next days, "
             f"{opened} care tasks opened for {today}, {lost} churn-risk customers given up, "
-            f"{opted_out} opted out of SMS")
+            f"{opted_out} opted out of SMS; {points}")
+
 
 
 LOSS_NOTES = {"price": "续约报价高于预算，转向低价方案", "competitor": "被本地竞品以更低价格争取",
@@ -88,3 +91,35 @@ def _demo_losses(*, rng: random.Random, now: dt.datetime) -> int:
                              now=now - dt.timedelta(days=rng.randint(1, 35)))
             lost += 1
     return lost
+
+
+
+def demo_points(*, rng: random.Random, now: dt.datetime) -> str:
+    """The reward catalogue; per demo account manager a few referrals (customers 20-25
+    referred by customers 0-2, the bonus awarded as a first purchase would) and a few
+    redemptions of what the balance allows."""
+    from care import points_selectors, points_services
+    from care.models import Reward
+    from crm.models import Customer, User
+
+    points_services.rewards_default_ensure()
+    rewards = list(Reward.objects.filter(active=True).order_by("points"))
+    referrals = redemptions = 0
+    owners = (Customer.objects.filter(source="demo", owner__isnull=False).order_by()
+              .values_list("owner_id", flat=True).distinct())
+    for owner_id in owners:
+        owner = User.objects.get(pk=owner_id)
+        mine = list(Customer.objects.filter(source="demo", owner_id=owner_id).order_by("id")[:40])
+        referred = mine[20:26]
+        for i, customer in enumerate(referred):
+            Customer.objects.filter(pk=customer.pk).update(referred_by=mine[i % 3])
+        referrals += len(referred)
+        points_services.referral_bonuses_award(customer_ids=[c.pk for c in referred], now=now)
+        for customer in mine[:3] + referred[:2]:
+            balance = points_selectors.points_summary(customer=customer)["balance"]
+            affordable = [r for r in rewards if r.points <= balance]
+            if affordable:
+                points_services.points_redeem(actor=owner, customer=customer, reward=rng.choice(affordable),
+                                              now=now)
+                redemptions += 1
+    return f"{referrals} referrals, {redemptions} redemptions"

@@ -286,3 +286,18 @@ def test_two_concurrent_redemptions_cannot_take_the_balance_below_zero(alice, ma
         t.join(timeout=30)
     assert sorted(results) == ["redeemed", "refused"]
     assert points_selectors.points_summary(customer=customer)["balance"] == 200
+
+
+def test_the_demo_has_referrals_with_their_bonus_and_redemptions(make_customer, alice, now):
+    from care.demo import demo_generate
+
+    customers = [make_customer(owner=alice, name=f"Demo {i}", source="demo", external_id=f"D{i}") for i in range(30)]
+    for customer in customers:
+        Transaction.objects.create(customer=customer, amount=Decimal("3000"), occurred_on=TODAY - dt.timedelta(days=9))
+    summary = demo_generate(seed=7, now=now)
+    assert "6 referrals" in summary
+    assert PointsEntry.objects.filter(kind=PointsKind.REFERRAL).count() == 12  # both sides of six referrals
+    redemptions = PointsEntry.objects.filter(kind=PointsKind.REDEMPTION)
+    assert redemptions.count() == 5 and Reward.objects.count() == 4
+    for entry in redemptions.select_related("customer"):
+        assert points_selectors.points_summary(customer=entry.customer)["balance"] >= 0
