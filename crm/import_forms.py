@@ -17,7 +17,8 @@ ENTITY_LABELS = {
     "transactions": _("Transactions"),
     "interactions": _("Follow-ups"),
 }
-EXTRA_LABELS = {"customer_external_id": _("Customer external ID")}
+EXTRA_LABELS = {"customer_external_id": _("Customer external ID"),
+                "referred_by_external_id": _("Referred by (the referrer's external ID)")}
 
 
 def field_label(*, entity: str, field_name: str) -> str:

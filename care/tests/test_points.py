@@ -301,3 +301,30 @@ def test_the_demo_has_referrals_with_their_bonus_and_redemptions(make_customer, 
     assert redemptions.count() == 5 and Reward.objects.count() == 4
     for entry in redemptions.select_related("customer"):
         assert points_selectors.points_summary(customer=entry.customer)["balance"] >= 0
+
+
+def test_the_customer_import_names_the_referrer_by_external_id_with_the_services_rules(
+        alice, charlie, make_customer):
+    referrer = make_customer(owner=alice, name="Old friend", external_id="R1")
+    make_customer(owner=charlie, name="Theirs", external_id="T1")
+    bought = make_customer(owner=alice, name="Bought", external_id="B1")
+    buy(bought)
+
+    def validate(text):
+        content = text.encode("utf-8")
+        headers, _rows = reading.read_headers(content=content, filename="f.csv")
+        return engine.import_validate(actor=alice, entity="customers", content=content, filename="f.csv",
+                                      mapping=specs.auto_mapping(headers, "customers"), today=TODAY, now=NOW,
+                                      default_team_id=alice.team_id)
+
+    refused = validate("name,external_id,推荐人\nNew,N1,T1\nBought,B1,R1\nSelf,R1,R1\n")
+    assert not refused.ok
+    assert {(r["row"], r["field"]) for r in refused.errors.to_dict("records")} == {
+        (2, "referred_by_external_id"), (3, "referred_by_external_id"), (4, "referred_by_external_id")}
+    _import(alice, "customers", "name,external_id,推荐人\nNew,N1,R1\n")
+    from crm.models import Customer
+
+    newcomer = Customer.objects.get(external_id="N1")
+    assert newcomer.referred_by_id == referrer.pk
+    buy(newcomer)
+    assert len(referral_lines()) == 2

@@ -29,7 +29,8 @@ from crm.importing import reading, specs
 from crm.models import Customer, Team, Transaction, User
 
 # Import field → model column where the names differ.
-COLUMN_OF = {"customer_external_id": "customer_id", "owner": "owner_id", "team": "team_id"}
+COLUMN_OF = {"customer_external_id": "customer_id", "owner": "owner_id", "team": "team_id",
+             "referred_by_external_id": "referred_by_id"}
 UPSERT_ENTITIES = ("customers", "transactions")
 
 
@@ -171,9 +172,11 @@ def _deduplicate(ctx: Context, chunk: pd.DataFrame, frame: pd.DataFrame, errors:
 # ---------------------------------------------------------------- look-ups (one query per table)
 
 
-def _customer_ids(ctx: Context, frame: pd.DataFrame, errors: specs.Errors) -> pd.Series:
-    """customer_external_id → id among the customers the actor may edit."""
-    ext = _text(frame, "customer_external_id")
+def _customer_ids(ctx: Context, frame: pd.DataFrame, errors: specs.Errors,
+                  column: str = "customer_external_id") -> pd.Series:
+    """customer_external_id (or another column naming a customer by external ID, e.g. the
+    referrer's) → id among the customers the actor may edit."""
+    ext = _text(frame, column)
     wanted = sorted(set(ext) - {""})
     found: dict[str, list[int]] = {}
     if wanted:
@@ -187,8 +190,28 @@ def _customer_ids(ctx: Context, frame: pd.DataFrame, errors: specs.Errors) -> pd
     missing = (ext != "") & ids.isna()
     messages = ext[missing].map(lambda e: (_("Several of your customers have external ID %(id)s.") if e in found
                                            else _("No customer of yours has external ID %(id)s.")) % {"id": e})
-    errors.add("customer_external_id", messages)
+    errors.add(column, messages)
     return ids
+
+
+def _referrers(ctx: Context, frame: pd.DataFrame, old: pd.DataFrame, errors: specs.Errors) -> pd.Series:
+    """referred_by_external_id → the referrer's id (crm.services' rules, set-based): a
+    customer the actor can see, not the row itself, and only for a customer who has not
+    bought yet unless it is the referrer they already have."""
+    ids = _customer_ids(ctx, frame, errors, column="referred_by_external_id")
+    own = old["id"]
+    given = ids.notna()
+    self_ref = given & own.notna() & (ids.astype(object) == own.astype(object))
+    errors.add_where("referred_by_external_id", self_ref, _("A customer cannot refer themselves."))
+    changed = given & own.notna() & ~self_ref & (ids.astype(object) != old["referred_by_id"].astype(object))
+    if changed.any():
+        bought = set(Transaction.objects.filter(customer_id__in=values_in(sorted({int(i) for i in own[changed]})),
+                                                kind=Transaction.Kind.PURCHASE)
+                     .order_by().values_list("customer_id", flat=True).distinct())
+        late = changed & own.isin(list(bought))
+        errors.add_where("referred_by_external_id", late,
+                         _("This customer has already bought: a referrer is recorded before the first purchase."))
+    return ids.where(~self_ref, None)
 
 
 def _existing(ctx: Context, model, frame: pd.DataFrame, errors: specs.Errors) -> pd.DataFrame:
@@ -383,6 +406,8 @@ def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: 
         old.loc[found, list(matched.columns)] = matched.loc[found]
     creates = old["id"].isna()
     specs.required_missing(entity=entity, frame=frame, creates=creates & ~skip, errors=errors)
+    if entity == "customers" and "referred_by_external_id" in frame:
+        new["referred_by_id"] = _referrers(ctx, frame, old, errors)
     if entity == "customers":
         new["owner_id"], new["team_id"] = _ownership(ctx, frame, creates, errors)
         new = new.drop(columns=[c for c in ("owner", "team") if c in new])

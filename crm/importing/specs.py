@@ -47,7 +47,7 @@ ENTITY_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("preferred_channel", "choice", choices=Customer.Channel.choices, aliases=CHANNEL_ALIASES),
         Column("tags", "tags"), Column("phone", "phone"), Column("email", "email"), Column("id_number", "id_number"),
         _text("address", 500), Column("birthday", "date", not_future=True), _text("notes", 5000),
-        Column("owner", "ref"), Column("team", "ref"),
+        Column("owner", "ref"), Column("team", "ref"), Column("referred_by_external_id", "ref"),
     ),
     "contacts": (
         Column("customer_external_id", "ref", required=True), _text("name", 100, required=True),
@@ -82,6 +82,7 @@ ALIASES: dict[str, str] = {
     "邮箱": "email", "电子邮件": "email", "e-mail": "email", "身份证号": "id_number", "证件号": "id_number",
     "地址": "address", "生日": "birthday", "备注": "notes", "负责人": "owner", "客户经理": "owner", "团队": "team",
     "客户外部编号": "customer_external_id", "customer_external": "customer_external_id",
+    "推荐人": "referred_by_external_id", "推荐人编号": "referred_by_external_id", "referred_by": "referred_by_external_id",
     "职务": "title", "主要联系人": "is_primary",
     "金额": "amount", "日期": "occurred_on", "交易日期": "occurred_on", "应付日期": "due_on", "到期日": "due_on",
     "付款日期": "paid_on", "回款日期": "paid_on",
