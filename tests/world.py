@@ -37,7 +37,7 @@ class World:
 
 def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.datetime,
                world: World | None = None) -> World:
-    from care.models import CareTask, CustomerLoss
+    from care.models import CareTask, CustomerLoss, PointsEntry
     from reviews import services as review_services
     from reviews.models import ReviewFinding
     from core.models import Job
@@ -100,6 +100,8 @@ def team_world(*, owner: User, lead: User, n: int = 1, marker: str, now: dt.date
                                           greeting=f"{marker} greeting {i}", perk=f"{marker} perk", created_at=now))
         world.add(CustomerLoss.objects.create(customer=c, reason="price", note=f"{marker} loss {i}", actor=owner,
                                               lost_on=today - dt.timedelta(days=1), created_at=now, tier="churn_risk"))
+        world.add(PointsEntry.objects.create(customer=c, kind="adjustment", points=10 + i, reason=f"{marker} points {i}",
+                                             actor=lead, created_at=now))
         world.add(CustomerSegment.objects.create(
             customer=c, as_of=today, tier="churn_risk", rfm_segment="at_risk", value_tier="high",
             membership_level="gold", health_score=30, next_contact_due=today - dt.timedelta(days=5),
