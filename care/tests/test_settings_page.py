@@ -15,7 +15,7 @@ URL = reverse("care:settings")
 
 def _settings_post(**overrides):
     data = {"section": "settings", "birthday_days_ahead": "5", "holiday_days_ahead": "2",
-            "birthday_greeting": "{name}，生日快乐！{perk}"}
+            "birthday_greeting": "{name}，生日快乐！{perk}", "referral_points": "800"}
     for level in ("bronze", "silver", "gold", "platinum"):
         data[f"birthday_perk_{level}"] = f"{level} cake"
         data[f"holiday_perk_{level}"] = f"{level} card"
@@ -40,6 +40,7 @@ def test_the_lead_saves_days_ahead_greeting_and_perks(client, lena):
     assert client.post(URL, _settings_post()).status_code == 302
     saved = CareSettings.objects.get(pk=1)
     assert (saved.birthday_days_ahead, saved.holiday_days_ahead, saved.updated_by) == (5, 2, lena)
+    assert saved.referral_points == 800  # the referral bonus (issue #11 item 6) is set on the same page
     assert MembershipPerk.objects.get(membership_level="gold").holiday_perk == "gold card"
 
 
