@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0002_talking_points'),
-        ('crm', '0014_referred_by'),
+        ('care', '0003_customer_loss'),
+        ('crm', '0015_referred_by'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

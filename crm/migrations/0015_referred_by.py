@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0012_contact_birthday_care_followups'),
+        ('crm', '0014_products_transaction_lines'),
     ]
 
     operations = [
