@@ -3,6 +3,8 @@ page, the weakest figure of a column, the records behind it, and a follow-up
 opened for them."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from crm.models import FollowUp
