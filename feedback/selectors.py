@@ -83,6 +83,9 @@ def theme_entry_editable_for_user(*, user, pk) -> ThemeEntry:
 
 
 def _theme_scope(user) -> QuerySet[FeedbackTheme]:
+    """Themes are a team's own business, as reports are (``access.can_read_reviews``)."""
+    if not access.can_read_reviews(user):
+        return FeedbackTheme.objects.none()
     scope = access.team_scope_q(user)
     return FeedbackTheme.objects.all() if scope is None else FeedbackTheme.objects.filter(scope)
 

@@ -56,8 +56,10 @@ def dashboard(request):
     context["team_param"] = request.GET.get("team", "")
     context["can_move_trend_actions"] = True  # the list holds only what the user may move
     context["trend_statuses"] = ActionStatusForm().fields["status"].choices
-    context["frequent_issues"] = frequent_issues_for_user(user=request.user, month=context["month"].start,
-                                                          team_id=_team_param(request))
+    # Themes are a team's own business, as reports are: support's dashboard has no such card.
+    context["frequent_issues"] = (frequent_issues_for_user(user=request.user, month=context["month"].start,
+                                                           team_id=_team_param(request))
+                                  if access.can_read_reviews(request.user) else None)
     return render(request, "reviews/dashboard.html", context)
 
 
