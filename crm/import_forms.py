@@ -16,13 +16,19 @@ ENTITY_LABELS = {
     "contacts": _("Contacts"),
     "transactions": _("Transactions"),
     "interactions": _("Follow-ups"),
+    "transaction_lines": _("Transaction lines"),
 }
 EXTRA_LABELS = {"customer_external_id": _("Customer external ID"),
-                "referred_by_external_id": _("Referred by (the referrer's external ID)")}
+                "referred_by_external_id": _("Referred by (the referrer's external ID)"),
+                "transaction_external_id": _("Transaction external ID"), "product_code": _("Product code")}
+# Labels of one import's own columns (a line's source is its transaction's).
+ENTITY_EXTRA_LABELS = {"transaction_lines": {"source": _("Transaction source system")}}
 
 
 def field_label(*, entity: str, field_name: str) -> str:
     """The human name of an import field: the model's verbose name, else our own label."""
+    if field_name in ENTITY_EXTRA_LABELS.get(entity, {}):
+        return str(ENTITY_EXTRA_LABELS[entity][field_name])
     if field_name in EXTRA_LABELS:
         return str(EXTRA_LABELS[field_name])
     try:

@@ -171,6 +171,8 @@ TEMPLATE_EXAMPLES = {
     "interactions": {"customer_external_id": "ERP-00042", "occurred_at": "2025-04-20 10:30", "channel": "phone",
                      "summary": "电话回访，了解首单使用情况", "feedback": "希望交货更快", "next_action": "发送新报价单",
                      "next_action_due": "2025-04-25", "is_objection": "false"},
+    "transaction_lines": {"transaction_external_id": "SO-2025-0318", "source": "erp", "product_code": "CRM-BASIC",
+                          "quantity": "2", "amount": "12800.00"},
 }
 
 

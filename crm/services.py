@@ -13,6 +13,7 @@ from core import access
 from core.clock import day_deadline
 from core.events import event_emit
 from core.services import row_save
+from crm import validation
 from crm.models import (Contact, Customer, FollowUp, Interaction, Product, Team, Transaction, TransactionLine, User,
                         tags_encode)
 
@@ -210,9 +211,11 @@ def transaction_lines_check(*, amount, lines: list[dict[str, Any]]) -> None:
             errors.append(_("Line %(n)s: this product is on another line already.") % {"n": number})
         seen.add(line["product"].pk)
     total = sum((line["amount"] for line in lines), start=type(amount)(0))
-    if lines and total != amount:
-        errors.append(_("The lines add up to %(total)s, the transaction's amount is %(amount)s.")
-                      % {"total": total, "amount": amount})
+    if lines:
+        try:
+            validation.lines_total_check(total=total, amount=amount)
+        except ValidationError as e:
+            errors.extend(e.messages)
     if errors:
         raise ValidationError({"lines": errors})
 

@@ -254,6 +254,30 @@ def amount_parse(value: Any) -> Decimal | None:
     return d.quantize(Decimal("0.01"))
 
 
+def quantity_parse(value: Any) -> int | None:
+    """'3', '３', '3.0' → 3; a whole number of at least 1 (a transaction line's quantity)."""
+    v = text_clean(value)
+    if not v:
+        return None
+    try:
+        d = Decimal(v)
+    except InvalidOperation:
+        raise ValidationError(_("“%(value)s” is not a quantity. Enter a whole number such as 2."),
+                              code="invalid_quantity", params={"value": v}) from None
+    if not d.is_finite() or d != d.to_integral_value() or d < 1:
+        raise ValidationError(_("The quantity is a whole number of at least 1."), code="invalid_quantity")
+    if d > 2_147_483_647:
+        raise ValidationError(_("The quantity is too large."), code="invalid_quantity")
+    return int(d)
+
+
+def lines_total_check(*, total: Decimal, amount: Decimal) -> None:
+    """A transaction's product lines add up to its amount (the API's rule and the import's)."""
+    if total != amount:
+        raise ValidationError(_("The lines add up to %(total)s, the transaction's amount is %(amount)s.")
+                              % {"total": total, "amount": amount}, code="lines_total")
+
+
 def paid_on_check(*, occurred_on: date | None, paid_on: date | None) -> None:
     if occurred_on is not None and paid_on is not None and paid_on < occurred_on:
         raise ValidationError(_("Paid on (%(paid)s) cannot be before the transaction date (%(date)s)."),

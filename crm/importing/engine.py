@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
@@ -26,11 +27,13 @@ from django.utils.translation import gettext as _
 from core import access, crypto
 from core.fields import EncryptedTextField
 from crm.importing import reading, specs
-from crm.models import Customer, Team, Transaction, User
+from crm import validation
+from crm.models import Customer, Product, Team, Transaction, TransactionLine, User
 
 # Import field → model column where the names differ.
 COLUMN_OF = {"customer_external_id": "customer_id", "owner": "owner_id", "team": "team_id",
-             "referred_by_external_id": "referred_by_id"}
+             "referred_by_external_id": "referred_by_id", "transaction_external_id": "transaction_id",
+             "product_code": "product_id"}
 UPSERT_ENTITIES = ("customers", "transactions")
 
 
@@ -79,6 +82,7 @@ class Context:
     seen: dict = field(default_factory=dict)  # dedup key → (row, hash), across chunks
     stored_ids: dict = field(default_factory=dict)  # (model, sources) → whether any record has an external ID
     occurrences: dict = field(default_factory=dict)  # natural key → rows of it staged so far, across chunks
+    lines: dict = field(default_factory=dict)  # transaction lines: transaction id → {product id: (row, amount)}
 
 
 def model_columns(model) -> list[str]:
@@ -122,6 +126,9 @@ def _dedup_key(entity: str, frame: pd.DataFrame) -> pd.Series | None:
                                                                    + _text(frame, "phone"))
     if entity == "transactions":
         return ("e" + _text(frame, "source") + "\x1f" + ext).where(ext != "", None)
+    if entity == "transaction_lines":
+        return "l" + _text(frame, "source") + "\x1f" + _text(frame, "transaction_external_id") + "\x1f" + \
+            _text(frame, "product_code")
     if entity == "contacts":
         return "c" + _text(frame, "customer_external_id") + "\x1f" + _text(frame, "name") + "\x1f" + \
             _text(frame, "phone")
@@ -145,10 +152,10 @@ def _deduplicate(ctx: Context, chunk: pd.DataFrame, frame: pd.DataFrame, errors:
                             if len(seen) else np.zeros(0, dtype=int)):
         key = keys.iat[i]
         first_row, first_hash = seen[key]
-        if first_hash == hashes[i] or key[0] != "e":
+        if first_hash == hashes[i] or key[0] not in "el":
             skip.iat[i] = True
         else:
-            conflicts[rows[i]] = _("Same external ID as row %(row)s, with other values.") % {"row": first_row}
+            conflicts[rows[i]] = _conflict_message(key, first_row)
     fresh = keys.notna() & ~skip & ~frame.index.isin(list(conflicts))
     dup_in_chunk = fresh & keys.duplicated(keep="first")
     dup_positions = np.flatnonzero(dup_in_chunk.to_numpy())
@@ -159,14 +166,21 @@ def _deduplicate(ctx: Context, chunk: pd.DataFrame, frame: pd.DataFrame, errors:
     for i in dup_positions:
         key = keys.iat[i]
         first = first_of[key]
-        if hashes[first] == hashes[i] or key[0] != "e":
+        if hashes[first] == hashes[i] or key[0] not in "el":
             skip.iat[i] = True
         else:
-            conflicts[rows[i]] = _("Same external ID as row %(row)s, with other values.") % {"row": rows[first]}
+            conflicts[rows[i]] = _conflict_message(key, rows[first])
     new = fresh & ~dup_in_chunk
     seen.update(zip(keys[new].to_numpy(dtype=object), zip(rows[new.to_numpy()], hashes[new.to_numpy()])))
-    errors.add("external_id", pd.Series(conflicts, dtype=object))
+    errors.add("product_code" if ctx.entity == "transaction_lines" else "external_id",
+               pd.Series(conflicts, dtype=object))
     return skip
+
+
+def _conflict_message(key: str, row) -> str:
+    if key[0] == "l":
+        return _("Same transaction and product as row %(row)s, with other values.") % {"row": row}
+    return _("Same external ID as row %(row)s, with other values.") % {"row": row}
 
 
 # ---------------------------------------------------------------- look-ups (one query per table)
@@ -192,6 +206,92 @@ def _customer_ids(ctx: Context, frame: pd.DataFrame, errors: specs.Errors,
                                            else _("No customer of yours has external ID %(id)s.")) % {"id": e})
     errors.add(column, messages)
     return ids
+
+
+def _transaction_ids(ctx: Context, frame: pd.DataFrame, errors: specs.Errors) -> pd.Series:
+    """(source, transaction_external_id) → the id of that transaction, which must belong
+    to a customer the actor may edit (one query, whatever the file's size)."""
+    ext = _text(frame, "transaction_external_id")
+    source = _text(frame, "source")
+    keys = source + "\x1f" + ext
+    wanted = sorted(set(ext) - {""})
+    found: dict[str, tuple[int, bool]] = {}
+    if wanted:
+        scoped = Customer.objects.for_user(ctx.actor).filter(pk=OuterRef("customer_id"))
+        visible = Transaction.objects.for_user(ctx.actor).filter(pk=OuterRef("pk"))
+        rows = Transaction.objects.filter(source__in=sorted(set(source)), external_id__in=values_in(wanted)).annotate(
+            _in_scope=Exists(scoped) & Exists(visible)).values_list("source", "external_id", "id", "_in_scope")
+        found = {f"{src}\x1f{e}": (pk, bool(ok)) for src, e, pk, ok in rows}
+    ours = pd.Series({k: pk for k, (pk, ok) in found.items() if ok}, dtype=object)
+    ids = keys.map(ours).astype(object) if len(ours) else pd.Series(None, index=ext.index, dtype=object)
+    ids = ids.where(ids.notna(), None)
+    missing = (ext != "") & ids.isna()
+    messages = pd.Series([(_("This transaction belongs to a customer you cannot edit.") if k in found else
+                           _("No transaction has external ID %(id)s (source “%(source)s”).")
+                           % {"id": k.split("\x1f", 1)[1], "source": k.split("\x1f", 1)[0]})
+                          for k in keys[missing]], index=keys.index[missing.to_numpy()], dtype=object)
+    errors.add("transaction_external_id", messages)
+    return ids
+
+
+def _product_ids(frame: pd.DataFrame, errors: specs.Errors) -> pd.Series:
+    """product_code → the id of that product of the catalogue."""
+    codes = _text(frame, "product_code")
+    wanted = sorted(set(codes) - {""})
+    found = dict(Product.objects.filter(code__in=values_in(wanted)).values_list("code", "id")) if wanted else {}
+    ids = codes.map(found).astype(object) if found else pd.Series(None, index=codes.index, dtype=object)
+    ids = ids.where(ids.notna(), None)
+    missing = (codes != "") & ids.isna()
+    errors.add("product_code", codes[missing].map(lambda c: _("No product has the code %(code)s.") % {"code": c}))
+    return ids
+
+
+def _existing_lines(new: pd.DataFrame) -> pd.DataFrame:
+    """The stored lines with the rows' (transaction, product), aligned with ``new``."""
+    cols = model_columns(TransactionLine)
+    known = new["transaction_id"].notna() & new["product_id"].notna()
+    if not known.any():
+        return pd.DataFrame(index=new.index, columns=cols, dtype=object)
+    txns = sorted({int(t) for t in new.loc[known, "transaction_id"]})
+    stored = pd.DataFrame(list(TransactionLine.objects.filter(transaction_id__in=values_in(txns)).values(*cols)),
+                          columns=cols, dtype=object)
+    stored.index = stored["transaction_id"].map(_key_text) + "\x1f" + stored["product_id"].map(_key_text)
+    key = new["transaction_id"].map(_key_text) + "\x1f" + new["product_id"].map(_key_text)
+    old = stored.reindex(key.to_numpy())
+    old.index = new.index
+    return old.astype(object).where(old.notna(), None)
+
+
+def _lines_collect(ctx: Context, new: pd.DataFrame, old: pd.DataFrame, rows: pd.Series) -> None:
+    """Remember the amount each kept row gives its transaction's line (the stored one
+    where the file leaves it blank), for the check that the lines add up."""
+    amount = new["amount"] if "amount" in new else pd.Series(None, index=new.index, dtype=object)
+    amount = amount.where(amount.notna(), old["amount"])
+    for row, txn, product, value in zip(new.index[rows.to_numpy()], new.loc[rows, "transaction_id"],
+                                        new.loc[rows, "product_id"], amount[rows]):
+        ctx.lines.setdefault(int(txn), {})[int(product)] = (row, value)
+
+
+def _lines_total_errors(ctx: Context, errors: specs.Errors) -> None:
+    """crm.validation.lines_total_check for every transaction the file gives lines: its
+    stored lines of other products plus the file's add up to its amount (two queries)."""
+    if not ctx.lines:
+        return
+    txns = values_in(sorted(ctx.lines))
+    amounts = dict(Transaction.objects.filter(pk__in=txns).values_list("id", "amount"))
+    stored: dict[int, dict[int, Decimal]] = {}
+    for txn, product, value in TransactionLine.objects.filter(transaction_id__in=txns).values_list(
+            "transaction_id", "product_id", "amount"):
+        stored.setdefault(txn, {})[product] = value
+    for txn, lines in ctx.lines.items():
+        if txn not in amounts or any(v is None for _row, v in lines.values()):
+            continue
+        total = sum((Decimal(v) for _row, v in lines.values()), start=Decimal(0))
+        total += sum((v for p, v in stored.get(txn, {}).items() if p not in lines), start=Decimal(0))
+        try:
+            validation.lines_total_check(total=total.quantize(Decimal("0.01")), amount=amounts[txn])
+        except ValidationError as e:
+            errors.add("amount", pd.Series(e.messages[0], index=sorted(r for r, _v in lines.values()), dtype=object))
 
 
 def _referrers(ctx: Context, frame: pd.DataFrame, old: pd.DataFrame, errors: specs.Errors) -> pd.Series:
@@ -251,6 +351,8 @@ NATURAL_KEYS = {
     "interactions": ("customer_id", "occurred_at", "summary"),
     "transactions": ("customer_id", "source", "kind", "occurred_on", "amount"),  # rows without external ID
 }
+# The entities whose stored records a stage updates by id (transaction lines: by (transaction, product)).
+UPDATED_BY_ID = (*NATURAL_KEYS, "transaction_lines")
 
 
 def _key_text(v) -> str:
@@ -394,7 +496,11 @@ def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: 
     new = frame.rename(columns=COLUMN_OF)
     if "customer_external_id" in frame:
         new["customer_id"] = _customer_ids(ctx, frame, errors)
-    if entity in UPSERT_ENTITIES:
+    if entity == "transaction_lines":
+        new["transaction_id"] = _transaction_ids(ctx, frame, errors)
+        new["product_id"] = _product_ids(frame, errors)
+        old = _existing_lines(new)
+    elif entity in UPSERT_ENTITIES:
         old = _existing(ctx, model, frame, errors)
     else:
         old = pd.DataFrame(index=frame.index, columns=model_columns(model), dtype=object)
@@ -432,6 +538,8 @@ def stage_chunk(ctx: Context, chunk: pd.DataFrame, errors: specs.Errors, stage: 
             changed |= has & ~creates & (new[col].astype(object) != old[col].astype(object))
         out.loc[has, col] = new.loc[has, col]
     bad = frame.index.isin(list(errors.rows()))
+    if entity == "transaction_lines":
+        _lines_collect(ctx, new, old, pd.Series(~bad & ~skip, index=frame.index))
     unchanged = ~creates & ~changed
     keep = ~bad & ~skip & ~unchanged
     stage.unchanged += int((~bad & (skip | unchanged)).sum())
@@ -502,4 +610,6 @@ def import_validate(*, actor, entity: str, content: bytes, filename: str, mappin
             progress(rows)
     if rows == 0:
         raise reading.FileError(_("The file has no data rows."))
+    if entity == "transaction_lines":
+        _lines_total_errors(ctx, errors)
     return Validation(stage=stage, errors=errors.frame(), rows=rows)

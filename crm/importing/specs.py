@@ -14,7 +14,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from crm import validation
-from crm.models import Contact, Customer, Interaction, Transaction, tags_encode
+from crm.models import Contact, Customer, Interaction, Transaction, TransactionLine, tags_encode
 
 CHANNEL_ALIASES = {"电话": "phone", "上门": "visit", "拜访": "visit", "邮件": "email", "微信": "wechat",
                    "短信": "sms", "其他": "other"}
@@ -26,7 +26,7 @@ TRUE = {"1", "true", "yes", "y", "是", "√", "x", "t"}
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "text"  # text choice date datetime amount phone email id_number bool tags ref
+    kind: str = "text"  # text choice date datetime amount quantity phone email id_number bool tags ref
     max_length: int | None = None
     choices: Any = None
     required: bool = False  # on create
@@ -66,11 +66,18 @@ ENTITY_COLUMNS: dict[str, tuple[Column, ...]] = {
         _text("summary", 10000, required=True), _text("feedback", 10000), _text("next_action", 300),
         Column("next_action_due", "date"), Column("is_objection", "bool"),
     ),
+    # A product line of a stored transaction, named by its (source, external ID); the natural
+    # key (transaction, product): a re-import updates the line instead of adding another.
+    "transaction_lines": (
+        Column("transaction_external_id", "ref", required=True), _text("source", 50),
+        Column("product_code", "ref", required=True), Column("quantity", "quantity"),
+        Column("amount", "amount", required=True),
+    ),
 }
 ENTITIES = tuple(ENTITY_COLUMNS)
 ENTITY_FIELDS = {entity: tuple(c.name for c in cols) for entity, cols in ENTITY_COLUMNS.items()}
 ENTITY_MODELS = {"customers": Customer, "contacts": Contact, "transactions": Transaction,
-                 "interactions": Interaction}
+                 "interactions": Interaction, "transaction_lines": TransactionLine}
 
 # Header aliases (lower-cased, spaces removed) → field. Field names map to themselves.
 ALIASES: dict[str, str] = {
@@ -88,6 +95,9 @@ ALIASES: dict[str, str] = {
     "付款日期": "paid_on", "回款日期": "paid_on",
     "回访时间": "occurred_at", "时间": "occurred_at", "方式": "channel", "回访方式": "channel",
     "内容": "summary", "回访内容": "summary", "摘要": "summary", "客户反馈": "feedback", "反馈": "feedback",
+    "交易编号": "transaction_external_id", "交易外部编号": "transaction_external_id",
+    "订单号": "transaction_external_id", "订单编号": "transaction_external_id",
+    "产品编号": "product_code", "产品代码": "product_code", "数量": "quantity",
     "下一步": "next_action", "下一步行动": "next_action", "跟进截止": "next_action_due", "异议": "is_objection",
 }
 
@@ -188,6 +198,7 @@ def _rule(col: Column):
         return lambda v: validation.choice_normalize(v, choices=col.choices, aliases=col.aliases) or None
     return {
         "date": validation.date_parse, "datetime": validation.datetime_parse, "amount": validation.amount_parse,
+        "quantity": validation.quantity_parse,
         "phone": validation.phone_normalize, "email": validation.email_normalize, "tags": _split_tags,
         "bool": lambda v: v.lower() in TRUE,
     }.get(col.kind)

@@ -4,8 +4,8 @@ PostgreSQL: new customers and transactions are ``COPY``-ed straight into their
 table; every other stage row is ``COPY``-ed into a temporary table shaped like
 the target, then written set-based: ``INSERT … ON CONFLICT (source,
 external_id) DO UPDATE`` for records matched by external ID, ``UPDATE … FROM``
-by id for records matched by their natural key (engine.NATURAL_KEYS), ``INSERT
-… SELECT`` for new contacts and interactions. SQLite and others:
+by id for records matched by their natural key (engine.UPDATED_BY_ID), ``INSERT
+… SELECT`` for new contacts, interactions and transaction lines. SQLite and others:
 ``bulk_create`` / ``bulk_update`` in batches. A stage made by an earlier dry
 run is checked against what changed since: if a record it meant to create now
 exists (or one it meant to update is gone) nothing is written."""
@@ -90,7 +90,7 @@ def _write_postgresql(stage: engine.Stage, progress) -> list[dict]:
             cur.execute(f"UPDATE {table} SET is_primary = false WHERE is_primary AND customer_id IN "
                         f"(SELECT customer_id FROM import_stage WHERE is_primary) "
                         f"AND id NOT IN (SELECT id FROM import_stage WHERE is_primary AND id IS NOT NULL)")
-        if stage.entity in engine.NATURAL_KEYS and stage.update_columns:
+        if stage.entity in engine.UPDATED_BY_ID and stage.update_columns:
             # Stored records matched by their natural key (no external ID): updated by id.
             sets = ", ".join(f"{c} = s.{c}" for c in stage.update_columns)
             no_ext = " AND s.external_id = ''" if "external_id" in cols else ""
@@ -114,6 +114,13 @@ def _write_postgresql(stage: engine.Stage, progress) -> list[dict]:
         elif stage.entity == "contacts":
             cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
                         f"WHERE id IS NULL{order}")
+        elif stage.entity == "transaction_lines":
+            try:  # a line of the same (transaction, product) added since the dry run
+                with transaction.atomic():
+                    cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
+                                f"WHERE id IS NULL ORDER BY transaction_id")
+            except IntegrityError:
+                raise StaleStage from None
         else:
             cur.execute(f"INSERT INTO {table} ({insert_cols}) SELECT {insert_cols} FROM import_stage "
                         f"WHERE id IS NULL{order} "
