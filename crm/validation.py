@@ -225,6 +225,13 @@ def not_in_future(value: date | datetime | None, *, today: date) -> None:
 _PLAIN_AMOUNT = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
 
 
+def _decimal(v: str, message, *, code: str) -> Decimal:
+    try:
+        return Decimal(v)
+    except InvalidOperation:
+        raise ValidationError(message, code=code, params={"value": v}) from None
+
+
 def amount_parse(value: Any) -> Decimal | None:
     """'1,200.50', '¥1200.5' → Decimal('1200.50'); must be greater than 0, 2 decimals at most."""
     if isinstance(value, str) and _PLAIN_AMOUNT.fullmatch(value):
@@ -237,11 +244,7 @@ def amount_parse(value: Any) -> Decimal | None:
         v = re.sub(r"[\s,¥￥]|CNY|RMB|元", "", text_clean(value), flags=re.I)
         if not v:
             return None
-        try:
-            d = Decimal(v)
-        except InvalidOperation:
-            raise ValidationError(_("“%(value)s” is not an amount. Enter a number such as 1200.50."),
-                                  code="invalid_amount", params={"value": v}) from None
+        d = _decimal(v, _("“%(value)s” is not an amount. Enter a number such as 1200.50."), code="invalid_amount")
     if not d.is_finite():
         raise ValidationError(_("Enter a number such as 1200.50."), code="invalid_amount")
     if d <= 0:
@@ -259,11 +262,7 @@ def quantity_parse(value: Any) -> int | None:
     v = text_clean(value)
     if not v:
         return None
-    try:
-        d = Decimal(v)
-    except InvalidOperation:
-        raise ValidationError(_("“%(value)s” is not a quantity. Enter a whole number such as 2."),
-                              code="invalid_quantity", params={"value": v}) from None
+    d = _decimal(v, _("“%(value)s” is not a quantity. Enter a whole number such as 2."), code="invalid_quantity")
     if not d.is_finite() or d != d.to_integral_value() or d < 1:
         raise ValidationError(_("The quantity is a whole number of at least 1."), code="invalid_quantity")
     if d > 2_147_483_647:
