@@ -17,3 +17,16 @@ DEFAULT_THEMES = [
     ("服务态度", "Service attitude", "态度,客服", "attitude,rude,unfriendly"),
     ("回访与通知", "Follow-up visits and notices", "回访,通知,短信", "notification,notify,sms"),
 ]
+
+
+def ensure_defaults(*, now=None) -> None:
+    """The default global entries, where missing (what migration 0002 adds): tests call it
+    after a transactional test elsewhere flushed the migration's rows."""
+    from django.utils import timezone
+
+    from feedback.models import ThemeEntry
+
+    now = now or timezone.now()
+    for name_zh, name_en, keywords_zh, keywords_en in DEFAULT_THEMES:
+        ThemeEntry.objects.get_or_create(team=None, name_zh=name_zh, defaults={
+            "name_en": name_en, "keywords_zh": keywords_zh, "keywords_en": keywords_en, "updated_at": now})

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "crm", "segmentation", "tickets", "surveys", "reviews", "integrations", "care", "xsell"]
+APPS = ["core", "crm", "segmentation", "tickets", "surveys", "reviews", "integrations", "care", "xsell", "feedback"]
 
 
 def _modules() -> dict[str, Path]:
