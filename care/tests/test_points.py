@@ -17,6 +17,7 @@ from care.models import CareSettings, PointsEntry, PointsKind, Reward
 from crm import services as crm_services
 from crm.importing import engine, reading, specs, writing
 from crm.models import Transaction
+from tests.imports import import_csv
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.timezone.utc)
@@ -76,14 +77,8 @@ def test_a_purchase_through_the_api_earns_the_bonus(pair, alice, api_client_for)
     assert len(referral_lines()) == 2
 
 
-def _import(actor, entity, text):
-    content = text.encode("utf-8")
-    headers, _rows = reading.read_headers(content=content, filename="f.csv")
-    v = engine.import_validate(actor=actor, entity=entity, content=content, filename="f.csv",
-                               mapping=specs.auto_mapping(headers, entity), today=TODAY, now=NOW,
-                               default_team_id=actor.team_id)
-    assert v.ok, v.errors.to_dict("records")
-    writing.write_stage(stage=v.stage)
+def _import(actor, entity: str, text: str):
+    return import_csv(actor, entity, text, today=TODAY, now=NOW)
 
 
 def test_imported_purchases_earn_the_bonus_once_per_referred_customer(alice, make_customer):

@@ -18,6 +18,7 @@ from integrations import services
 from integrations.models import SenderAddress, WebhookDelivery
 from integrations.services import webhooks
 from integrations.services.senders import senders_match
+from tests.imports import import_csv
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 6, 15)
@@ -25,14 +26,7 @@ NOW = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.timezone.utc)
 
 
 def _import(actor, entity: str, text: str):
-    content = text.encode("utf-8")
-    headers, _rows = reading.read_headers(content=content, filename="f.csv")
-    v = engine.import_validate(actor=actor, entity=entity, content=content, filename="f.csv",
-                               mapping=specs.auto_mapping(headers, entity), today=TODAY, now=NOW,
-                               default_team_id=actor.team_id)
-    assert v.ok, v.errors.to_dict("records")
-    writing.write_stage(stage=v.stage)
-    return v
+    return import_csv(actor, entity, text, today=TODAY, now=NOW)
 
 
 @pytest.fixture
