@@ -54,6 +54,7 @@ class PointsEntryListView(generics.ListAPIView):
     spend, which are computed: see ``/customers/{id}/points/``), newest first."""
 
     serializer_class = PointsEntrySerializer
+    queryset = PointsEntry.objects.none()  # the schema's model; get_queryset scopes every request
     permission_classes = [IsAuthenticated]
     pagination_class = CursorPagination
 

@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "TicketChannelEnum": "tickets.models.Channel",
         "InboundEmailStatusEnum": "integrations.models.InboundEmail.Status",
         "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
+        "ReviewActionStatusEnum": "reviews.models.ReviewAction.Status",
     },
 }
 
