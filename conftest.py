@@ -92,6 +92,40 @@ def now() -> dt.datetime:
 
 
 @pytest.fixture(autouse=True)
+def migration_defaults(request):
+    """The rows the data migrations add (ticket departments, routing and SLA policies, the
+    default survey, the theme dictionary), for every database test: a transactional test
+    flushes the database after itself, so whatever ran before on this process (in any
+    order, or on another pytest-xdist worker's share of the files) may have removed them."""
+    names = [n for n in ("transactional_db", "db") if n in request.fixturenames]
+    if not names and "live_server" in request.fixturenames:
+        names = ["transactional_db"]
+    marker = request.node.get_closest_marker("django_db")
+    if not names and marker is None:
+        return
+    request.getfixturevalue(names[0] if names else
+                            ("transactional_db" if marker.kwargs.get("transaction") else "db"))
+    from feedback.models import ThemeEntry
+    from surveys import defaults as survey_defaults
+    from surveys.models import Survey
+    from tickets.models import SlaPolicy
+
+    # One cheap look each; a flush empties all of a migration's tables at once.
+    if not SlaPolicy.objects.exists():
+        from tickets.defaults import ensure_defaults as tickets_defaults
+
+        tickets_defaults()
+    if not Survey.objects.filter(code=survey_defaults.CODE).exists():
+        from surveys.services.builder import survey_default_ensure
+
+        survey_default_ensure(now=timezone.now())
+    if not ThemeEntry.objects.filter(team=None).exists():
+        from feedback.defaults import ensure_defaults as feedback_defaults
+
+        feedback_defaults()
+
+
+@pytest.fixture(autouse=True)
 def _reset_language():
     """A request in Chinese leaves zh-hans active in this thread (LocaleMiddleware never
     deactivates); without this, a later test (or its worker) would speak Chinese."""

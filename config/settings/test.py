@@ -1,4 +1,16 @@
 """Tests: the embedded default unless DATABASE_URL / REDIS_URL point at real servers."""
+import os as _os_env
+from urllib.parse import urlsplit as _urlsplit
+
+# Under pytest-xdist (bin/test -n 2) each worker process gets its own Redis
+# database, as pytest-django gives it its own test database: one worker's
+# cache.clear() or broker purge must not reach the other's tests. Set before
+# the base settings read REDIS_URL, so a worker or server a test starts in a
+# subprocess inherits the same one.
+_xdist = _os_env.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist.startswith("gw") and _os_env.environ.get("REDIS_URL"):
+    _parts = _urlsplit(_os_env.environ["REDIS_URL"])
+    _os_env.environ["REDIS_URL"] = _parts._replace(path=f"/{1 + int(_xdist[2:])}").geturl()
 from .local import *  # noqa: F401,F403
 from .local import DATABASES, REDIS_URL, VAR_DIR
 

@@ -22,9 +22,3 @@ def webhook_receiver():
     yield receiver
     receiver.stop()
 
-
-@pytest.fixture
-def ticket_defaults(db):
-    from tickets.defaults import ensure_defaults
-
-    ensure_defaults()

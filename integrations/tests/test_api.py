@@ -122,7 +122,7 @@ def test_the_mailbox_form_keeps_the_password_when_left_blank(ada, now):
     assert missing.status_code == 200 and "password" in missing.context["form"].errors
 
 
-def test_the_sender_index_rebuild_finds_customers_written_around_the_services(ada, now, ticket_defaults):
+def test_the_sender_index_rebuild_finds_customers_written_around_the_services(ada, now):
     from crm.models import Customer
     from integrations.models import InboundEmail
 
@@ -137,8 +137,7 @@ def test_the_sender_index_rebuild_finds_customers_written_around_the_services(ad
     assert second.status == InboundEmail.Status.TICKET
 
 
-def test_email_attachments_show_on_the_ticket_page_for_those_who_may_read_it(ada, sam, charlie, alice, now,
-                                                                           ticket_defaults):
+def test_email_attachments_show_on_the_ticket_page_for_those_who_may_read_it(ada, sam, charlie, alice, now):
     import base64
 
     from crm.services import customer_create

@@ -31,7 +31,7 @@ def message(*, sender="li.lei@acme.example", subject="Printer jams", body="The p
 
 
 @pytest.fixture
-def acme(ada, ticket_defaults, now):
+def acme(ada, now):
     return customer_create(actor=ada, data={"name": "Acme Printing", "email": "orders@acme.example"}, now=now)
 
 
@@ -153,7 +153,7 @@ def test_an_unknown_sender_waits_in_triage_until_support_picks_the_customer(acme
     assert nxt.status == InboundEmail.Status.TICKET and nxt.ticket.customer == acme
 
 
-def test_support_can_create_the_customer_from_triage(sam, ticket_defaults, now):
+def test_support_can_create_the_customer_from_triage(sam, now):
     email, _ = services.inbound_receive(raw=message(sender="wang@newco.example"), source="api", now=now)
 
     ticket = services.triage_create_customer(email=email, actor=sam, name="NewCo", now=now)

@@ -45,7 +45,7 @@ def smtp(settings):
 
 
 @pytest.fixture
-def ticket(ada, now, ticket_defaults):
+def ticket(ada, now):
     acme = customer_create(actor=ada, data={"name": "Acme", "email": "orders@acme.example"}, now=now)
     contact_save(contact=Contact(customer=acme), data={"name": "Li Lei", "email": "li.lei@acme.example"})
     raw = (b"From: Li Lei <li.lei@acme.example>\r\nSubject: Printer jams\r\nMessage-ID: <m1@acme.example>\r\n"
@@ -76,7 +76,7 @@ def test_an_internal_note_and_the_customers_own_message_never_leave(smtp, ticket
     assert outbox_sweep(now=now) == 0 and smtp.messages == []
 
 
-def test_without_a_contact_the_reply_goes_to_the_customers_e_mail(smtp, ada, sam, now, ticket_defaults):
+def test_without_a_contact_the_reply_goes_to_the_customers_e_mail(smtp, ada, sam, now):
     acme = customer_create(actor=ada, data={"name": "Acme", "email": "orders@acme.example"}, now=now)
     typed = ticket_services.ticket_create(actor=sam, customer=acme, subject="Invoice", now=now)
     ticket_services.ticket_resolve(ticket=typed, actor=sam, resolution="Credit note sent.", now=now)

@@ -90,7 +90,7 @@ def s3_storage(s3_server, settings):
 
 
 @pytest.mark.django_db
-def test_attachments_and_the_raw_message_land_in_the_s3_store(s3_storage, ada, ticket_defaults, now, client):
+def test_attachments_and_the_raw_message_land_in_the_s3_store(s3_storage, ada, now, client):
     customer = customer_create(actor=ada, data={"name": "Acme Printing", "email": "orders@acme.example"}, now=now)
     contact_save(contact=Contact(customer=customer), data={"name": "Li Lei", "email": "li.lei@acme.example"})
     boundary = "b1"

@@ -185,8 +185,7 @@ def test_a_delivery_to_an_address_that_turned_private_is_refused_at_send_time(ho
     assert webhook_receiver.received == []
 
 
-def test_ticket_and_crm_events_carry_the_resource_as_the_api_shows_it(ada, sam, webhook_receiver, now,
-                                                                      ticket_defaults):
+def test_ticket_and_crm_events_carry_the_resource_as_the_api_shows_it(ada, sam, webhook_receiver, now):
     from crm.services import interaction_log, transaction_save
     from crm.models import Transaction
     from tickets import services as ticket_services

@@ -16,17 +16,3 @@ def frozen(monkeypatch, now):
             return state["now"]
 
     return Clock()
-
-
-
-@pytest.fixture(autouse=True)
-def ticket_defaults(request):
-    """Default departments/routing/policies for every database test: a transactional
-    test elsewhere in the run may have flushed the migration's data."""
-    for name in ("transactional_db", "db"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name)
-            from tickets.defaults import ensure_defaults
-
-            ensure_defaults()
-            return
