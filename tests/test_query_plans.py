@@ -98,9 +98,12 @@ def test_the_customer_search_of_the_list_and_of_the_api_reads_the_trigram_indexe
     plans = _plans_of(_html(alice), "/customers/", {"q": "客户012345 Delta"})
     _assert_no_seq_scan(plans)
     assert any("crm_customer_name_trgm" in plan for _sql, plan in plans)
-    api = _plans_of(_api(alice), "/api/v1/customers/", {"search": "EXT-0123"})
+    # A rare external id (the "7 matches" case: 10 here). With a part matching 100 of the
+    # 200,000 ids ("EXT-0123") the plan varied from run to run (ANALYZE samples at random; when
+    # the estimate is high the planner walks the id index instead), so that case is not pinned.
+    api = _plans_of(_api(alice), "/api/v1/customers/", {"search": "EXT-01234"})
     _assert_no_seq_scan(api)
-    assert any("crm_customer_extid_trgm" in plan for _sql, plan in api)
+    assert any("crm_customer_extid_trgm" in plan for _sql, plan in api), api
 
 
 def test_the_case_insensitive_region_filter_reads_its_upper_index(loaded, alice, charlie):

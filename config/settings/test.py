@@ -7,10 +7,14 @@ from urllib.parse import urlsplit as _urlsplit
 # cache.clear() or broker purge must not reach the other's tests. Set before
 # the base settings read REDIS_URL, so a worker or server a test starts in a
 # subprocess inherits the same one.
+# Once per worker: a subprocess given a REDIS_URL of its own (a test's own redis-server)
+# inherits the marker and keeps that URL as given.
 _xdist = _os_env.environ.get("PYTEST_XDIST_WORKER", "")
-if _xdist.startswith("gw") and _os_env.environ.get("REDIS_URL"):
+if (_xdist.startswith("gw") and _os_env.environ.get("REDIS_URL")
+        and not _os_env.environ.get("CRM_TEST_REDIS_PER_WORKER")):
     _parts = _urlsplit(_os_env.environ["REDIS_URL"])
     _os_env.environ["REDIS_URL"] = _parts._replace(path=f"/{1 + int(_xdist[2:])}").geturl()
+    _os_env.environ["CRM_TEST_REDIS_PER_WORKER"] = "1"
 from .local import *  # noqa: F401,F403
 from .local import DATABASES, REDIS_URL, VAR_DIR
 
