@@ -285,16 +285,24 @@ def value_tiers(spend: pd.Series, *, params, cuts: dict) -> pd.Series:
     return _categorical(np.where(high, 0, np.where(upper, 1, 2)), VALUE_TIER_CHOICES, spend.index)
 
 
+def _spend_points_array(values: np.ndarray) -> np.ndarray:
+    """The one rule: 1 point per CNY 1 of lifetime net spend, rounded down, never negative;
+    no spend (NaN) is 0. Rounded to the cent first: the sums arrive as floats
+    (9999.999999999998 is 10,000.00)."""
+    return np.floor(np.round(np.clip(np.nan_to_num(values, nan=0.0), 0, None), 2)).astype("int64")
+
+
 def spend_points(net_spend_lifetime: pd.Series) -> pd.Series:
-    """The points earned by spend: 1 per CNY 1 of lifetime net spend, rounded down, never negative."""
-    # Round to the cent first: the sums arrive as floats (9999.999999999998 is 10,000.00).
-    return np.floor(pd.to_numeric(net_spend_lifetime).astype("float64").fillna(0).clip(lower=0).round(2)
-                    ).astype("int64")
+    """The points earned by spend, per customer (``_spend_points_array``)."""
+    values = pd.to_numeric(net_spend_lifetime).astype("float64")
+    return pd.Series(_spend_points_array(values.to_numpy()), index=values.index)
 
 
 def spend_points_of(net_spend_lifetime) -> int:
-    """``spend_points`` of one customer's lifetime net spend (a number or None)."""
-    return int(spend_points(pd.Series([net_spend_lifetime], dtype="float64")).iat[0])
+    """``spend_points`` of one customer's lifetime net spend (a number or None): the same
+    rule on a one-element array, without building a pandas Series for every API row."""
+    value = np.nan if net_spend_lifetime is None else float(net_spend_lifetime)
+    return int(_spend_points_array(np.array([value], dtype="float64"))[0])
 
 
 def membership(net_spend_lifetime: pd.Series, *, params, bonus_points: pd.Series | None = None) -> pd.DataFrame:

@@ -103,6 +103,11 @@ def demo_generate(*, seed: int, now: datetime, bulk: bool = False) -> str:
         for start in range(0, len(plan), RANGE_ROWS):
             _write(plan.iloc[start:start + RANGE_ROWS])
         written = len(plan)
+    if written:
+        from crm.demo import demo_tables_analyze
+        from crm.models import TransactionLine
+
+        demo_tables_analyze(TransactionLine)
     job = services.affinities_mine(as_of=timezone.localdate(now), now=now)
     return (f"xsell: {len(products)} products, {written} transaction lines, "
             f"{job.summary.get('pairs', 0)} product pairs mined")
