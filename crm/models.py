@@ -450,3 +450,26 @@ class PhoneIndex(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["customer", "contact"])]
+
+
+class ActivitySpell(models.Model):
+    """A stretch of days at whose start (00:00 local) the customer counts as active:
+    some transaction, interaction or ticket in the ACTIVITY_DAYS days before
+    (crm.activity). Derived from those records and kept by crm.activity — never
+    written by anything else; a customer has one row per unbroken stretch."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    active_from = models.DateField()
+    active_until = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["active_until", "active_from"], include=["customer"],
+                                name="crm_activityspell_at")]
+
+
+class ActivityDirty(models.Model):
+    """Customers whose activity records changed since their spells were computed:
+    written by database triggers on every source table (crm.activity), so bulk
+    writes, COPY and raw SQL are seen as well as the ORM."""
+
+    customer_id = models.BigIntegerField(primary_key=True)

@@ -10,11 +10,11 @@ from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, 
 from django.utils import timezone
 
 from core.formulas import ratio
+from crm.activity import ACTIVITY_DAYS, active_at_q  # DESIGN: "some activity in the 90 days before it"
 from crm.models import Customer, FollowUp, Interaction, Transaction
 from reviews import selectors
 from reviews.metrics.base import Definition, MetricValue, Part, Period, Scope, rate, rounded
 
-ACTIVITY_DAYS = 90  # DESIGN: "some activity in the 90 days before it"
 ACTIVATION_DAYS = 30
 # Seed 002's 首次回访时效: a new customer's first interaction within this many days of the first deal.
 FIRST_FOLLOWUP_DAYS = 7
@@ -27,26 +27,10 @@ def _customers(scope: Scope):
 
 def _active_before(instant: dt.datetime) -> Q:
     """A condition on Customer: some transaction, interaction or ticket in the
-    ACTIVITY_DAYS before ``instant`` (window [instant − 90 days, instant)).
-
-    Written as ``pk IN (customers with such a record)`` per kind, not as an
-    EXISTS probe per customer: PostgreSQL reads each window once from its date
-    index into a hashed set and checks every customer against it (churn rate at
-    a million customers: seconds instead of a probe of three tables per customer)."""
-    since = instant - dt.timedelta(days=ACTIVITY_DAYS)
-    local_until = timezone.localtime(instant).date()
-    local_since = timezone.localtime(since).date()
-    windows = [
-        Transaction.objects.filter(occurred_on__gte=local_since, occurred_on__lt=local_until),
-        Interaction.objects.filter(occurred_at__gte=since, occurred_at__lt=instant),
-    ]
-    tickets = selectors.ticket_queryset()
-    if tickets is not None:
-        windows.append(tickets.filter(created_at__gte=since, created_at__lt=instant))
-    cond = Q()
-    for records in windows:
-        cond |= Q(pk__in=records.order_by().values("customer_id"))
-    return cond
+    ACTIVITY_DAYS before ``instant`` (a period boundary, 00:00 local: the local days
+    [instant − 90 days, instant)). Read from the customers' activity spells
+    (crm.activity: one index range instead of every record of the window)."""
+    return active_at_q(timezone.localtime(instant).date())
 
 
 def _churn_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
