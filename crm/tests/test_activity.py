@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
 from crm import activity
 from crm.models import ActivityDirty, ActivitySpell, Customer, Interaction, Transaction
@@ -55,8 +56,7 @@ def test_an_interaction_and_a_ticket_count_by_their_local_day(make_customer):
 
 def _from_scratch() -> set[tuple[int, dt.date, dt.date]]:
     """The spells computed from every record, ignoring what the triggers marked."""
-    ids = list(Customer.objects.values_list("pk", flat=True))
-    return set(activity.spells_of(*activity._activity_days(ids)))
+    return set(activity.spells_of(*activity._activity_days(Q())))
 
 
 def test_every_kind_of_write_is_seen_bulk_update_delete_raw_sql_and_moves(make_customer):
@@ -87,6 +87,19 @@ def test_every_kind_of_write_is_seen_bulk_update_delete_raw_sql_and_moves(make_c
     c.delete()
     assert spells() == _from_scratch() == {(b.pk, D(2026, 3, 4), D(2026, 6, 1))}
     assert not ActivityDirty.objects.exists()
+
+
+def test_a_refresh_of_a_few_customers_leaves_the_others_spells_alone(make_customer):
+    customers = [make_customer(name=f"c{i}") for i in range(10)]
+    for c in customers:
+        buy(c, D(2026, 1, 1))
+    before = spells()
+    assert len(before) == 10
+    buy(customers[0], D(2026, 8, 1))
+    buy(customers[-1], D(2026, 8, 1))  # 2 dirty ids in a range of 10: recomputed by id
+    after = spells()
+    assert after == _from_scratch()
+    assert len(after) == 12 and before <= after
 
 
 def test_an_edit_that_leaves_the_day_alone_marks_nobody(make_customer):
