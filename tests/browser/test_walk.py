@@ -65,11 +65,17 @@ def walk(django_db_setup, django_db_blocker):
     """The data set and a live server for the whole module; the tables are emptied after."""
     from pytest_django.live_server_helper import LiveServer
 
+    from crm import activity
+
     with django_db_blocker.unblock():
         server = None
         try:
             # Inside the try: a set-up that fails half-way must not leave its rows to the next module.
             users = walk_data.build(now=timezone.now())
+            # The data set's activity spells now, not in the pages: with the tests' deferred SQLite
+            # transactions two pages refreshing at once would fail on the lock upgrade (the app's
+            # settings begin IMMEDIATE, where they wait for each other).
+            activity.refresh()
             allowed = walk_data.data_words() | UNTRANSLATABLE
             server = LiveServer("localhost")
             yield {"url": server.url, "users": users, "allowed": allowed}
