@@ -57,7 +57,8 @@ def source_register(model: type[models.Model], field: str) -> None:
 
 
 def active_at_q(day: dt.date) -> Q:
-    """A condition on Customer: active at the start of ``day``. Refreshes the spells first, so the answer follows every committed write."""
+    """A condition on Customer: active at the start of ``day``. Refreshes the spells
+    first, so the answer follows every committed write."""
     from crm.models import ActivitySpell
 
     refresh()
@@ -178,9 +179,9 @@ def _trigger_sql(vendor: str, source: Source) -> list[str]:
     if vendor == "postgresql":
         mark = (f"INSERT INTO {dirty} (customer_id) SELECT DISTINCT customer_id FROM ({{rows}}) AS r "
                 f"ON CONFLICT DO NOTHING; RETURN NULL;")
-        moved = (f"SELECT n.customer_id FROM new_rows n JOIN old_rows o ON o.id = n.id "
-                 f"WHERE n.customer_id <> o.customer_id OR n.{column} IS DISTINCT FROM o.{column} "
-                 f"UNION ALL SELECT o.customer_id FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        # An update marks both the old and the new customer of each row moved or re-dated.
+        moved = (f"SELECT unnest(ARRAY[n.customer_id, o.customer_id]) AS customer_id "
+                 f"FROM new_rows n JOIN old_rows o ON o.id = n.id "
                  f"WHERE n.customer_id <> o.customer_id OR n.{column} IS DISTINCT FROM o.{column}")
         sql = []
         for event, rows, referencing in (("INSERT", "SELECT customer_id FROM new_rows", "NEW TABLE AS new_rows"),
@@ -211,9 +212,10 @@ def _trigger_sql(vendor: str, source: Source) -> list[str]:
 
 def triggers_install(*, using: str = "default") -> None:
     """(Re)create the trigger of every source table that exists (idempotent)."""
+    from crm.models import ActivityDirty
+
     connection = connections[using]
     tables = set(connection.introspection.table_names())
-    from crm.models import ActivityDirty
 
     if ActivityDirty._meta.db_table not in tables:
         return

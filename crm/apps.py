@@ -11,8 +11,8 @@ class CrmConfig(AppConfig):
 
         from core.events import event_receiver_register
         from crm import activity
-        from crm.models import Interaction, Transaction
         from crm.importing import jobs  # noqa: F401  (registers the "crm.import" job handler)
+        from crm.models import Interaction, Transaction
         from crm.phone_index import phone_index_on_event
 
         event_receiver_register(phone_index_on_event)
