@@ -105,12 +105,17 @@ def migration_defaults(request):
         return
     request.getfixturevalue(names[0] if names else
                             ("transactional_db" if marker.kwargs.get("transaction") else "db"))
+    ensure_migration_defaults()
+
+
+def ensure_migration_defaults() -> None:
+    """Write the data migrations' rows where a flush removed them (one cheap look each;
+    a flush empties all of a migration's tables at once)."""
     from feedback.models import ThemeEntry
     from surveys import defaults as survey_defaults
     from surveys.models import Survey
     from tickets.models import SlaPolicy
 
-    # One cheap look each; a flush empties all of a migration's tables at once.
     if not SlaPolicy.objects.exists():
         from tickets.defaults import ensure_defaults as tickets_defaults
 

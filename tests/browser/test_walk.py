@@ -18,6 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from conftest import ensure_migration_defaults
 from tests.browser import walk_data
 from tests.browser.conftest import SCREENSHOTS
 
@@ -71,6 +72,10 @@ def walk(django_db_setup, django_db_blocker):
         server = None
         try:
             # Inside the try: a set-up that fails half-way must not leave its rows to the next module.
+            # The migrations' rows committed now: a transactional test before this module may have
+            # flushed them, and each test's own (rolled-back) transaction writing them would hold
+            # SQLite's write lock while the live server waits for it.
+            ensure_migration_defaults()
             users = walk_data.build(now=timezone.now())
             # The data set's activity spells now, not in the pages: with the tests' deferred SQLite
             # transactions two pages refreshing at once would fail on the lock upgrade (the app's
