@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
+from core.clock import LocalDayStart
 from core.formulas import ratio
 from crm.activity import ACTIVITY_DAYS, active_at_q  # DESIGN: "some activity in the 90 days before it"
 from crm.models import Customer, FollowUp, Interaction, Transaction
@@ -116,7 +118,7 @@ def _contact_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
     return {
         "numerator": Part(Interaction.objects.filter(scope.customer_q("customer__"), occurred_at__gte=period.start_at,
                                                      occurred_at__lt=period.end_at)),
-        "customers": Part(_customers(scope).with_customer_since().filter(customer_since__lte=period.end)),
+        "customers": Part(_customers(scope).customers_since_on_or_before(period.end)),
     }
 
 
@@ -167,17 +169,27 @@ def _first_followup_parts(*, period: Period, scope: Scope) -> dict[str, Part]:
     """denominator: customers whose first purchase (first deal) fell in the period;
     numerator: those with an interaction on the day of that deal or in the
     FIRST_FOLLOWUP_DAYS days after it (local days)."""
-    first_deal = Subquery(Transaction.objects.filter(customer=OuterRef("pk"), kind=Transaction.Kind.PURCHASE)
-                          .order_by("occurred_on").values("occurred_on")[:1])
-    # A first deal in the period is a purchase in it: only those buyers can be in the cohort.
-    buyers = _purchases(period, scope).values("customer_id")
-    cohort = (Customer.objects.filter(pk__in=buyers).annotate(first_deal_on=first_deal)
-              .filter(first_deal_on__gte=period.start, first_deal_on__lte=period.end))
-    # Interactions are instants, deals local days: a day's interactions are [day 00:00, day+1 00:00).
+    # A first deal in the period: a purchase in it and none before it. Each buyer of the period is
+    # probed once for an earlier purchase; the first deal day is read for the cohort only.
+    purchases = Transaction.objects.filter(customer=OuterRef("pk"), kind=Transaction.Kind.PURCHASE)
+    cohort = Customer.objects.filter(pk__in=_purchases(period, scope).values("customer_id")).filter(
+        ~Exists(purchases.filter(occurred_on__lt=period.start)))
+    first_deal = Subquery(purchases.order_by("occurred_on").values("occurred_on")[:1])
     followed = Exists(Interaction.objects.filter(
-        customer=OuterRef("pk"), occurred_at__date__gte=OuterRef("first_deal_on"),
-        occurred_at__date__lte=OuterRef("first_deal_on") + dt.timedelta(days=FIRST_FOLLOWUP_DAYS)))
-    return {"numerator": Part(cohort.filter(followed)), "denominator": Part(cohort)}
+        _on_local_days("occurred_at", OuterRef("first_deal_on"), FIRST_FOLLOWUP_DAYS), customer=OuterRef("pk")))
+    return {"numerator": Part(cohort.annotate(first_deal_on=first_deal).filter(followed)),
+            "denominator": Part(cohort)}
+
+
+def _on_local_days(instant: str, first_day, days: int) -> Q:
+    """The instant field on the local days [first_day, first_day + days]: instants are compared with
+    the local days' bounds [first_day 00:00, first_day + days + 1 00:00). On PostgreSQL as a range
+    (an index on the instant serves it, crm_interaction's (customer, occurred_at)); elsewhere as
+    the local date of each instant."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{instant}__gte": LocalDayStart(first_day),
+                    f"{instant}__lt": LocalDayStart(first_day + dt.timedelta(days=days + 1))})
+    return Q(**{f"{instant}__date__gte": first_day, f"{instant}__date__lte": first_day + dt.timedelta(days=days)})
 
 
 first_followup_rate = Definition(parts=_first_followup_parts, value=rate())

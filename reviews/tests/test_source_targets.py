@@ -84,6 +84,27 @@ def test_first_followup_timeliness_counts_an_interaction_within_7_days_of_the_fi
     assert CATALOGUE["first_followup_rate"].direction == "higher"
 
 
+def test_first_followup_counts_from_local_midnight_of_the_deal_day_to_the_last_second_of_day_7(alice,
+                                                                                                make_customer):
+    from crm.models import Interaction
+
+    def talked_at(customer, instant):
+        Interaction.objects.create(customer=customer, occurred_at=instant, summary="call")
+
+    deal = D(2026, 5, 10)
+    cases = {"00:00 of the deal day": (at(deal, 0, 0), True),
+             "23:59:59 of day 7": (at(deal + dt.timedelta(days=7), 23, 59) + dt.timedelta(seconds=59), True),
+             "00:00 of day 8": (at(deal + dt.timedelta(days=8), 0, 0), False),
+             "23:59:59 the day before": (at(deal - dt.timedelta(days=1), 23, 59) + dt.timedelta(seconds=59), False)}
+    for name, (instant, _) in cases.items():
+        customer = make_customer(owner=alice, name=name)
+        buy(customer, deal)
+        talked_at(customer, instant)
+    parts = metric_parts(key="first_followup_rate", period=MAY, scope=Scope())
+    assert set(parts["numerator"].records.values_list("name", flat=True)) == {n for n, (_, ok) in cases.items() if ok}
+    assert parts["denominator"].measure() == 4
+
+
 def test_complaint_cycle_time_averages_the_complaints_resolved_in_the_period(alice, make_customer):
     c = make_customer(owner=alice)
     ticket(c, at(D(2026, 5, 3), 8), is_complaint=True, resolved_at=at(D(2026, 5, 3), 18))  # 10 h
