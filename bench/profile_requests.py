@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--username", default="manager")
     parser.add_argument("--profile", action="append", default=[], help="request kind to cProfile (repeatable)")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--callers", action="append", default=[],
+                        help="with --profile: print who calls the functions matching this pattern (repeatable)")
     parser.add_argument("--kinds", default="floor,list,detail,tickets,dashboard",
                         help="comma-separated request kinds (floor is always measured)")
     args = parser.parse_args()
@@ -112,6 +114,8 @@ def main() -> None:
                 print(f"\n== cProfile of {args.repeat} x {name} (cumulative)")
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
                 pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)
+                for pattern in args.callers:
+                    pstats.Stats(profiler).sort_stats("tottime").print_callers(pattern)
 
     floor = results["floor"]
     print(f"\n== {args.repeat} requests per kind, medians; load average {os.getloadavg()[0]:.1f}")

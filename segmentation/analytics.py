@@ -299,10 +299,16 @@ def spend_points(net_spend_lifetime: pd.Series) -> pd.Series:
 
 
 def spend_points_of(net_spend_lifetime) -> int:
-    """``spend_points`` of one customer's lifetime net spend (a number or None): the same
-    rule on a one-element array, without building a pandas Series for every API row."""
-    value = np.nan if net_spend_lifetime is None else float(net_spend_lifetime)
-    return int(_spend_points_array(np.array([value], dtype="float64"))[0])
+    """``spend_points`` of one customer's lifetime net spend (a number or None), for one row of a
+    page (50 per customer API page): the same steps as ``_spend_points_array`` in plain floats —
+    numpy's ``round(x, 2)`` is ``rint(x * 100) / 100``, and Python's ``round`` of a float is the same
+    round-half-to-even — without a numpy array per row. Anything not finite takes the array."""
+    if net_spend_lifetime is None:
+        return 0
+    value = float(net_spend_lifetime)
+    if not math.isfinite(value):
+        return int(_spend_points_array(np.array([value], dtype="float64"))[0])
+    return math.floor(round(max(value, 0.0) * 100) / 100)
 
 
 def membership(net_spend_lifetime: pd.Series, *, params, bonus_points: pd.Series | None = None) -> pd.DataFrame:

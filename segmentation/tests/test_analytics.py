@@ -277,3 +277,21 @@ def test_satisfaction_is_the_later_of_survey_and_ticket():
 def test_reason_text_is_translated(lang, expected):
     with translation.override(lang):
         assert analytics.reason_text("inactive:104;objection:1") == expected
+
+
+def test_one_customers_spend_points_are_the_vectorised_rules_on_every_kind_of_value():
+    """The customer API's per-row points (plain floats) and the recompute's (numpy) agree: on the
+    cent boundaries where float sums land (9999.999999999998 is 10,000.00), half cents, negatives
+    (refunds exceed purchases: 0), None, NaN and Decimals of two places."""
+    import random
+    from decimal import Decimal
+
+    rng = random.Random(7)
+    values = [None, float("nan"), 0, -0.0, -5, 0.004999, 0.005, 0.994999, 0.995, 1.005, 2.675, 9999.999999999998,
+              9999.994999999, 9999.995, 123456789.125, Decimal("0.99"), Decimal("-12.50"), Decimal("1234567.89")]
+    values += [rng.uniform(-1000, 10**9) for _ in range(20000)]
+    values += [Decimal(rng.randrange(-10**6, 10**12)) / 100 for _ in range(20000)]
+    values += [sum(rng.choice((0.1, 0.2, 0.3, 19.99, 0.07)) for _ in range(rng.randrange(1, 60))) for _ in range(5000)]
+    vectorised = analytics.spend_points(pd.Series([float("nan") if v is None else float(v) for v in values]))
+    assert [analytics.spend_points_of(v) for v in values] == vectorised.tolist()
+    assert analytics.spend_points_of(9999.999999999998) == 10000 and analytics.spend_points_of(-5) == 0
