@@ -143,3 +143,23 @@ def test_triggers_install_again_after_migrate_without_doubling(make_customer):
     buy(a, D(2026, 1, 1))
     assert list(ActivityDirty.objects.values_list("customer_id", flat=True)) == [a.pk]
     assert spells() == {(a.pk, D(2026, 1, 2), D(2026, 4, 1))}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM and ANALYZE are PostgreSQL's")
+def test_a_bulk_refresh_vacuums_the_spell_table_and_an_ordinary_one_does_not(make_customer, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(activity, "REFRESH_TIDY_AT", 3)
+    activity.refresh()
+
+    def refreshed_sql(customers: int) -> list[str]:
+        for n in range(customers):
+            buy(make_customer(name=f"C{n}"), D(2026, 3, 1))
+        with CaptureQueriesContext(connection) as ctx:
+            assert activity.refresh() == customers
+        return [q["sql"] for q in ctx.captured_queries if "VACUUM" in q["sql"] or "ANALYZE" in q["sql"]]
+
+    assert refreshed_sql(2) == []
+    assert refreshed_sql(3) == [f'VACUUM (ANALYZE) "{ActivitySpell._meta.db_table}"',
+                                f'VACUUM (ANALYZE) "{ActivityDirty._meta.db_table}"']
