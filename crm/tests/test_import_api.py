@@ -148,6 +148,24 @@ def test_transactions_from_xlsx_only_for_customers_in_scope(alice, charlie, make
     assert not Transaction.objects.exists()
 
 
+def test_an_import_of_transactions_leaves_the_activity_spells_built_for_the_next_read(alice, make_customer,
+                                                                                      api_client_for):
+    import datetime as dt
+
+    from crm import activity
+    from crm.models import ActivityDirty, ActivitySpell
+
+    customer = make_customer(owner=alice, name="Mine", external_id="A1")
+    activity.refresh()
+    client = api_client_for(alice)
+    body = _run(client, _post(client, "transactions", _file("客户外部编号,金额,日期\nA1,100,2026-05-01\n"),
+                              dry_run="false"))
+    assert body["written"], body
+    assert not ActivityDirty.objects.exists()  # done by the job, not left to the first metric read
+    assert list(ActivitySpell.objects.filter(customer=customer).values_list("active_from", "active_until")) == [
+        (dt.date(2026, 5, 2), dt.date(2026, 7, 30))]
+
+
 def test_cancel_of_a_queued_import_writes_nothing_and_drops_the_upload(alice, api_client_for):
     client = api_client_for(alice)
     r = _post(client, "customers", _file("name\nAcme\n"), dry_run="false")
