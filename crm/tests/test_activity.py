@@ -137,6 +137,9 @@ def test_random_writes_agree_with_the_records_and_the_record_by_record_rule(make
 
 
 def test_triggers_install_again_after_migrate_without_doubling(make_customer):
+    # Marks an earlier flush left on SQLite (its DELETE of the transactions fires the triggers
+    # after the marks' table was emptied) are not this test's: start from none.
+    ActivityDirty.objects.all().delete()
     activity.triggers_install()
     activity.triggers_install()
     a = make_customer()
