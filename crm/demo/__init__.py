@@ -147,19 +147,12 @@ def demo_load(*, customers: int, seed: int, now: datetime, transactions_per_cust
     if customers:
         demo_written_announce(now=now)
         activity.refresh()  # every customer's activity spells now, not in the first metric read
-        demo_tables_analyze(Customer, Contact, Transaction, Interaction, FollowUp, ActivitySpell, ActivityDirty)
+        # Statistics and the visibility map at once: the scope and follow-up reads of the covering
+        # indexes (crm 0008) and the spells' index-only scans would otherwise visit the heap, so a
+        # fresh load would measure a state production does not stay in.
+        tables_vacuum_analyze(Customer, Contact, Transaction, Interaction, FollowUp, ActivitySpell, ActivityDirty)
     result.seconds = time.monotonic() - began
     return result
-
-
-def demo_tables_analyze(*models) -> None:
-    """After a bulk write of demo rows (PostgreSQL): statistics for the planner at once, not when
-    autovacuum comes by (9.5 million transaction lines with none made the line prefetch of a
-    customer's transactions a 2.6 s scan at a million customers), and VACUUM where it may run: the
-    scope and follow-up reads of the covering indexes (crm 0008) need the visibility map, so a
-    fresh load would otherwise measure a state production does not stay in
-    (``core.db.tables_vacuum_analyze``)."""
-    tables_vacuum_analyze(*models)
 
 
 def demo_written_announce(*, now: datetime) -> None:
