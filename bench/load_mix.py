@@ -2,8 +2,8 @@
 passes the token, the session and the customer ids in the environment).
 
 Weights: customer list API 4, customer detail API 3, ticket queue page 2, dashboard
-page 1, and the framework floor (bench.load_floor) 4, the same weight as the list it
-is compared with. No think time: each user sends its next request when the last
+page 1, and the framework floors (bench.load_floor: the same page, and the customer
+columns only) 4 each, the same weight as the list they are compared with. No think time: each user sends its next request when the last
 one has answered (a closed loop), so the throughput is what the server can do."""
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ class CrmUser(FastHttpUser):
     @task(4)
     def customer_list_floor(self):
         self._get("/bench/floor/customers/", "floor: values() + JsonResponse", self.api)
+
+    @task(4)
+    def customer_columns_floor(self):
+        self._get("/bench/floor/customers/columns/", "floor (customer columns only)", self.api)
 
     @task(3)
     def customer_detail_api(self):

@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--callers", action="append", default=[],
                         help="with --profile: print who calls the functions matching this pattern (repeatable)")
-    parser.add_argument("--kinds", default="floor,list,detail,tickets,dashboard",
+    parser.add_argument("--kinds", default="floor,floor-columns,list,detail,tickets,dashboard",
                         help="comma-separated request kinds (floor is always measured)")
     args = parser.parse_args()
     _setup()
@@ -71,6 +71,7 @@ def main() -> None:
     counter = iter(range(10**9))
     kinds = {
         "floor": (api, lambda: "/bench/floor/customers/"),
+        "floor-columns": (api, lambda: "/bench/floor/customers/columns/"),
         "list": (api, lambda: "/api/v1/customers/"),
         "detail": (api, lambda: f"/api/v1/customers/{ids[next(counter) % len(ids)]}/"),
         "tickets": (web, lambda: "/tickets/"),

@@ -46,9 +46,14 @@ def points_balance_annotations() -> dict:
 
 def points_balance_of(customer) -> int:
     """The balance of a customer loaded with ``points_balance_annotations``."""
+    return points_balance_from(customer.points_net_spend, customer.points_ledger)
+
+
+def points_balance_from(net_spend, ledger) -> int:
+    """The balance from the two sums of ``points_balance_annotations`` (a row of ``values()``)."""
     from segmentation.analytics import spend_points_of
 
-    return spend_points_of(customer.points_net_spend) + int(customer.points_ledger or 0)
+    return spend_points_of(net_spend) + int(ledger or 0)
 
 
 def points_summary(*, customer) -> dict:

@@ -19,7 +19,7 @@ from core import access, throttle
 from core.api import (CanEditCustomersOrReadOnly, CanManageProductsOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin,
                       ScopedPrimaryKeyField)
 from core.representation import CachedModelFieldsMixin, FastRepresentationMixin
-from crm import selectors, services, validation
+from crm import api_rows, selectors, services, validation
 from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
 from crm.models import Contact, Customer, Interaction, Product, Team, Transaction, TransactionLine, User
 from segmentation.api import RfmSerializer
@@ -249,6 +249,16 @@ class CustomerViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.Mo
 
     def get_queryset(self):
         return selectors.customer_list_for_api(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        """The page read as ``values()`` rows and written by crm.api_rows (the serializer's JSON,
+        without a model instance per row and per joined table)."""
+        rows = api_rows.customer_page_rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        context = self.get_serializer_context()
+        data = api_rows.customer_rows_json(rows if page is None else page, user=request.user,
+                                           revealed_ids=context["revealed_ids"])
+        return Response(data) if page is None else self.get_paginated_response(data)
 
     def perform_create(self, serializer):
         serializer.instance = services.customer_create(actor=self.request.user, data=serializer.to_service_data(),

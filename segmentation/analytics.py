@@ -510,10 +510,10 @@ def score_segments(inputs: pd.DataFrame, *, as_of: date, params, reasons: bool =
     return out
 
 
-def reason_text(code: str) -> str:
-    """Render stored reason codes ("inactive:104;objection:1") in the active language
-    (remembered per code and language: a list page renders the same few codes again and again)."""
-    return _reason_text(code or "", get_language())
+def reason_text(code: str, *, language: str | None = None) -> str:
+    """Render stored reason codes ("inactive:104;objection:1") in ``language`` (default: the active
+    one), remembered per code and language: a list page renders the same few codes again and again."""
+    return _reason_text(code or "", language or get_language())
 
 
 @lru_cache(maxsize=4096)

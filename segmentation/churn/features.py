@@ -134,8 +134,10 @@ def feature_label(feature: str) -> str:
     }.get(feature, feature)
 
 
-def factors_render(factors: list[dict]) -> list[dict]:
+def factors_render(factors: list[dict], *, language: str | None = None) -> list[dict]:
     """Stored factors → ``[{"feature", "text", "contribution"}]`` (contribution in
-    log-odds: above 0 raises the churn risk)."""
-    return [{"feature": f["feature"], "text": factor_text(f["feature"], f["value"]),
+    log-odds: above 0 raises the churn risk), in ``language`` (default: the active one;
+    a page of rows passes it once instead of asking for it per factor)."""
+    language = language or get_language()
+    return [{"feature": f["feature"], "text": _factor_text(f["feature"], f["value"], language),
              "contribution": round(float(f["contribution"]), 3)} for f in factors or []]
