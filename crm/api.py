@@ -11,16 +11,17 @@ from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import access, throttle
-from core.api import (CanEditCustomersOrReadOnly, CanManageProductsOrReadOnly, IsAdminRole, PersonalDataAuditViewMixin, PersonalDataSerializerMixin,
-                      ScopedPrimaryKeyField)
+from core.api import (CanEditCustomersOrReadOnly, CanManageProductsOrReadOnly, FilterBackend, IsAdminRole,
+                      PersonalDataAuditViewMixin, PersonalDataSerializerMixin, ScopedPrimaryKeyField)
 from core.representation import CachedModelFieldsMixin, FastRepresentationMixin
 from crm import api_rows, selectors, services, validation
-from crm.filters import ContactFilter, CustomerFilter, InteractionFilter, TransactionFilter
+from crm.filters import ContactFilter, CustomerFilter, CustomerSearchFilter, InteractionFilter, TransactionFilter
 from crm.models import Contact, Customer, Interaction, Product, Team, Transaction, TransactionLine, User
 from segmentation.api import RfmSerializer
 from segmentation.churn.api import ChurnFactorSerializer
@@ -243,8 +244,9 @@ class CustomerViewSet(TodayContextMixin, PersonalDataAuditViewMixin, viewsets.Mo
     serializer_class = CustomerSerializer
     permission_classes = [IsAuthenticated, CanEditCustomersOrReadOnly]
     filterset_class = CustomerFilter
+    filter_backends = [FilterBackend, OrderingFilter, CustomerSearchFilter]
     ordering_fields = ["id", "name", "created_at", "first_deal_date", "region", "industry", "churn_probability"]
-    search_fields = ["name", "external_id"]
+    search_fields = ["name", "external_id"]  # what ?search= reads (CustomerSearchFilter; the schema lists them)
     audit_object_type = "crm.customer"
 
     def get_queryset(self):

@@ -1,4 +1,5 @@
 import django_filters
+from rest_framework.filters import SearchFilter
 
 from core.api_fields import IsoDateTimeFilter
 from crm.models import Contact, Customer, Interaction, Transaction
@@ -44,6 +45,17 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return customer_search(queryset, value)
+
+
+class CustomerSearchFilter(SearchFilter):
+    """The API's ``?search=``: each term (DRF splits on spaces and commas; all must match)
+    through the one customer search, so it finds what the list page's search finds and reads
+    the same indexes (crm.selectors.customer_search)."""
+
+    def filter_queryset(self, request, queryset, view):
+        for term in self.get_search_terms(request):
+            queryset = customer_search(queryset, term)
+        return queryset
 
 
 class ContactFilter(django_filters.FilterSet):

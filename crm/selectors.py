@@ -2,12 +2,14 @@
 which raises 404 for anything the user may not see."""
 from __future__ import annotations
 
+from django.db import connections
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core import access
 from crm.models import Contact, Customer, Interaction, Product, Team, Transaction, TransactionLine, User
+from crm import name_index
 from crm.phone_index import customer_ids_by_phone
 
 
@@ -48,7 +50,10 @@ def customer_search(queryset: QuerySet[Customer], q: str) -> QuerySet[Customer]:
     q = (q or "").strip()
     if not q:
         return queryset
-    match = Q(name__icontains=q) | Q(external_id__icontains=q)
+    name = Q(name__icontains=q)
+    if name_index.searchable_by_grams(q, vendor=connections[queryset.db].vendor):
+        name &= Q(name_index.NameGramsContain("name", Value(q)))
+    match = name | Q(external_id__icontains=q)
     # The ids first (one indexed look-up), then a constant list: PostgreSQL ORs it
     # with the trigram indexes instead of a sub-select per row.
     if phone_ids := customer_ids_by_phone(q):
