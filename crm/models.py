@@ -411,6 +411,8 @@ class FollowUp(models.Model):
             models.Index(fields=["owner", "due_at", "id"], condition=Q(done_at__isnull=True),
                          name="crm_followup_open_owner_due"),
             models.Index(fields=["due_at", "id"], condition=Q(done_at__isnull=True), name="crm_followup_open_due"),
+            # Those done after an instant (what was still open then: the dashboard's overdue count).
+            models.Index(fields=["done_at"], condition=Q(done_at__isnull=False), name="crm_followup_done_at"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["origin"], condition=~Q(origin=""), name="followup_origin_unique"),

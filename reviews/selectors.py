@@ -190,21 +190,37 @@ def user_names(*, usernames: list[str]) -> dict[str, str]:
 
 def overdue_followups_by_owner(*, scope, now: dt.datetime) -> list[dict]:
     """Follow-ups open and past due at ``now`` (a past instant: those not done by
-    then), counted per owner (one grouped query). A team's are those owned by its
-    members (filtering by the owner's team reads the follow-up index, not a
-    million-row customer join)."""
-    q = Q(due_at__lt=now) & (Q(done_at__isnull=True) | Q(done_at__gte=now))
+    then), counted per owner. A team's are those owned by its members (filtering by
+    the owner's team reads the follow-up index, not a million-row customer join).
+
+    Two grouped counts instead of one with ``done_at IS NULL OR done_at >= now``: the
+    open ones are an index-only read of the open-follow-up index (owner, due), the
+    ones done since ``now`` a range of the done index — nothing at all when ``now`` is
+    the present — where the ``OR`` read every follow-up of the owner."""
+    q = Q(due_at__lt=now)
     if scope.owner_id is not None:
         q &= Q(owner_id=scope.owner_id)
     elif scope.team_id is not None:
         q &= Q(owner__team_id=scope.team_id)
     if scope.tier:
         q &= Q(customer__segment__tier=scope.tier)
-    rows = (FollowUp.objects.filter(q).values("owner_id", "owner__username", "owner__first_name", "owner__last_name")
-            .annotate(n=Count("id")).order_by("-n", "owner__username"))
-    return [{"owner_id": r["owner_id"], "count": r["n"],
-             "owner": person_name(r["owner__first_name"], r["owner__last_name"]) or r["owner__username"] or "—"}
-            for r in rows]
+    counts: dict[int | None, int] = {}
+    for still_open in (Q(done_at__isnull=True), Q(done_at__gte=now)):
+        for row in FollowUp.objects.filter(q, still_open).values("owner_id").annotate(n=Count("id")).order_by():
+            counts[row["owner_id"]] = counts.get(row["owner_id"], 0) + row["n"]
+    owners = {u["pk"]: u for u in User.objects.filter(pk__in=[pk for pk in counts if pk is not None])
+              .values("pk", "username", "first_name", "last_name")}
+    rows = []
+    for owner_id, n in counts.items():
+        owner = owners.get(owner_id, {})
+        rows.append({"owner_id": owner_id, "count": n, "username": owner.get("username"),
+                     "owner": person_name(owner.get("first_name", ""), owner.get("last_name", ""))
+                     or owner.get("username") or "—"})
+    # Most overdue first, then by username (the owner-less last among equals, as NULLS LAST).
+    rows.sort(key=lambda r: (-r["count"], r["username"] is None, r["username"] or ""))
+    for row in rows:
+        del row["username"]
+    return rows
 
 
 def top_at_risk_customers(*, customers_q: Q, limit: int = 10) -> list:

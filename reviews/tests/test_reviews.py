@@ -432,3 +432,36 @@ def test_latin_text_wraps_between_words_and_chinese_between_characters(text, mod
     from reviews.pdf_font import wrap_mode
 
     assert wrap_mode(text) == mode
+
+
+def test_the_overdue_count_is_what_was_open_and_past_due_at_the_instant(alice, bob, charlie, make_customer, now):
+    """Open and due before the instant, or done only after it; per owner, most first, then by username;
+    a team's are its members'; follow-ups without an owner are counted under "—"."""
+    from crm.models import FollowUp
+    from reviews.scoping import Scope
+    from reviews.selectors import overdue_followups_by_owner
+
+    instant = now - dt.timedelta(days=10)
+    days = dt.timedelta(days=1)
+    rows = [  # (owner, due, done) — counted at the instant?
+        (alice, instant - 3 * days, None),  # open, overdue: yes
+        (alice, instant - 2 * days, instant + days),  # done after the instant: yes
+        (alice, instant - 2 * days, instant - days),  # done before: no
+        (alice, instant + days, None),  # not due yet: no
+        (bob, instant - days, instant + 5 * days),  # yes
+        (charlie, instant - days, None),  # yes (another team)
+        (None, instant - days, None),  # yes, no owner
+    ]
+    customer = make_customer(owner=alice)
+    for owner, due, done in rows:
+        FollowUp.objects.create(customer=customer, owner=owner, reason="call", due_at=due, done_at=done,
+                                created_at=instant - 20 * days)
+    everyone = overdue_followups_by_owner(scope=Scope(), now=instant)
+    assert [(r["owner"], r["count"]) for r in everyone] == [("alice", 2), ("bob", 1), ("charlie", 1), ("—", 1)]
+    north = overdue_followups_by_owner(scope=Scope(team_id=alice.team_id), now=instant)
+    assert [(r["owner_id"], r["count"]) for r in north] == [(alice.pk, 2), (bob.pk, 1)]
+    assert overdue_followups_by_owner(scope=Scope(owner_id=bob.pk), now=instant) == [
+        {"owner_id": bob.pk, "count": 1, "owner": "bob"}]
+    # At the present nothing is done in the future: only the open ones count.
+    assert [(r["owner"], r["count"]) for r in overdue_followups_by_owner(scope=Scope(), now=now)] == [
+        ("alice", 2), ("charlie", 1), ("—", 1)]
