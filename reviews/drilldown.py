@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -86,7 +88,15 @@ def records_url(*, key: str, period: Period, part: str | None = None, scope: Sco
     if group:
         params["group"] = group
     name = "api-metric-records" if api else "reviews:metric-records"
-    return reverse(name, kwargs={"key": key}) + "?" + urlencode(params)
+    return _records_path(name, key, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()) + "?" + urlencode(params)
+
+
+@lru_cache(maxsize=512)
+def _records_path(name: str, key: str, root_urlconf: str, urlconf: str | None, script_prefix: str) -> str:
+    """The path of a metric's records page: the same few per key, reversed once (a dashboard links
+    each KPI, chart point and grid cell: ~150 reversals a page). The URL configuration and script
+    prefix in the key keep it right under a changed ROOT_URLCONF or a per-request urlconf."""
+    return reverse(name, kwargs={"key": key})
 
 
 def group_parse(value: str | None) -> tuple[str, int] | None:
