@@ -12,8 +12,11 @@ from urllib.parse import urlsplit as _urlsplit
 _xdist = _os_env.environ.get("PYTEST_XDIST_WORKER", "")
 if (_xdist.startswith("gw") and _os_env.environ.get("REDIS_URL")
         and not _os_env.environ.get("CRM_TEST_REDIS_PER_WORKER")):
+    # Counted from the database the URL names (CI: /0 → /1, /2), so two runs on one machine given
+    # different ones (a developer's suite beside CI's) do not share a worker's broker and cache.
     _parts = _urlsplit(_os_env.environ["REDIS_URL"])
-    _os_env.environ["REDIS_URL"] = _parts._replace(path=f"/{1 + int(_xdist[2:])}").geturl()
+    _base = int(_parts.path.strip("/") or 0)
+    _os_env.environ["REDIS_URL"] = _parts._replace(path=f"/{(_base + 1 + int(_xdist[2:])) % 16}").geturl()
     _os_env.environ["CRM_TEST_REDIS_PER_WORKER"] = "1"
 from .local import *  # noqa: F401,F403
 from .local import DATABASES, REDIS_URL, VAR_DIR
