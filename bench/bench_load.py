@@ -86,7 +86,8 @@ def _warm_up(base: str, *, token: str, session_key: str, customer_id: int, worke
     """Each worker imports the URL configuration and opens its database connection on its first
     requests (tens of seconds on a busy machine): done before the measured run."""
     paths = [("/api/v1/customers/", "api"), (f"/api/v1/customers/{customer_id}/", "api"),
-             ("/bench/floor/customers/", "api"), ("/bench/floor/customers/columns/", "api"), ("/tickets/", "web"), ("/reviews/dashboard/", "web")]
+             ("/bench/floor/customers/", "api"), ("/bench/floor/customers/columns/", "api"), ("/tickets/", "web"),
+             ("/reviews/dashboard/", "web")]
     for _ in range(3 * workers):
         for path, kind in paths:
             headers = {"Authorization": f"Token {token}"} if kind == "api" else {"Cookie": f"sessionid={session_key}"}

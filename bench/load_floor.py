@@ -13,7 +13,6 @@ Two floors, measured in the same run:
 """
 from __future__ import annotations
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.urls import include, path
 from rest_framework.authtoken.models import Token
@@ -47,7 +46,7 @@ def customer_page_floor(request):
         return JsonResponse({"detail": "Invalid token."}, status=401)
     rows = list(Customer.objects.for_user(user).annotate(**points_balance_annotations()).order_by("-id")
                 .values(*PAGE_FIELDS)[:50])
-    return JsonResponse({"next": None, "previous": None, "results": rows}, encoder=DjangoJSONEncoder)
+    return JsonResponse({"next": None, "previous": None, "results": rows})
 
 
 def customer_columns_floor(request):

@@ -3,8 +3,9 @@ passes the token, the session and the customer ids in the environment).
 
 Weights: customer list API 4, customer detail API 3, ticket queue page 2, dashboard
 page 1, and the framework floors (bench.load_floor: the same page, and the customer
-columns only) 4 each, the same weight as the list they are compared with. No think time: each user sends its next request when the last
-one has answered (a closed loop), so the throughput is what the server can do."""
+columns only) 4 each, the same weight as the list they are compared with. No think
+time: each user sends its next request when the last one has answered (a closed
+loop), so the throughput is what the server can do."""
 from __future__ import annotations
 
 import os

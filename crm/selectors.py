@@ -8,8 +8,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core import access
-from crm.models import Contact, Customer, Interaction, Product, Team, Transaction, TransactionLine, User
 from crm import name_index
+from crm.models import Contact, Customer, Interaction, Product, Team, Transaction, TransactionLine, User
 from crm.phone_index import customer_ids_by_phone
 
 

@@ -88,7 +88,8 @@ def records_url(*, key: str, period: Period, part: str | None = None, scope: Sco
     if group:
         params["group"] = group
     name = "api-metric-records" if api else "reviews:metric-records"
-    return _records_path(name, key, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()) + "?" + urlencode(params)
+    path = _records_path(name, key, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    return path + "?" + urlencode(params)
 
 
 @lru_cache(maxsize=512)
